@@ -1,0 +1,54 @@
+# medcrypt - top-level entry points (documented in README.md).
+#   make demo     install deps, build, fetch samples, encrypt/decrypt/verify every sample
+#   make test     install deps, build (gcc) + ASan/UBSan build (clang), run the whole suite
+#   make bench    throughput figures as JSON (bench/results/)
+#   make install  library, header, pkg-config file, CLI, man page (PREFIX=/usr/local)
+SHELL := /bin/bash
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+PREFIX ?= /usr/local
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build asan samples demo test test-fast bench install clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+$(ASAN_BUILD)/CMakeCache.txt:
+	CC=clang CXX=clang++ cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMEDCRYPT_SANITIZE=ON $(CMAKE_FLAGS)
+
+asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+samples:
+	@scripts/fetch-samples.sh
+
+demo: build samples
+	$(BUILD)/mc_demo .cache/samples
+
+# The whole suite, twice: gcc RelWithDebInfo, then clang with ASan + UBSan.
+test: build asan samples
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)
+
+test-fast: build samples
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+bench: build
+	@mkdir -p bench/results
+	taskset -c 0 $(BUILD)/mc_bench | tee bench/results/aead.json
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,311 @@
+/*
+ * medcrypt.h - the one public header of libmedcrypt.
+ *
+ * Medical image encryption: an image model (2D/3D, 1 or 3 channels, 8/16-bit,
+ * signed or unsigned), readers and writers for PNG, PGM/PPM, DICOM and NIfTI-1,
+ * keys (random key files, Argon2id passphrases, per-scheme sub-keys), and a
+ * scheme interface with a `paper` and a `hardened` profile.
+ *
+ * Conventions (libsodium style): functions return 0 (MC_OK) or a negative
+ * mc_status; an optional mc_err receives a one-line human message.  No global
+ * mutable state; all objects are owned by the caller.
+ */
+#ifndef MEDCRYPT_H
+#define MEDCRYPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MC_WUR __attribute__((warn_unused_result))
+#define MC_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define MC_WUR
+#define MC_PRINTF(a, b)
+#endif
+
+#define MC_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ errors */
+
+typedef enum mc_status {
+    MC_OK = 0,
+    MC_ERR_ARG = -1,         /* invalid argument / usage (CLI exit 1) */
+    MC_ERR_FORMAT = -2,      /* malformed, truncated or corrupt input (exit 2) */
+    MC_ERR_UNSUPPORTED = -3, /* valid input we do not handle (exit 2) */
+    MC_ERR_LIMITS = -4,      /* dimensions / size beyond limits (exit 2) */
+    MC_ERR_NOMEM = -5,       /* allocation failed (exit 4) */
+    MC_ERR_AUTH = -6,        /* wrong key or tampered data (exit 3) */
+    MC_ERR_IO = -7,          /* read / write failure (exit 4) */
+    MC_ERR_CRYPTO = -8,      /* crypto library failure (exit 4) */
+    MC_ERR_INTERNAL = -9     /* bug (exit 4) */
+} mc_status;
+
+/* Static description of a status code. */
+const char *mc_strerror(int status);
+
+/* CLI exit status for a library status: 0 ok, 1 usage, 2 bad or unsupported
+ * input, 3 authentication failed, 4 I/O or other error. */
+int mc_exit_code(int status);
+
+/* Optional error detail: a one-line message.  Never contains secrets. */
+typedef struct mc_err {
+    int status;
+    char msg[256];
+} mc_err;
+
+/* Set *err (if not NULL) and return status. */
+int mc_err_set(mc_err *err, int status, const char *fmt, ...) MC_PRINTF(3, 4);
+
+/* ------------------------------------------------------------ image model */
+
+typedef enum mc_format {
+    MC_FMT_UNKNOWN = 0,
+    MC_FMT_PNG,
+    MC_FMT_PNM,   /* PGM (P5) / PPM (P6) */
+    MC_FMT_DICOM,
+    MC_FMT_NIFTI  /* .nii or .nii.gz */
+} mc_format;
+
+const char *mc_format_name(mc_format fmt);
+/* Format from a path's extension (.png .pgm .ppm .pnm .dcm .dicom .nii .nii.gz). */
+mc_format mc_format_from_path(const char *path);
+
+typedef enum mc_profile {
+    MC_PROFILE_HARDENED = 0, /* default: nonce + MAC + exact */
+    MC_PROFILE_PAPER = 1     /* faithful reproduction of the paper */
+} mc_profile;
+const char *mc_profile_name(mc_profile p);
+int mc_profile_parse(const char *s, mc_profile *out);
+
+/* Scheme metadata carried in the output file (PNG iTXt, DICOM private block,
+ * NIfTI extension, PNM comment).  Serialised as one line of text:
+ *   medcrypt=1;scheme=aead;profile=hardened;nonce=<hex>;...;mac=<hex>
+ * Keys are [a-z0-9_.-]{1,31}, values printable ASCII without ';' and '='.
+ * Order is preserved; the serialisation is canonical and is what the MAC
+ * covers (minus the mac entry itself). */
+#define MC_META_MAX_ENTRIES 48
+#define MC_META_KEY_MAX 32
+#define MC_META_VAL_MAX 1024
+#define MC_META_TEXT_MAX (MC_META_MAX_ENTRIES * (MC_META_KEY_MAX + MC_META_VAL_MAX + 2))
+
+typedef struct mc_meta_entry {
+    char key[MC_META_KEY_MAX];
+    char val[MC_META_VAL_MAX];
+} mc_meta_entry;
+
+typedef struct mc_meta {
+    size_t n;
+    mc_meta_entry e[MC_META_MAX_ENTRIES];
+} mc_meta;
+
+void mc_meta_clear(mc_meta *m);
+/* Set (replace or append) a key. */
+int mc_meta_set(mc_meta *m, const char *key, const char *val);
+int mc_meta_set_hex(mc_meta *m, const char *key, const uint8_t *buf, size_t len);
+int mc_meta_set_u64(mc_meta *m, const char *key, uint64_t v);
+/* NULL if absent. */
+const char *mc_meta_get(const mc_meta *m, const char *key);
+/* Exactly len bytes of hex; MC_ERR_FORMAT otherwise. */
+int mc_meta_get_hex(const mc_meta *m, const char *key, uint8_t *buf, size_t len);
+int mc_meta_get_u64(const mc_meta *m, const char *key, uint64_t *v);
+int mc_meta_remove(mc_meta *m, const char *key);
+/* Serialise into buf (NUL-terminated); skip_key (may be NULL) is left out. */
+int mc_meta_serialize(const mc_meta *m, const char *skip_key, char *buf, size_t cap, size_t *len);
+/* Parse untrusted text (len bytes, need not be NUL-terminated). */
+int mc_meta_parse(mc_meta *m, const char *text, size_t len, mc_err *err);
+
+/* Limits checked by every reader before any pixel allocation. */
+typedef struct mc_limits {
+    uint32_t max_width;  /* default 65535 */
+    uint32_t max_height; /* default 65535 */
+    uint32_t max_depth;  /* slices / frames, default 65535 */
+    uint64_t max_bytes;  /* pixel bytes, default 4 GiB */
+} mc_limits;
+void mc_limits_default(mc_limits *l);
+
+/*
+ * An image: width x height x depth samples of `channels` interleaved samples
+ * (RGB, planar configuration 0), row-major, slice after slice.  8-bit samples
+ * are uint8_t; 16-bit samples are stored host-endian in uint16_t (signed ones
+ * hold the int16_t two's-complement bit pattern).
+ */
+typedef struct mc_image {
+    uint32_t width, height, depth; /* depth = 1 for 2D */
+    uint8_t channels;              /* 1 or 3 */
+    uint8_t bits;                  /* 8 or 16 (bits allocated) */
+    uint8_t is_signed;             /* 1: two's complement (CT Hounsfield units) */
+    uint8_t bits_stored;           /* significant bits (DICOM Bits Stored), <= bits */
+    double spacing[3];             /* mm (x, y, z); 0 if unknown */
+    void *pixels;
+    size_t nbytes;                 /* width*height*depth*channels*(bits/8) */
+
+    mc_format format;              /* format it was read from */
+    /* Source header carried through untouched (DcmFileFormat, nifti_image,
+     * PNG ancillary chunks...).  Owned by the image; freed by src_free. */
+    void *src;
+    void (*src_free)(void *src);
+
+    int has_meta;                  /* file carried medcrypt metadata */
+    mc_meta meta;
+} mc_image;
+
+/* Checked size computation; MC_ERR_LIMITS on overflow or over limits. */
+int mc_image_size(uint32_t w, uint32_t h, uint32_t d, unsigned channels, unsigned bits,
+                  const mc_limits *lim, size_t *out);
+/* Allocate an image with zeroed pixels (lim may be NULL for defaults). */
+int mc_image_new(mc_image **out, uint32_t w, uint32_t h, uint32_t d, unsigned channels,
+                 unsigned bits, int is_signed, const mc_limits *lim, mc_err *err) MC_WUR;
+void mc_image_free(mc_image *img);
+/* Number of samples (w*h*d*channels). */
+size_t mc_image_samples(const mc_image *img);
+
+/* ---------------------------------------------------------------- formats */
+
+/* Read a file ("-" = standard input).  Format from magic bytes, else from the
+ * extension.  lim may be NULL. */
+int mc_image_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) MC_WUR;
+/* Write img to path in format fmt (MC_FMT_UNKNOWN: from the path's extension,
+ * else img->format).  Writes directly to `path` (callers wanting atomicity
+ * write to a temporary name and rename).  The source header is kept when fmt
+ * equals img->format.  img->meta is stored when img->has_meta. */
+int mc_image_write(const mc_image *img, const char *path, mc_format fmt, mc_err *err) MC_WUR;
+
+/* Per-format entry points (used by mc_image_read / mc_image_write). */
+int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
+int mc_png_write(const mc_image *img, const char *path, mc_err *err);
+int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
+int mc_pnm_write(const mc_image *img, const char *path, mc_err *err);
+int mc_dicom_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
+int mc_dicom_write(const mc_image *img, const char *path, mc_err *err);
+int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
+int mc_nifti_write(const mc_image *img, const char *path, mc_err *err);
+
+/* Modified Shepp-Logan head phantom, size x size x slices.  bits 16: signed
+ * CT-like Hounsfield values (-1000 air ... ~+1000 bone); bits 8: unsigned
+ * 0..255.  slices > 1 gives a 3D head (ellipsoids). */
+int mc_phantom(mc_image **out, uint32_t size, uint32_t slices, unsigned bits, mc_err *err) MC_WUR;
+
+/* ------------------------------------------------------------------- keys */
+
+#define MC_KEY_BYTES 32
+#define MC_NONCE_BYTES 24
+#define MC_MAC_BYTES 32
+#define MC_SALT_BYTES 16
+
+/* A key lives in guarded (sodium_malloc'ed, mlock'ed, no-dump) memory and is
+ * wiped by mc_key_free.  It holds either a 256-bit master key or a passphrase
+ * (from which a master key is derived per image with Argon2id and a random
+ * salt stored in the image's metadata). */
+typedef struct mc_key mc_key;
+
+/* Argon2id cost (crypto_pwhash).  Defaults: ops 3, mem 64 MiB. */
+#define MC_PWHASH_OPS_DEFAULT 3ULL
+#define MC_PWHASH_MEM_DEFAULT (64ULL << 20)
+/* Upper bounds accepted from untrusted metadata. */
+#define MC_PWHASH_OPS_MAX 16ULL
+#define MC_PWHASH_MEM_MAX (1ULL << 30)
+
+int mc_init(void) MC_WUR; /* sodium_init; safe to call many times */
+
+int mc_key_generate(mc_key **out, mc_err *err) MC_WUR;
+int mc_key_from_bytes(mc_key **out, const uint8_t key[MC_KEY_BYTES], mc_err *err) MC_WUR;
+/* Takes a copy of the passphrase (len bytes). */
+int mc_key_from_passphrase(mc_key **out, const char *pass, size_t len, mc_err *err) MC_WUR;
+void mc_key_free(mc_key *k);
+int mc_key_is_passphrase(const mc_key *k);
+/* Argon2id cost used when this key derives for a new image. */
+void mc_key_set_pwhash_cost(mc_key *k, uint64_t ops, uint64_t mem);
+
+/* Key files.  Format (text, one line):
+ *   "medcrypt-key-v1 raw <64 hex>\n"
+ *   "medcrypt-key-v1 argon2id <ops> <mem> <salt hex> <nonce hex> <ct+tag hex>\n"
+ * The second wraps the key with XChaCha20-Poly1305 under an Argon2id key. */
+int mc_keyfile_write(const mc_key *k, const char *path, const char *pass, size_t passlen,
+                     mc_err *err) MC_WUR; /* pass NULL: raw; created O_EXCL, mode 0600 */
+/* pass_cb is called only for a wrapped key file; it fills buf and returns the
+ * length or a negative status. */
+typedef int (*mc_pass_cb)(void *ud, char *buf, size_t cap);
+int mc_keyfile_read(const char *path, mc_pass_cb pass_cb, void *ud, mc_key **out,
+                    int *insecure_mode, mc_err *err) MC_WUR;
+
+/* Master key for an image: for a raw key, a copy; for a passphrase, Argon2id
+ * with salt/ops/mem from meta (decrypt) or freshly generated into meta
+ * (encrypt: create = 1).  out must be MC_KEY_BYTES of guarded memory. */
+int mc_key_master(const mc_key *k, mc_meta *meta, int create, uint8_t out[MC_KEY_BYTES],
+                  mc_err *err) MC_WUR;
+
+/* Sub-key: BLAKE2b-256 keyed with the master key over
+ * "medcrypt/v1/subkey/" || purpose. */
+int mc_subkey(const uint8_t master[MC_KEY_BYTES], const char *purpose, uint8_t out[MC_KEY_BYTES]);
+
+/* ---------------------------------------------------------------- schemes */
+
+typedef struct mc_param_def {
+    const char *name;
+    const char *default_value;
+    const char *help;
+} mc_param_def;
+
+/* What a scheme's encrypt/decrypt receives. */
+typedef struct mc_scheme_ctx {
+    const uint8_t *key;       /* 32-byte sub-key for this scheme */
+    const uint8_t *nonce;     /* MC_NONCE_BYTES; NULL in the paper profile */
+    mc_profile profile;
+    mc_meta *meta;            /* params are here as "p.NAME"; schemes may add
+                                 their own entries on encrypt (e.g. "tag") */
+} mc_scheme_ctx;
+
+#define MC_BITS_8 1u
+#define MC_BITS_16 2u
+#define MC_PROFILES_PAPER 1u
+#define MC_PROFILES_HARDENED 2u
+/* The scheme's own decrypt authenticates the geometry, every metadata entry
+ * (but "mac" and its own tag) and the pixels before it changes any pixel, so
+ * the framework does not add its BLAKE2b MAC on top (aead: Poly1305). */
+#define MC_SCHEME_SELF_AUTH 1u
+
+typedef struct mc_scheme {
+    const char *name;
+    const char *title;
+    const char *paper;        /* reference */
+    unsigned bits;            /* MC_BITS_8 | MC_BITS_16 */
+    unsigned profiles;        /* MC_PROFILES_* */
+    const mc_param_def *params;
+    size_t nparams;
+    /* In place on img->pixels; must not change the image's geometry. */
+    int (*encrypt)(const mc_scheme_ctx *ctx, mc_image *img, mc_err *err);
+    int (*decrypt)(const mc_scheme_ctx *ctx, mc_image *img, mc_err *err);
+    unsigned flags;           /* MC_SCHEME_* */
+} mc_scheme;
+
+size_t mc_scheme_count(void);
+const mc_scheme *mc_scheme_at(size_t i);
+const mc_scheme *mc_scheme_find(const char *name);
+/* Parameter value (meta "p.NAME", else the scheme's default). */
+const char *mc_scheme_param(const mc_scheme_ctx *ctx, const mc_scheme *s, const char *name);
+
+/* Encrypt img in place with scheme `name`.  params: "k=v" strings (nparams of
+ * them), validated against the scheme.  Sets img->meta (scheme, profile,
+ * params, nonce, salt, mac) and img->has_meta. */
+int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char *const *params,
+               size_t nparams, const mc_key *key, mc_err *err) MC_WUR;
+/* Decrypt img in place using img->meta.  In the hardened profile the MAC is
+ * checked before any pixel is touched: MC_ERR_AUTH on a wrong key or any
+ * tampered pixel or metadata byte.  Clears img->has_meta on success. */
+int mc_decrypt(mc_image *img, const mc_key *key, mc_err *err) MC_WUR;
+
+/* The MAC of the hardened profile: keyed BLAKE2b-256 (sub-key "mac") over
+ * "medcrypt-mac-v1", the geometry (w, h, d, channels, bits, signed as LE u32),
+ * the metadata serialisation without "mac", and the pixels (16-bit samples
+ * little-endian). */
+int mc_image_mac(const mc_image *img, const uint8_t master[MC_KEY_BYTES], uint8_t out[MC_MAC_BYTES]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEDCRYPT_H */

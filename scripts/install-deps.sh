@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages medcrypt needs; does nothing when all are present.
+# Usage: scripts/install-deps.sh [--samples]   (--samples adds the sample-data packages)
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev zlib1g-dev
+      libsodium-dev libspng-dev libdcmtk-dev dcmtk libnifti2-dev libniftiio-dev libcmocka-dev
+      python3-numpy python3-pydicom python3-skimage)
+if [ "${1:-}" = "--samples" ]; then
+  pkgs+=(python3-pydicom insighttoolkit5-examples mricron-data)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

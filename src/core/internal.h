@@ -1,0 +1,56 @@
+/* internal.h - helpers shared inside libmedcrypt (not installed). */
+#ifndef MC_INTERNAL_H
+#define MC_INTERNAL_H
+
+#include "medcrypt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Lower-case hex.  out must hold 2*len+1 bytes. */
+void mc_hex_encode(char *out, const uint8_t *in, size_t len);
+/* Exactly 2*len hex chars -> len bytes; MC_ERR_FORMAT otherwise. */
+int mc_hex_decode(uint8_t *out, size_t len, const char *hex, size_t hexlen);
+
+/* Store meta as text in a newly allocated NUL-terminated string (caller frees
+ * with free()).  Used by every writer. */
+int mc_meta_to_text(const mc_meta *m, char **out, size_t *len);
+
+/* Validate geometry fields of an image header before allocation. */
+int mc_check_geometry(uint32_t w, uint32_t h, uint32_t d, unsigned channels, unsigned bits,
+                      const mc_limits *lim, size_t *nbytes, mc_err *err);
+
+/* Attach a carried-through source header. */
+static inline void mc_image_set_src(mc_image *img, void *src, void (*src_free)(void *)) {
+    if (img->src && img->src_free) img->src_free(img->src);
+    img->src = src;
+    img->src_free = src_free;
+}
+
+/* Base name of a path for messages. */
+const char *mc_basename(const char *path);
+
+/* Host is little-endian? */
+static inline int mc_host_le(void) {
+    const uint16_t one = 1;
+    return *(const uint8_t *)&one == 1;
+}
+
+/* Metadata keys used by the framework. */
+#define MC_MK_MAGIC "medcrypt"     /* value "1" */
+#define MC_MK_SCHEME "scheme"
+#define MC_MK_PROFILE "profile"
+#define MC_MK_NONCE "nonce"
+#define MC_MK_MAC "mac"
+#define MC_MK_KDF "kdf"            /* "argon2id" when derived from a passphrase */
+#define MC_MK_SALT "salt"
+#define MC_MK_OPS "ops"
+#define MC_MK_MEM "mem"
+#define MC_MK_BITS_STORED "bits_stored" /* original Bits Stored when < bits */
+#define MC_MK_PARAM_PREFIX "p."
+
+#endif
+
+/* Put 16-bit samples into little-endian byte order in place (no-op on
+ * little-endian hosts); calling it again restores host order. */
+void mc_pixels_swap_le(mc_image *img);

@@ -1,0 +1,373 @@
+/*
+ * pnm.c - binary PGM (P5) and PPM (P6) reader and writer.
+ *
+ * A hand parser: Netpbm is trivial and not in our dependency set.
+ *
+ * Reading
+ *   - P5 -> 1 channel, P6 -> 3 channels.  P1-P4 (ASCII / bitmap) and P7 (PAM)
+ *     are MC_ERR_UNSUPPORTED.
+ *   - Header: magic, width, height, maxval separated by whitespace and '#'
+ *     comments (to end of line); then exactly one whitespace character (a
+ *     comment directly after maxval also ends the header at its newline).
+ *     Integers are overflow-checked: a width/height beyond 2^32-1 is
+ *     MC_ERR_LIMITS, maxval must be 1..65535 (else MC_ERR_FORMAT).
+ *   - maxval <= 255: 8-bit samples; > 255: 16-bit big-endian in the file,
+ *     host-endian in memory.  bits_stored = ceil(log2(maxval + 1)).
+ *     A sample above maxval is MC_ERR_FORMAT.  Short raster: MC_ERR_FORMAT.
+ *     Anything but whitespace after the raster (a second image) is
+ *     MC_ERR_UNSUPPORTED.
+ *   - mc_check_geometry runs before the pixel allocation.
+ *
+ * Metadata: header comment lines written between the magic and the width:
+ *     "# medcrypt-image signed=1"  (signed image: raw two's-complement bits)
+ *     "# medcrypt <metadata line>" (scheme metadata, when img->has_meta)
+ *   On read, a comment "# medcrypt <text>" is parsed with mc_meta_parse (more
+ *   than one is MC_ERR_FORMAT); "# medcrypt-image ..." takes ';'-separated
+ *   signed=0|1 entries (anything else MC_ERR_UNSUPPORTED).  Other comments
+ *   (up to 64 lines of up to 1 KiB) and the maxval are kept in img->src and
+ *   written back when a PNM is written from a PNM.
+ *
+ * Writing: maxval is, in order of preference, the source file's maxval (if
+ * the image came from a PNM, the sample width matches and every sample is
+ * <= it), then 2^bits_stored - 1 (if bits_stored < bits and every sample
+ * fits), else 255 / 65535.  A 16-bit image always gets a maxval > 255 so it
+ * reads back as 16-bit; signed images always get 255 / 65535.  Writes go
+ * straight to the path; errors -> MC_ERR_IO.  depth > 1: MC_ERR_UNSUPPORTED.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "core/internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#define PNM_KW_META "medcrypt"
+#define PNM_KW_IMAGE "medcrypt-image"
+#define PNM_MAX_COMMENTS 64
+#define PNM_COMMENT_MAX 1024
+/* longest comment we will buffer: the metadata line plus its keyword */
+#define PNM_LINE_MAX (MC_META_TEXT_MAX + 64)
+
+typedef struct pnm_src {
+    unsigned maxval;
+    unsigned ncomments;
+    char *comments[PNM_MAX_COMMENTS]; /* text after '#', without the newline */
+} pnm_src;
+
+static void pnm_src_free(void *p) {
+    pnm_src *s = p;
+    if (!s) return;
+    for (unsigned i = 0; i < s->ncomments; i++) free(s->comments[i]);
+    free(s);
+}
+
+/* --------------------------------------------------------------- parsing */
+
+typedef struct pnm_parse {
+    FILE *f;
+    char *line; /* PNM_LINE_MAX + 1 */
+    pnm_src *src;
+    int seen_meta, seen_image, is_signed;
+    mc_meta meta;
+} pnm_parse;
+
+static int is_ws(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+static int parse_image_comment(const char *t, size_t len, int *is_signed, mc_err *err) {
+    size_t i = 0;
+    while (len > 0 && is_ws((unsigned char)t[len - 1])) len--;
+    while (i < len) {
+        size_t s = i;
+        while (i < len && t[i] != ';') i++;
+        size_t n = i - s;
+        if (i < len) i++;
+        if (n == 8 && !memcmp(t + s, "signed=1", 8)) *is_signed = 1;
+        else if (n == 8 && !memcmp(t + s, "signed=0", 8)) *is_signed = 0;
+        else if (n == 0) continue;
+        else
+            return mc_err_set(err, MC_ERR_UNSUPPORTED, "PNM: unknown entry in the %s comment", PNM_KW_IMAGE);
+    }
+    return MC_OK;
+}
+
+/* After a '#': read the comment to the end of line.  *endc gets the
+ * terminating character ('\n', '\r' or EOF). */
+static int read_comment(pnm_parse *p, int *endc, mc_err *err) {
+    size_t n = 0;
+    int c, overflow = 0;
+    while ((c = getc(p->f)) != EOF && c != '\n' && c != '\r') {
+        if (n < PNM_LINE_MAX) p->line[n++] = (char)c;
+        else overflow = 1;
+    }
+    if (ferror(p->f)) return mc_err_set(err, MC_ERR_IO, "PNM: read error");
+    *endc = c;
+    p->line[n] = 0;
+    const size_t km = sizeof PNM_KW_META, ki = sizeof PNM_KW_IMAGE; /* include the space slot */
+    if (n >= km && !memcmp(p->line, " " PNM_KW_META " ", km)) {
+        if (overflow) return mc_err_set(err, MC_ERR_FORMAT, "PNM: medcrypt metadata comment too long");
+        if (p->seen_meta++) return mc_err_set(err, MC_ERR_FORMAT, "PNM: more than one medcrypt metadata comment");
+        return mc_meta_parse(&p->meta, p->line + km, n - km, err);
+    }
+    if (n >= ki && !memcmp(p->line, " " PNM_KW_IMAGE " ", ki)) {
+        if (overflow) return mc_err_set(err, MC_ERR_FORMAT, "PNM: %s comment too long", PNM_KW_IMAGE);
+        if (p->seen_image++) return mc_err_set(err, MC_ERR_FORMAT, "PNM: more than one %s comment", PNM_KW_IMAGE);
+        return parse_image_comment(p->line + ki, n - ki, &p->is_signed, err);
+    }
+    /* an ordinary comment: keep a bounded number of short ones */
+    if (!overflow && n <= PNM_COMMENT_MAX && p->src->ncomments < PNM_MAX_COMMENTS) {
+        char *d = malloc(n + 1);
+        if (!d) return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
+        memcpy(d, p->line, n + 1);
+        p->src->comments[p->src->ncomments++] = d;
+    }
+    return MC_OK;
+}
+
+/* Skip whitespace and comments, then read an unsigned decimal; the character
+ * that ended it is pushed back.  Values above max give over_status. */
+static int read_uint(pnm_parse *p, const char *what, uint64_t max, int over_status, uint64_t *out, mc_err *err) {
+    int c, rc;
+    for (;;) {
+        c = getc(p->f);
+        if (c == '#') {
+            int endc;
+            if ((rc = read_comment(p, &endc, err))) return rc;
+            if (endc == EOF) break;
+            continue;
+        }
+        if (!is_ws(c)) break;
+    }
+    if (c == EOF) {
+        if (ferror(p->f)) return mc_err_set(err, MC_ERR_IO, "PNM: read error");
+        return mc_err_set(err, MC_ERR_FORMAT, "PNM: truncated header (missing %s)", what);
+    }
+    if (c < '0' || c > '9') return mc_err_set(err, MC_ERR_FORMAT, "PNM: bad header (expected %s)", what);
+    uint64_t v = 0;
+    int over = 0;
+    while (c >= '0' && c <= '9') {
+        if (v > (UINT64_MAX - 9) / 10) over = 1;
+        else v = v * 10 + (uint64_t)(c - '0');
+        if (v > max) over = 1;
+        c = getc(p->f);
+    }
+    if (over) return mc_err_set(err, over_status, "PNM: %s out of range", what);
+    if (c != EOF) ungetc(c, p->f);
+    *out = v;
+    return MC_OK;
+}
+
+int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return mc_err_set(err, MC_ERR_IO, "%s: %s", mc_basename(path), strerror(errno));
+    int rc = MC_OK;
+    mc_image *img = NULL;
+    pnm_parse *p = calloc(1, sizeof *p);
+    if (p) {
+        p->f = f;
+        p->line = malloc(PNM_LINE_MAX + 1);
+        p->src = calloc(1, sizeof *p->src);
+    }
+    if (!p || !p->line || !p->src) {
+        rc = mc_err_set(err, MC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+
+    int m0 = getc(f), m1 = getc(f);
+    if (m0 != 'P' || m1 == EOF) {
+        rc = mc_err_set(err, MC_ERR_FORMAT, "not a PNM file");
+        goto done;
+    }
+    unsigned channels;
+    if (m1 == '5') channels = 1;
+    else if (m1 == '6') channels = 3;
+    else if (m1 >= '1' && m1 <= '4') {
+        rc = mc_err_set(err, MC_ERR_UNSUPPORTED, "PNM P%c (plain/bitmap) is not supported; use binary P5 or P6", m1);
+        goto done;
+    } else if (m1 == '7') {
+        rc = mc_err_set(err, MC_ERR_UNSUPPORTED, "PAM (P7) is not supported; use binary P5 or P6");
+        goto done;
+    } else {
+        rc = mc_err_set(err, MC_ERR_FORMAT, "not a PNM file");
+        goto done;
+    }
+    int c = getc(f);
+    if (c == '#') ungetc(c, f);
+    else if (!is_ws(c)) {
+        rc = mc_err_set(err, MC_ERR_FORMAT, "PNM: bad magic number");
+        goto done;
+    }
+
+    uint64_t w, h, maxval;
+    if ((rc = read_uint(p, "width", UINT32_MAX, MC_ERR_LIMITS, &w, err)) ||
+        (rc = read_uint(p, "height", UINT32_MAX, MC_ERR_LIMITS, &h, err)) ||
+        (rc = read_uint(p, "maxval", 65535, MC_ERR_FORMAT, &maxval, err)))
+        goto done;
+    if (maxval == 0) {
+        rc = mc_err_set(err, MC_ERR_FORMAT, "PNM: maxval 0 is invalid");
+        goto done;
+    }
+    /* exactly one whitespace character, or a comment ending in a newline */
+    c = getc(f);
+    if (c == '#') {
+        int endc;
+        if ((rc = read_comment(p, &endc, err))) goto done;
+        c = endc;
+    }
+    if (c == EOF) {
+        rc = ferror(f) ? mc_err_set(err, MC_ERR_IO, "PNM: read error")
+                       : mc_err_set(err, MC_ERR_FORMAT, "PNM: truncated (no raster)");
+        goto done;
+    }
+    if (!is_ws(c)) {
+        rc = mc_err_set(err, MC_ERR_FORMAT, "PNM: bad header after maxval");
+        goto done;
+    }
+
+    unsigned bits = maxval > 255 ? 16 : 8;
+    size_t nbytes;
+    if ((rc = mc_check_geometry((uint32_t)w, (uint32_t)h, 1, channels, bits, lim, &nbytes, err))) goto done;
+    if ((rc = mc_image_new(&img, (uint32_t)w, (uint32_t)h, 1, channels, bits, p->is_signed, lim, err))) goto done;
+    img->format = MC_FMT_PNM;
+    unsigned bs = 0;
+    while (bs < 16 && (1u << bs) - 1 < maxval) bs++;
+    img->bits_stored = (uint8_t)(p->is_signed ? bits : bs);
+
+    /* raster: read straight into the pixel buffer, then fix byte order */
+    if (fread(img->pixels, 1, nbytes, f) != nbytes) {
+        rc = ferror(f) ? mc_err_set(err, MC_ERR_IO, "PNM: read error")
+                       : mc_err_set(err, MC_ERR_FORMAT, "PNM: truncated raster (need %zu bytes)", nbytes);
+        goto done;
+    }
+    size_t ns = nbytes / (bits / 8);
+    if (bits == 16) {
+        uint16_t *s = img->pixels;
+        const uint8_t *b = img->pixels;
+        for (size_t i = 0; i < ns; i++) {
+            uint16_t v = (uint16_t)(b[2 * i] << 8 | b[2 * i + 1]);
+            s[i] = v;
+            if (v > maxval && !p->is_signed) {
+                rc = mc_err_set(err, MC_ERR_FORMAT, "PNM: sample %u exceeds maxval %u", v, (unsigned)maxval);
+                goto done;
+            }
+        }
+    } else if (maxval < 255 && !p->is_signed) {
+        const uint8_t *b = img->pixels;
+        for (size_t i = 0; i < ns; i++)
+            if (b[i] > maxval) {
+                rc = mc_err_set(err, MC_ERR_FORMAT, "PNM: sample %u exceeds maxval %u", b[i], (unsigned)maxval);
+                goto done;
+            }
+    }
+    /* only whitespace may follow (no multi-image files) */
+    while ((c = getc(f)) != EOF)
+        if (!is_ws(c)) {
+            rc = mc_err_set(err, MC_ERR_UNSUPPORTED, "PNM: data after the image (multi-image files are not supported)");
+            goto done;
+        }
+    if (ferror(f)) {
+        rc = mc_err_set(err, MC_ERR_IO, "PNM: read error");
+        goto done;
+    }
+    if (p->seen_meta) {
+        img->meta = p->meta;
+        img->has_meta = 1;
+    }
+    p->src->maxval = (unsigned)maxval;
+    mc_image_set_src(img, p->src, pnm_src_free);
+    p->src = NULL;
+
+done:
+    if (p) {
+        free(p->line);
+        pnm_src_free(p->src);
+        free(p);
+    }
+    fclose(f);
+    if (rc) {
+        mc_image_free(img);
+        return rc;
+    }
+    *out = img;
+    return MC_OK;
+}
+
+/* ------------------------------------------------------------------ write */
+
+static int samples_fit(const mc_image *img, unsigned maxval) {
+    size_t n = img->nbytes / (img->bits / 8);
+    if (img->bits == 16) {
+        const uint16_t *s = img->pixels;
+        for (size_t i = 0; i < n; i++)
+            if (s[i] > maxval) return 0;
+    } else {
+        const uint8_t *s = img->pixels;
+        for (size_t i = 0; i < n; i++)
+            if (s[i] > maxval) return 0;
+    }
+    return 1;
+}
+
+int mc_pnm_write(const mc_image *img, const char *path, mc_err *err) {
+    if (!img || !img->pixels || !path) return mc_err_set(err, MC_ERR_ARG, "PNM write: no image");
+    if (img->depth > 1)
+        return mc_err_set(err, MC_ERR_UNSUPPORTED,
+                          "PGM/PPM holds one 2D image; use DICOM or NIfTI for volumes (%u slices)", img->depth);
+    size_t nbytes;
+    int rc = mc_check_geometry(img->width, img->height, img->depth, img->channels, img->bits, NULL, &nbytes, err);
+    if (rc) return rc;
+    if (nbytes != img->nbytes) return mc_err_set(err, MC_ERR_ARG, "PNM write: inconsistent image size");
+
+    const pnm_src *src = (img->src && img->src_free == pnm_src_free) ? img->src : NULL;
+    unsigned full = img->bits == 16 ? 65535u : 255u, maxval = full;
+    if (!img->is_signed) {
+        unsigned cand = 0;
+        if (src && src->maxval && (src->maxval > 255) == (img->bits == 16) && src->maxval < full)
+            cand = src->maxval;
+        if (cand && samples_fit(img, cand)) maxval = cand;
+        else if (img->bits_stored >= 1 && img->bits_stored < img->bits) {
+            cand = (1u << img->bits_stored) - 1;
+            if ((img->bits == 8 || cand > 255) && samples_fit(img, cand)) maxval = cand;
+        }
+    }
+
+    char *meta_text = NULL;
+    size_t meta_len = 0;
+    if (img->has_meta && (rc = mc_meta_to_text(&img->meta, &meta_text, &meta_len)))
+        return mc_err_set(err, rc, "PNM write: cannot serialise the metadata");
+
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        free(meta_text);
+        return mc_err_set(err, MC_ERR_IO, "%s: %s", mc_basename(path), strerror(errno));
+    }
+    fprintf(f, "P%c\n", img->channels == 3 ? '6' : '5');
+    if (img->is_signed) fprintf(f, "# %s signed=1\n", PNM_KW_IMAGE);
+    if (meta_text && meta_len > 0) fprintf(f, "# %s %s\n", PNM_KW_META, meta_text);
+    if (src)
+        for (unsigned i = 0; i < src->ncomments; i++) fprintf(f, "#%s\n", src->comments[i]);
+    fprintf(f, "%u %u\n%u\n", img->width, img->height, maxval);
+    free(meta_text);
+
+    if (img->bits == 8) {
+        if (fwrite(img->pixels, 1, img->nbytes, f) != img->nbytes) goto io_err;
+    } else {
+        uint8_t buf[8192];
+        const uint16_t *s = img->pixels;
+        size_t n = img->nbytes / 2, i = 0;
+        while (i < n) {
+            size_t k = 0;
+            for (; k < sizeof buf / 2 && i < n; k++, i++) {
+                buf[2 * k] = (uint8_t)(s[i] >> 8);
+                buf[2 * k + 1] = (uint8_t)s[i];
+            }
+            if (fwrite(buf, 1, 2 * k, f) != 2 * k) goto io_err;
+        }
+    }
+    if (fflush(f) != 0 || ferror(f)) goto io_err;
+    if (fclose(f) != 0) return mc_err_set(err, MC_ERR_IO, "%s: write error: %s", mc_basename(path), strerror(errno));
+    return MC_OK;
+io_err:
+    rc = mc_err_set(err, MC_ERR_IO, "%s: write error: %s", mc_basename(path), strerror(errno));
+    fclose(f);
+    return rc;
+}

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# test_cli.sh - the CLI contract: usage, keys, round trips in every format,
+# wrong key, tampering, truncation, absurd input, overwrite and data safety.
+. "$(dirname "$0")/lib.bash"
+cd "$T"
+
+# --- usage and help --------------------------------------------------------
+expect 0 "help" -- "$MC" --help
+expect 1 "no args" -- "$MC"
+expect 1 "unknown command" -- "$MC" frobnicate
+for c in keygen encrypt decrypt info list convert phantom compare; do
+  expect 0 "$c --help" -- "$MC" $c --help
+  grep -q "Usage: medcrypt $c" "$T/out" && ok || bad "$c --help text"
+done
+expect 1 "encrypt without scheme" -- "$MC" encrypt -k x in.pgm -o out.pgm
+one_line_err "encrypt without scheme"
+expect 1 "encrypt unknown scheme" -- "$MC" encrypt -s nosuch -k x in.pgm -o out.pgm
+expect 0 "list" -- "$MC" list
+grep -q '^aead' "$T/out" && ok || bad "list shows aead"
+expect 0 "list --json" -- "$MC" list --json
+"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert any(s["name"]=="aead" for s in d)' "$T/out" && ok || bad "list --json parses"
+
+# --- keys -----------------------------------------------------------------
+expect 0 "keygen" -- "$MC" keygen -o k1
+[ "$(stat -c %a k1)" = 600 ] && ok || bad "key mode $(stat -c %a k1)"
+grep -qE '^medcrypt-key-v1 raw [0-9a-f]{64}$' k1 && ok || bad "key file format"
+cp k1 k1.before
+expect 1 "keygen refuses to overwrite" -- "$MC" keygen -o k1
+cmp -s k1 k1.before && ok || bad "key file changed"
+expect 1 "keygen to stdout refused" -- "$MC" keygen -o -
+expect 0 "keygen 2" -- "$MC" keygen -o k2
+cmp -s k1 k2 && bad "two keygens gave the same key" || ok
+MEDCRYPT_PASSPHRASE="open sesame" expect 0 "keygen wrapped" -- "$MC" keygen -o kw --passphrase
+grep -q '^medcrypt-key-v1 argon2id ' kw && ok || bad "wrapped key format"
+grep -q "open sesame" kw && bad "passphrase in key file" || ok
+
+# --- round trips in every format ---------------------------------------------
+expect 0 "phantom 16-bit dcm" -- "$MC" phantom --size 128 -o ph16.dcm
+expect 0 "phantom 8-bit png" -- "$MC" phantom --size 128 --bits 8 -o ph8.png
+expect 0 "phantom 16-bit pgm" -- "$MC" phantom --size 64 -o ph16.pgm
+expect 0 "phantom volume nii" -- "$MC" phantom --size 64 --slices 16 -o vol.nii
+expect 0 "phantom volume nii.gz" -- "$MC" phantom --size 64 --slices 16 -o vol.nii.gz
+inputs="ph16.dcm ph8.png ph16.pgm vol.nii vol.nii.gz"
+for rel in dicom/CT_small.dcm dicom/MR_small_RLE.dcm dicom/MR_small_jpeg_ls_lossless.dcm \
+           dicom/MR_small_bigendian.dcm dicom/SC_rgb_rle_2frame.dcm itk/BrainProtonDensitySlice.png \
+           nifti/ch2.nii.gz; do
+  p=$(sample $rel); [ -n "$p" ] && inputs="$inputs $p"
+done
+i=0
+for in in $inputs; do
+  i=$((i + 1))
+  base=$(basename "$in"); ext=${base#*.}; [ "$ext" = "${base}" ] && ext=dcm
+  expect 0 "encrypt $base" -- "$MC" encrypt -s aead -k k1 "$in" -o "enc$i.$ext"
+  has_file "enc$i.$ext" "encrypt $base"
+  "$MC" compare "$in" "enc$i.$ext" >/dev/null 2>&1 && bad "$base: cipher equals plain" || ok
+  expect 0 "info encrypted $base" -- "$MC" info --json "enc$i.$ext"
+  "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["encrypted"] and d["metadata"]["scheme"]=="aead", d' "$T/out" && ok || bad "info json $base"
+  expect 0 "decrypt $base" -- "$MC" decrypt -k k1 "enc$i.$ext" -o "dec$i.$ext"
+  same_pixels "$in" "dec$i.$ext" "round trip $base"
+  expect 0 "info decrypted $base" -- "$MC" info --json "dec$i.$ext"
+  "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert not d["encrypted"], d' "$T/out" && ok || bad "decrypted still marked encrypted: $base"
+  # wrong key: exit 3, no output, no temporary file
+  expect 3 "wrong key $base" -- "$MC" decrypt -k k2 "enc$i.$ext" -o "wrong$i.$ext"
+  one_line_err "wrong key $base"
+  no_file "wrong$i.$ext" "wrong key $base"
+  no_temp_left . "wrong key $base"
+done
+
+# --- passphrases -------------------------------------------------------------
+export MEDCRYPT_PASSPHRASE="correct horse battery staple"
+expect 0 "encrypt passphrase" -- "$MC" encrypt -s aead --passphrase ph16.dcm -o pp.dcm
+"$MC" info --json pp.dcm | grep -q '"kdf": "argon2id"' && ok || bad "kdf recorded"
+expect 0 "decrypt passphrase" -- "$MC" decrypt --passphrase pp.dcm -o pp-dec.dcm
+same_pixels ph16.dcm pp-dec.dcm "passphrase round trip"
+expect 1 "passphrase file with key file" -- "$MC" decrypt -k k1 pp.dcm -o x.dcm
+MEDCRYPT_PASSPHRASE="wrong" expect 3 "wrong passphrase" -- "$MC" decrypt --passphrase pp.dcm -o x.dcm
+no_file x.dcm "wrong passphrase"
+printf 'correct horse battery staple\n' > pf
+unset MEDCRYPT_PASSPHRASE
+expect 0 "passphrase file" -- "$MC" decrypt --passphrase-file pf pp.dcm -o pp-dec2.dcm
+same_pixels ph16.dcm pp-dec2.dcm "passphrase-file round trip"
+expect 1 "no terminal, no passphrase" -- "$MC" decrypt --passphrase pp.dcm -o x2.dcm
+# wrapped key file
+MEDCRYPT_PASSPHRASE="open sesame" expect 0 "encrypt wrapped key" -- "$MC" encrypt -s aead -k kw ph8.png -o kw.png
+MEDCRYPT_PASSPHRASE="open sesame" expect 0 "decrypt wrapped key" -- "$MC" decrypt -k kw kw.png -o kw-dec.png
+same_pixels ph8.png kw-dec.png "wrapped key round trip"
+MEDCRYPT_PASSPHRASE="nope" expect 3 "wrapped key wrong passphrase" -- "$MC" decrypt -k kw kw.png -o kw-x.png
+no_file kw-x.png "wrapped key wrong passphrase"
+
+# --- tampering: a flipped bit in pixels or in metadata gives exit 3 ---------
+"$MC" encrypt -s aead -k k1 ph16.pgm -o t.pgm && ok || bad "encrypt t.pgm"
+for what in pixel meta-nonce meta-tag meta-scheme; do
+  cp t.pgm tt.pgm
+  case $what in
+    pixel) flip_byte tt.pgm -100 ;;
+    meta-nonce) flip_byte tt.pgm $(( $(offset_of tt.pgm "nonce=") + 10 )) ;;
+    meta-tag) flip_byte tt.pgm $(( $(offset_of tt.pgm "tag=") + 5 )) ;;
+    meta-scheme) flip_byte tt.pgm $(( $(offset_of tt.pgm "scheme=") + 8 )) ;;
+  esac
+  expect 3 "pgm tampered $what" -- "$MC" decrypt -k k1 tt.pgm -o tt-dec.pgm
+  no_file tt-dec.pgm "pgm tampered $what"
+done
+"$MC" encrypt -s aead -k k1 ph16.dcm -o t.dcm && ok || bad "encrypt t.dcm"
+for what in pixel meta; do
+  cp t.dcm tt.dcm
+  if [ $what = pixel ]; then flip_byte tt.dcm -3; else flip_byte tt.dcm $(( $(offset_of tt.dcm "nonce=") + 9 )); fi
+  expect 3 "dicom tampered $what" -- "$MC" decrypt -k k1 tt.dcm -o tt-dec.dcm
+  no_file tt-dec.dcm "dicom tampered $what"
+done
+"$MC" encrypt -s aead -k k1 vol.nii -o t.nii && ok || bad "encrypt t.nii"
+for what in pixel meta; do
+  cp t.nii tt.nii
+  if [ $what = pixel ]; then flip_byte tt.nii -7; else flip_byte tt.nii $(( $(offset_of tt.nii "tag=") + 6 )); fi
+  expect 3 "nifti tampered $what" -- "$MC" decrypt -k k1 tt.nii -o tt-dec.nii
+  no_file tt-dec.nii "nifti tampered $what"
+done
+# PNG: a flipped bit breaks the chunk CRC (exit 2); change a pixel through a
+# conversion instead, which keeps the metadata
+"$MC" encrypt -s aead -k k1 ph8.png -o t.png && ok || bad "encrypt t.png"
+"$MC" convert t.png -o t-as.pgm && ok || bad "convert encrypted png"
+flip_byte t-as.pgm -1
+"$MC" convert t-as.pgm -o tt.png && ok || bad "convert back"
+expect 3 "png tampered pixel" -- "$MC" decrypt -k k1 tt.png -o tt-dec.png
+no_file tt-dec.png "png tampered pixel"
+cp t.png ttc.png; flip_byte ttc.png -20
+expect 2 "png broken crc" -- "$MC" decrypt -k k1 ttc.png -o ttc-dec.png
+one_line_err "png broken crc"
+
+# --- encrypted files survive format conversion ---------------------------------
+expect 0 "convert encrypted dcm -> nii" -- "$MC" convert t.dcm -o t-conv.nii
+expect 0 "decrypt converted" -- "$MC" decrypt -k k1 t-conv.nii -o t-conv-dec.dcm
+same_pixels ph16.dcm t-conv-dec.dcm "decrypt after conversion"
+
+# --- stdin / stdout ------------------------------------------------------------
+"$MC" encrypt -s aead -k k1 - -o - < ph16.pgm > s.pgm 2>"$T/err" && ok || bad "stdin/stdout encrypt: $(cat "$T/err")"
+"$MC" decrypt -k k1 - -o - < s.pgm > s-dec.pgm 2>"$T/err" && ok || bad "stdin/stdout decrypt: $(cat "$T/err")"
+same_pixels ph16.pgm s-dec.pgm "stdin/stdout round trip"
+"$MC" convert - -o - < vol.nii.gz > s.nii.gz 2>"$T/err" && ok || bad "stdin gz: $(cat "$T/err")"
+same_pixels vol.nii.gz s.nii.gz "stdin/stdout nifti"
+
+# --- overwrite and data safety ---------------------------------------------------
+cp ph8.png exists.png
+expect 1 "refuse overwrite" -- "$MC" encrypt -s aead -k k1 ph16.dcm -o exists.png
+cmp -s ph8.png exists.png && ok || bad "refused overwrite changed the file"
+expect 0 "overwrite with -f" -- "$MC" convert ph8.png -o exists.png -f
+expect 1 "output is input" -- "$MC" convert ph8.png -o ph8.png -f
+expect 1 "output is input via path" -- "$MC" encrypt -s aead -k k1 ph8.png -o ./ph8.png -f
+cmp -s ph8.png exists.png && ok || bad "input damaged"
+expect 1 "unknown output extension" -- "$MC" convert ph8.png -o out.jpg
+no_file out.jpg "unknown extension"
+expect 2 "volume into png" -- "$MC" convert vol.nii -o vol.png
+no_file vol.png "volume into png"
+no_temp_left . "after failures"
+expect 4 "missing input" -- "$MC" info does-not-exist.dcm
+one_line_err "missing input"
+expect 4 "output dir missing" -- "$MC" convert ph8.png -o no/such/dir/x.png
+expect 2 "decrypt a plain file" -- "$MC" decrypt -k k1 ph8.png -o x.png
+no_file x.png "decrypt plain"
+expect 1 "aead has no paper profile" -- "$MC" encrypt -s aead --profile paper -k k1 ph8.png -o x.png
+expect 1 "unknown param" -- "$MC" encrypt -s aead --param rounds=3 -k k1 ph8.png -o x.png
+no_file x.png "param"
+expect 2 "encrypt twice" -- "$MC" encrypt -s aead -k k1 t.png -o tt2.png 2>/dev/null
+[ "$(cat "$T/err" | wc -l)" -ge 1 ] && ok || bad "encrypt twice message"
+
+# --- truncated, corrupt and absurd files: exit 2, one line, no crash -------------------
+for f in t.pgm ph16.pgm t.dcm ph16.dcm t.png ph8.png t.nii vol.nii vol.nii.gz; do
+  size=$(stat -c %s "$f")
+  for cut in 1 8 20 100 300 $((size / 2)) $((size - 1)); do
+    [ "$cut" -lt "$size" ] || continue
+    head -c $cut "$f" > cut.bin; mv cut.bin "cut.${f#*.}"
+    expect 2 "truncated $f at $cut" -- "$MC" info "cut.${f#*.}"
+    one_line_err "truncated $f at $cut"
+  done
+done
+printf 'P5\n99999999 99999999\n255\n' > absurd.pgm
+expect 2 "absurd pgm" -- "$MC" info absurd.pgm
+printf 'P5\n60000 60000\n65535\nxx' > big.pgm
+expect 2 "big pgm, short data" -- "$MC" info big.pgm
+: > empty.dcm
+expect 2 "empty file" -- "$MC" info empty.dcm
+head -c 5000 /dev/urandom > noise.bin
+expect 2 "noise" -- "$MC" info noise.bin
+p=$(sample dicom/JPEG2000.dcm)
+if [ -n "$p" ]; then
+  expect 2 "jpeg2000 refused" -- "$MC" info "$p"
+  grep -q "JPEG 2000" "$T/err" && ok || bad "JPEG 2000 message: $(cat "$T/err")"
+fi
+finish

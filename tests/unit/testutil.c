@@ -1,0 +1,82 @@
+/* testutil.c - helpers for the cmocka unit tests. */
+#define _POSIX_C_SOURCE 200809L
+#include "testutil.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char g_tmp[4096];
+
+const char *mc_test_sample(const char *rel) {
+    static char buf[8][4096];
+    static int slot;
+    const char *dir = getenv("MEDCRYPT_SAMPLES");
+    if (!dir) dir = ".cache/samples";
+    char *p = buf[slot++ & 7];
+    snprintf(p, 4096, "%s/%s", dir, rel);
+    return access(p, R_OK) == 0 ? p : NULL;
+}
+
+const char *mc_test_tmpdir(void) {
+    if (!g_tmp[0]) {
+        const char *base = getenv("TMPDIR");
+        snprintf(g_tmp, sizeof g_tmp, "%s/mctest.XXXXXX", base ? base : "/tmp");
+        if (!mkdtemp(g_tmp)) {
+            perror("mkdtemp");
+            abort();
+        }
+    }
+    return g_tmp;
+}
+
+void mc_test_tmpdir_cleanup(void) {
+    if (!g_tmp[0]) return;
+    DIR *d = opendir(g_tmp);
+    if (d) {
+        struct dirent *e;
+        char p[8192];
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            snprintf(p, sizeof p, "%s/%s", g_tmp, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(g_tmp);
+    g_tmp[0] = 0;
+}
+
+const char *mc_test_path(const char *name) {
+    static char buf[8][8192];
+    static int slot;
+    char *p = buf[slot++ & 7];
+    snprintf(p, 8192, "%s/%s", mc_test_tmpdir(), name);
+    return p;
+}
+
+uint8_t *mc_test_slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc(n > 0 ? (size_t)n : 1);
+    if (b && n > 0 && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    if (b) *len = (size_t)n;
+    return b;
+}
+
+int mc_test_spit(const char *path, const void *buf, size_t len) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t w = fwrite(buf, 1, len, f);
+    return fclose(f) == 0 && w == len ? 0 : -1;
+}

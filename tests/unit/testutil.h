@@ -1,0 +1,31 @@
+/* testutil.h - helpers for the cmocka unit tests. */
+#ifndef MC_TESTUTIL_H
+#define MC_TESTUTIL_H
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "medcrypt.h"
+
+/* Path of a sample under $MEDCRYPT_SAMPLES (static buffer per call slot), or
+ * NULL if the file is missing.  Tests needing it call mc_test_need(). */
+const char *mc_test_sample(const char *rel);
+/* Prints "SKIP: <why>" to stderr and calls cmocka's skip(). */
+#define mc_test_need(path, rel)                                                                \
+    do {                                                                                       \
+        if (!(path)) {                                                                         \
+            fprintf(stderr, "SKIP: sample %s missing (run scripts/fetch-samples.sh)\n", rel); \
+            skip();                                                                            \
+        }                                                                                      \
+    } while (0)
+/* A fresh temporary directory (removed by mc_test_tmpdir_cleanup). */
+const char *mc_test_tmpdir(void);
+void mc_test_tmpdir_cleanup(void);
+/* tmpdir/name in a static buffer (rotating 8 slots). */
+const char *mc_test_path(const char *name);
+/* Read a whole file; returns malloc'ed buffer. */
+uint8_t *mc_test_slurp(const char *path, size_t *len);
+int mc_test_spit(const char *path, const void *buf, size_t len);
+#endif
