@@ -23,8 +23,10 @@ static int key_ok(const char *k, size_t len) {
     return 1;
 }
 
+/* A value may not end in a space: parsing strips trailing spaces (DICOM text
+ * VRs pad with them), so such a value could not round-trip. */
 static int val_ok(const char *v, size_t len) {
-    if (len >= MC_META_VAL_MAX) return 0;
+    if (len >= MC_META_VAL_MAX || (len > 0 && v[len - 1] == ' ')) return 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)v[i];
         if (c < 0x20 || c > 0x7e || c == ';' || c == '=') return 0;

@@ -118,7 +118,7 @@ int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char
     int rc = check_scheme_fits(s, img, profile, err);
     if (rc) return rc;
     if (img->has_meta && mc_meta_get(&img->meta, MC_MK_SCHEME))
-        return mc_err_set(err, MC_ERR_ARG, "input is already encrypted (scheme %s)", mc_meta_get(&img->meta, MC_MK_SCHEME));
+        return mc_err_set(err, MC_ERR_UNSUPPORTED, "input is already encrypted (scheme %s)", mc_meta_get(&img->meta, MC_MK_SCHEME));
 
     mc_meta *m = &img->meta;
     mc_meta_clear(m);

@@ -1,17 +1,19 @@
 /*
  * nifti.c - NIfTI-1 single-file (.nii / .nii.gz) reader and writer.
  *
- * niftilib (nifti1_io.h / znzlib) supplies the header layout, byte swapping,
- * the default header and transparent gzip I/O; the read and write sequences
- * are ours because niftilib's own entry points are unsafe or uncheckable for
- * this use: nifti_image_write() returns void (no error status), derives file
- * names from the prefix (it would not write to an arbitrary temporary name),
- * nifti_image_read() allocates extensions and data before we can apply our
- * limits, and nifti_image_load() pads a short read with zeros.  niftilib
- * prints nothing on these paths, so its global debug level is left alone.
+ * niftilib (nifti1_io.h) supplies the header layout, byte swapping, the
+ * datatype names and the default header; file I/O is zlib's gz* (which reads
+ * plain files transparently and reports truncation / CRC errors through
+ * gzerror).  The read and write sequences are ours because niftilib's entry
+ * points are unsafe or uncheckable for this use: nifti_image_write() returns
+ * void (no error status) and derives file names from a prefix (it would not
+ * write to an arbitrary temporary name), nifti_image_read() allocates
+ * extensions and data before we can apply our limits, and znzlib hides
+ * gzread's "unexpected end of file" status.  None of the niftilib functions
+ * used here print or touch niftilib's global options.
  *
- * Reading (znzopen with compression on: gzip is detected from the content,
- * not the name, so a spooled or renamed file works)
+ * Reading (gzip detected from the content, not the name, so a spooled or
+ * renamed file works)
  *   - 348-byte header, either byte order.  NIfTI-2 and the two-file "ni1"
  *     form and ANALYZE 7.5 are MC_ERR_UNSUPPORTED.
  *   - dim[0] 1..7, every used dim >= 1; dims 4..7 must be 1 (a 4D file with
@@ -23,8 +25,9 @@
  *     (they stay in the carried header, so a write-back keeps their meaning).
  *   - vox_offset must be an integer >= 348 and <= 352 + 64 MiB (bounds the
  *     extension memory); mc_check_geometry runs before any pixel allocation;
- *     the data is read with an exact length check (short -> MC_ERR_FORMAT),
- *     and one more read forces zlib's CRC check of a .gz member.
+ *     the data is read with an exact length check and gzerror checks (short,
+ *     cut or corrupt .gz -> MC_ERR_FORMAT); one more read reaches the end of
+ *     the gzip member so its CRC and length are verified.
  *   - spacing (mm) from pixdim[1..3] using xyzt_units (metre, mm, micron;
  *     unknown is taken as mm); non-positive values give 0.
  *
@@ -32,8 +35,8 @@
  * "plain ASCII text") whose content is the metadata line, which starts with
  * "medcrypt=" (NUL-padded to a multiple of 16).  On read the comment
  * extension starting with "medcrypt=" is parsed with mc_meta_parse (two of
- * them is MC_ERR_FORMAT); on write any old one is dropped and the current one
- * is appended when img->has_meta.  A metadata line that does not begin with
+ * them is MC_ERR_AUTH, tampering); on write any old one is dropped and the
+ * current one is appended when img->has_meta.  A metadata line that does not begin with
  * "medcrypt=" cannot be stored (MC_ERR_ARG).
  *
  * Carried through (img->src, a nifti_src owned by the image): the native-
@@ -58,6 +61,7 @@
 #include <math.h>
 #include <nifti1_io.h>
 #include <stdlib.h>
+#include <zlib.h>
 
 #define NII_EXT_AREA_MAX (64u << 20) /* bytes between 352 and vox_offset */
 #define NII_META_PREFIX "medcrypt="
@@ -100,24 +104,31 @@ static double spacing_of(const nifti_1_header *h, int i) {
     return (v > 0 && isfinite(v)) ? v : 0.0;
 }
 
-/* Read exactly n bytes (in chunks); 0 on success. */
-static int zread_all(znzFile fp, void *buf, size_t n) {
+static int gz_ok(gzFile fp) {
+    int e = Z_OK;
+    gzerror(fp, &e);
+    return e == Z_OK;
+}
+
+/* Read exactly n bytes (in chunks); 0 on success.  gzread reports a cut
+ * stream as a short read with Z_BUF_ERROR, hence the gzerror check. */
+static int zread_all(gzFile fp, void *buf, size_t n) {
     uint8_t *p = buf;
     while (n > 0) {
-        size_t k = n < NII_CHUNK ? n : NII_CHUNK;
-        size_t got = znzread(p, 1, k, fp);
-        if (got != k) return -1;
+        unsigned k = (unsigned)(n < NII_CHUNK ? n : NII_CHUNK);
+        int got = gzread(fp, p, k);
+        if (got < 0 || (unsigned)got != k || !gz_ok(fp)) return -1;
         p += k;
         n -= k;
     }
     return 0;
 }
 
-static int zwrite_all(znzFile fp, const void *buf, size_t n) {
+static int zwrite_all(gzFile fp, const void *buf, size_t n) {
     const uint8_t *p = buf;
     while (n > 0) {
-        size_t k = n < NII_CHUNK ? n : NII_CHUNK;
-        if (znzwrite(p, 1, k, fp) != k) return -1;
+        unsigned k = (unsigned)(n < NII_CHUNK ? n : NII_CHUNK);
+        if (gzwrite(fp, p, k) != (int)k) return -1;
         p += k;
         n -= k;
     }
@@ -137,8 +148,12 @@ int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err
     mc_image *img = NULL;
     nifti_src *src = NULL;
     uint8_t *scratch = NULL;
-    znzFile fp = znzopen(path, "rb", 1);
-    if (znz_isnull(fp)) return mc_err_set(err, MC_ERR_IO, "%s: %s", mc_basename(path), strerror(errno));
+    errno = 0;
+    gzFile fp = gzopen(path, "rb");
+    if (!fp)
+        return mc_err_set(err, errno ? MC_ERR_IO : MC_ERR_NOMEM, "%s: %s", mc_basename(path),
+                          errno ? strerror(errno) : "out of memory");
+    gzbuffer(fp, 1u << 20);
 
     src = calloc(1, sizeof *src);
     if (!src) {
@@ -261,7 +276,7 @@ int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err
             if (has_meta_prefix(&e)) {
                 if (seen_meta++) {
                     free(data);
-                    rc = mc_err_set(err, MC_ERR_FORMAT, "NIfTI: more than one medcrypt extension");
+                    rc = mc_err_set(err, MC_ERR_AUTH, "NIfTI: more than one medcrypt extension (tampered?)");
                     goto done;
                 }
             }
@@ -300,8 +315,8 @@ int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err
     {
         /* reach the end of a gzip member so zlib verifies its CRC */
         uint8_t tail[64];
-        size_t got = znzread(tail, 1, sizeof tail, fp);
-        if (got > sizeof tail) {
+        int got = gzread(fp, tail, sizeof tail);
+        if (got < 0 || !gz_ok(fp)) {
             rc = mc_err_set(err, MC_ERR_FORMAT, "NIfTI: corrupt compressed data");
             goto done;
         }
@@ -326,7 +341,7 @@ int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err
 done:
     free(scratch);
     nifti_src_free(src);
-    znzclose(fp);
+    gzclose(fp);
     if (rc) {
         mc_image_free(img);
         return rc;
@@ -346,7 +361,7 @@ static int ends_with_gz(const char *path) {
 
 static size_t ext_size(size_t len) { return (len + 8 + 15) / 16 * 16; }
 
-static int write_ext(znzFile fp, int ecode, const char *data, size_t len) {
+static int write_ext(gzFile fp, int ecode, const char *data, size_t len) {
     size_t es = ext_size(len);
     int32_t eh[2] = {(int32_t)es, ecode};
     static const uint8_t zeros[16];
@@ -440,11 +455,14 @@ int mc_nifti_write(const mc_image *img, const char *path, mc_err *err) {
     }
     h.vox_offset = (float)(352 + ext_total);
 
-    znzFile fp = znzopen(path, "wb", ends_with_gz(path));
-    if (znz_isnull(fp)) {
+    /* "T": transparent (uncompressed) writing through the same interface */
+    errno = 0;
+    gzFile fp = gzopen(path, ends_with_gz(path) ? "wb6" : "wbT");
+    if (!fp) {
         free(meta_text);
-        return mc_err_set(err, MC_ERR_IO, "%s: %s", mc_basename(path), strerror(errno));
+        return mc_err_set(err, MC_ERR_IO, "%s: %s", mc_basename(path), errno ? strerror(errno) : "cannot open");
     }
+    gzbuffer(fp, 1u << 20);
     uint8_t extender[4] = {ext_total ? 1 : 0, 0, 0, 0};
     int bad = zwrite_all(fp, &h, sizeof h) || zwrite_all(fp, extender, 4);
     if (src)
@@ -454,8 +472,8 @@ int mc_nifti_write(const mc_image *img, const char *path, mc_err *err) {
     if (!bad && meta_text) bad = write_ext(fp, NIFTI_ECODE_COMMENT, meta_text, meta_len);
     if (!bad) bad = zwrite_all(fp, img->pixels, img->nbytes);
     free(meta_text);
-    int cl = znzclose(fp);
-    if (bad || cl != 0)
+    int cl = gzclose(fp);
+    if (bad || cl != Z_OK)
         return mc_err_set(err, MC_ERR_IO, "%s: write error", mc_basename(path));
     return MC_OK;
 }

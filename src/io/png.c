@@ -3,26 +3,32 @@
  *
  * Reading
  *   - 8/16-bit grayscale -> 1 channel; 8/16-bit truecolour -> 3 channels,
- *     samples exactly as stored (16-bit converted to host order; libspng's
- *     SPNG_FMT_PNG already yields host-endian 16-bit samples).
+ *     samples exactly as stored, 16-bit ones in host order (libspng's
+ *     SPNG_FMT_PNG gives and takes host-endian 16-bit samples in 0.7.3;
+ *     checked against hand-built files and scikit-image by the tests).
  *   - 1/2/4-bit grayscale -> 8-bit samples with the SAME values (0..2^n-1, no
- *     scaling to 0..255); bits_stored = n.
+ *     scaling to 0..255); bits_stored = n.  Written back as 8-bit.
  *   - Palette images: if every PLTE entry is gray (r == g == b) -> 8-bit gray
  *     whose value is the entry's level; otherwise 8-bit RGB from the palette.
- *     An index outside the palette is MC_ERR_FORMAT.
+ *     An index outside the palette is MC_ERR_FORMAT.  Interlaced (Adam7)
+ *     images are de-interlaced by libspng, except interlaced palette images
+ *     with 1/2/4-bit indices (MC_ERR_UNSUPPORTED: libspng 0.7.3 unpacks
+ *     interlaced sub-byte samples wrongly in its raw format).
  *   - Refused with MC_ERR_UNSUPPORTED: gray+alpha and RGBA (colour types 4/6)
  *     and any tRNS chunk: transparency is never dropped silently.
  *   - Spacing (x, y) from pHYs when its unit is the metre: 1000 / ppu mm.
  *   - Limits: spng_set_image_limits (from mc_limits), spng_set_chunk_limits
  *     (16 MiB per chunk, 64 MiB of cached ancillary data), CRC errors are fatal
  *     for ancillary chunks too, then mc_check_geometry before any pixel memory.
- *     The whole file through IEND is read, so text after IDAT is seen and a
- *     truncated tail is an error.
+ *     The whole file through IEND is read, so text after IDAT is seen; the
+ *     file must end with the complete IEND chunk (a cut tail or trailing
+ *     bytes are MC_ERR_FORMAT).
  *
  * Metadata (text chunks, any of tEXt/zTXt/iTXt on read; iTXt on write):
  *   - keyword "medcrypt": the scheme metadata line (mc_meta_to_text);
  *     written only when img->has_meta; on read parsed with mc_meta_parse and
- *     has_meta set.  More than one is MC_ERR_FORMAT.
+ *     has_meta set.  More than one is MC_ERR_AUTH (tampering, like metadata
+ *     that does not parse).
  *   - keyword "medcrypt-image": image-model facts PNG cannot express; today
  *     "signed=1" (16-bit samples hold the int16 two's-complement bit pattern,
  *     also honoured for 8-bit).  Written only for signed images.  On read
@@ -132,14 +138,6 @@ static int parse_image_text(const char *t, size_t len, int *is_signed, mc_err *e
     return MC_OK;
 }
 
-/* 1/2/4/8-bit packed sample x of a row */
-static inline unsigned packed_sample(const uint8_t *row, uint32_t x, unsigned depth) {
-    if (depth == 8) return row[x];
-    size_t bit = (size_t)x * depth;
-    unsigned shift = 8 - depth - (unsigned)(bit & 7);
-    return (row[bit >> 3] >> shift) & ((1u << depth) - 1);
-}
-
 /* ------------------------------------------------------------------- read */
 
 int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) {
@@ -227,28 +225,52 @@ int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
     size_t nbytes;
     if ((rc = mc_check_geometry(ihdr.width, ihdr.height, 1, channels, bits, lim, &nbytes, err)))
         goto done;
-    size_t dsize;
-    if ((e = spng_decoded_image_size(ctx, SPNG_FMT_PNG, &dsize))) {
-        rc = spng_fail(err, e, "header");
-        goto done;
-    }
     if ((rc = mc_image_new(&img, ihdr.width, ihdr.height, 1, channels, bits, 0, lim, err))) goto done;
     img->format = MC_FMT_PNG;
     img->bits_stored = (uint8_t)(ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE && depth < 8 ? depth : bits);
 
-    int direct = ihdr.color_type != SPNG_COLOR_TYPE_INDEXED && depth >= 8;
-    if (direct) {
+    /* libspng 0.7.3's SPNG_FMT_PNG output is wrong for interlaced images with
+     * 1/2/4-bit samples: gray of those depths goes through SPNG_FMT_G8
+     * (scaled by bit replication, undone exactly below); palette indices are
+     * looked up here, so an index outside the palette is caught (libspng's
+     * RGB8 expansion does not reject it). */
+    if (ihdr.color_type != SPNG_COLOR_TYPE_INDEXED) {
+        int fmt = depth < 8 ? SPNG_FMT_G8 : SPNG_FMT_PNG;
+        size_t dsize;
+        if ((e = spng_decoded_image_size(ctx, fmt, &dsize))) {
+            rc = spng_fail(err, e, "header");
+            goto done;
+        }
         if (dsize != nbytes) {
             rc = mc_err_set(err, MC_ERR_INTERNAL, "PNG: unexpected decoded size");
             goto done;
         }
-        if ((e = spng_decode_image(ctx, img->pixels, nbytes, SPNG_FMT_PNG, 0))) {
+        if ((e = spng_decode_image(ctx, img->pixels, nbytes, fmt, 0))) {
             rc = spng_fail(err, e, "image data");
             goto done;
         }
+        if (depth < 8) {
+            unsigned scale = 255u / ((1u << depth) - 1); /* 255, 85, 17 */
+            uint8_t *px = img->pixels;
+            for (size_t i = 0; i < nbytes; i++) {
+                if (px[i] % scale) {
+                    rc = mc_err_set(err, MC_ERR_INTERNAL, "PNG: unexpected %u-bit sample scaling", depth);
+                    goto done;
+                }
+                px[i] = (uint8_t)(px[i] / scale);
+            }
+        }
     } else {
-        /* packed rows (or 8-bit palette indices): ceil(w*depth/8) bytes each */
-        size_t stride = ((size_t)ihdr.width * depth + 7) / 8;
+        if (depth < 8 && ihdr.interlace_method != SPNG_INTERLACE_NONE) {
+            rc = mc_err_set(err, MC_ERR_UNSUPPORTED, "interlaced palette PNG with %u-bit indices is not supported",
+                            depth);
+            goto done;
+        }
+        size_t dsize, stride = ((size_t)ihdr.width * depth + 7) / 8;
+        if ((e = spng_decoded_image_size(ctx, SPNG_FMT_PNG, &dsize))) {
+            rc = spng_fail(err, e, "header");
+            goto done;
+        }
         if (dsize != stride * ihdr.height || dsize > nbytes) {
             rc = mc_err_set(err, MC_ERR_INTERNAL, "PNG: unexpected decoded size");
             goto done;
@@ -266,19 +288,17 @@ int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
         for (uint32_t y = 0; y < ihdr.height; y++) {
             const uint8_t *row = tmp + (size_t)y * stride;
             for (uint32_t x = 0; x < ihdr.width; x++) {
-                unsigned v = packed_sample(row, x, depth);
-                if (ihdr.color_type == SPNG_COLOR_TYPE_GRAYSCALE) {
-                    *px++ = (uint8_t)v;
-                } else {
-                    if (v >= plte.n_entries) {
-                        rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: palette index %u out of range", v);
-                        goto done;
-                    }
-                    *px++ = plte.entries[v].red;
-                    if (!gray_palette) {
-                        *px++ = plte.entries[v].green;
-                        *px++ = plte.entries[v].blue;
-                    }
+                size_t bit = (size_t)x * depth;
+                unsigned v = depth == 8 ? row[x]
+                                        : (row[bit >> 3] >> (8 - depth - (unsigned)(bit & 7))) & ((1u << depth) - 1);
+                if (v >= plte.n_entries) {
+                    rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: palette index %u out of range", v);
+                    goto done;
+                }
+                *px++ = plte.entries[v].red;
+                if (!gray_palette) {
+                    *px++ = plte.entries[v].green;
+                    *px++ = plte.entries[v].blue;
                 }
             }
         }
@@ -289,6 +309,16 @@ int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
     if ((e = spng_decode_chunks(ctx))) {
         rc = spng_fail(err, e, "trailing chunks");
         goto done;
+    }
+    {
+        /* libspng stops after IEND's type: insist on the complete chunk at
+         * the very end (catches a cut tail; trailing bytes are refused too) */
+        static const uint8_t iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+        uint8_t tail[12];
+        if (fseek(f, -12L, SEEK_END) != 0 || fread(tail, 1, 12, f) != 12 || memcmp(tail, iend, 12)) {
+            rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: truncated, or data after IEND");
+            goto done;
+        }
     }
 
     src = calloc(1, sizeof *src);
@@ -326,7 +356,7 @@ int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
             const struct spng_text *t = &texts[i];
             if (!strcmp(t->keyword, PNG_KW_META)) {
                 if (seen_meta++) {
-                    rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: more than one %s text chunk", PNG_KW_META);
+                    rc = mc_err_set(err, MC_ERR_AUTH, "PNG: more than one %s text chunk (tampered?)", PNG_KW_META);
                     goto done;
                 }
                 if ((rc = mc_meta_parse(&img->meta, t->text, t->length, err))) goto done;

@@ -22,7 +22,8 @@
  *     "# medcrypt-image signed=1"  (signed image: raw two's-complement bits)
  *     "# medcrypt <metadata line>" (scheme metadata, when img->has_meta)
  *   On read, a comment "# medcrypt <text>" is parsed with mc_meta_parse (more
- *   than one is MC_ERR_FORMAT); "# medcrypt-image ..." takes ';'-separated
+ *   than one, or one longer than any valid metadata line, is MC_ERR_AUTH:
+ *   tampering, as for metadata that does not parse); "# medcrypt-image ..." takes ';'-separated
  *   signed=0|1 entries (anything else MC_ERR_UNSUPPORTED).  Other comments
  *   (up to 64 lines of up to 1 KiB) and the maxval are kept in img->src and
  *   written back when a PNM is written from a PNM.
@@ -99,12 +100,15 @@ static int read_comment(pnm_parse *p, int *endc, mc_err *err) {
         else overflow = 1;
     }
     if (ferror(p->f)) return mc_err_set(err, MC_ERR_IO, "PNM: read error");
+    /* a header comment always ends with a newline before the raster */
+    if (c == EOF) return mc_err_set(err, MC_ERR_FORMAT, "PNM: truncated header (in a comment)");
     *endc = c;
     p->line[n] = 0;
-    const size_t km = sizeof PNM_KW_META, ki = sizeof PNM_KW_IMAGE; /* include the space slot */
+    const size_t km = sizeof(" " PNM_KW_META " ") - 1, ki = sizeof(" " PNM_KW_IMAGE " ") - 1;
     if (n >= km && !memcmp(p->line, " " PNM_KW_META " ", km)) {
-        if (overflow) return mc_err_set(err, MC_ERR_FORMAT, "PNM: medcrypt metadata comment too long");
-        if (p->seen_meta++) return mc_err_set(err, MC_ERR_FORMAT, "PNM: more than one medcrypt metadata comment");
+        if (overflow) return mc_err_set(err, MC_ERR_AUTH, "PNM: medcrypt metadata comment too long (tampered?)");
+        if (p->seen_meta++)
+            return mc_err_set(err, MC_ERR_AUTH, "PNM: more than one medcrypt metadata comment (tampered?)");
         return mc_meta_parse(&p->meta, p->line + km, n - km, err);
     }
     if (n >= ki && !memcmp(p->line, " " PNM_KW_IMAGE " ", ki)) {
@@ -131,7 +135,6 @@ static int read_uint(pnm_parse *p, const char *what, uint64_t max, int over_stat
         if (c == '#') {
             int endc;
             if ((rc = read_comment(p, &endc, err))) return rc;
-            if (endc == EOF) break;
             continue;
         }
         if (!is_ws(c)) break;
