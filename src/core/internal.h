@@ -36,6 +36,11 @@ static inline int mc_host_le(void) {
     return *(const uint8_t *)&one == 1;
 }
 
+/* Parse the image-description text that PNG and PNM carry beside the
+ * metadata ("signed=0|1" entries separated by ';'; trailing NUL/whitespace
+ * ignored).  `where` names the container for the error message. */
+int mc_image_text_parse(const char *t, size_t len, int *is_signed, const char *where, mc_err *err);
+
 /* Metadata keys used by the framework. */
 #define MC_MK_MAGIC "medcrypt"     /* value "1" */
 #define MC_MK_SCHEME "scheme"

@@ -177,3 +177,18 @@ int mc_meta_parse(mc_meta *m, const char *text, size_t len, mc_err *err) {
         return mc_err_set(err, MC_ERR_UNSUPPORTED, "medcrypt metadata version not supported");
     return MC_OK;
 }
+
+int mc_image_text_parse(const char *t, size_t len, int *is_signed, const char *where, mc_err *err) {
+    size_t i = 0;
+    while (len > 0 && (t[len - 1] == 0 || t[len - 1] == ' ' || (t[len - 1] >= '\t' && t[len - 1] <= '\r'))) len--;
+    while (i < len) {
+        size_t s = i;
+        while (i < len && t[i] != ';') i++;
+        size_t n = i - s;
+        if (i < len) i++;
+        if (n == 8 && !memcmp(t + s, "signed=1", 8)) *is_signed = 1;
+        else if (n == 8 && !memcmp(t + s, "signed=0", 8)) *is_signed = 0;
+        else if (n != 0) return mc_err_set(err, MC_ERR_UNSUPPORTED, "unknown entry in the %s", where);
+    }
+    return MC_OK;
+}

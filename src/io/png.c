@@ -119,25 +119,6 @@ static int spng_fail(mc_err *err, int e, const char *what) {
     return mc_err_set(err, spng_status(e), "PNG %s: %s", what, spng_strerror(e));
 }
 
-/* "signed=0|1" entries separated by ';' */
-static int parse_image_text(const char *t, size_t len, int *is_signed, mc_err *err) {
-    size_t i = 0;
-    while (len > 0 && (t[len - 1] == 0 || t[len - 1] == ' ' || t[len - 1] == '\n')) len--;
-    while (i < len) {
-        size_t s = i;
-        while (i < len && t[i] != ';') i++;
-        size_t n = i - s;
-        if (i < len) i++;
-        if (n == 8 && !memcmp(t + s, "signed=1", 8)) *is_signed = 1;
-        else if (n == 8 && !memcmp(t + s, "signed=0", 8)) *is_signed = 0;
-        else if (n == 0) continue;
-        else
-            return mc_err_set(err, MC_ERR_UNSUPPORTED, "PNG: unknown entry in the %s text chunk",
-                              PNG_KW_IMAGE);
-    }
-    return MC_OK;
-}
-
 /* ------------------------------------------------------------------- read */
 
 int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) {
@@ -366,7 +347,7 @@ int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
                     rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: more than one %s text chunk", PNG_KW_IMAGE);
                     goto done;
                 }
-                if ((rc = parse_image_text(t->text, t->length, &is_signed, err))) goto done;
+                if ((rc = mc_image_text_parse(t->text, t->length, &is_signed, "PNG " PNG_KW_IMAGE " text chunk", err))) goto done;
             } else if (t->length > 0) {
                 png_text_copy *c = &src->text[src->n_text];
                 memcpy(c->keyword, t->keyword, sizeof c->keyword);

@@ -73,23 +73,6 @@ typedef struct pnm_parse {
 
 static int is_ws(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
-static int parse_image_comment(const char *t, size_t len, int *is_signed, mc_err *err) {
-    size_t i = 0;
-    while (len > 0 && is_ws((unsigned char)t[len - 1])) len--;
-    while (i < len) {
-        size_t s = i;
-        while (i < len && t[i] != ';') i++;
-        size_t n = i - s;
-        if (i < len) i++;
-        if (n == 8 && !memcmp(t + s, "signed=1", 8)) *is_signed = 1;
-        else if (n == 8 && !memcmp(t + s, "signed=0", 8)) *is_signed = 0;
-        else if (n == 0) continue;
-        else
-            return mc_err_set(err, MC_ERR_UNSUPPORTED, "PNM: unknown entry in the %s comment", PNM_KW_IMAGE);
-    }
-    return MC_OK;
-}
-
 /* After a '#': read the comment to the end of line.  *endc gets the
  * terminating character ('\n', '\r' or EOF). */
 static int read_comment(pnm_parse *p, int *endc, mc_err *err) {
@@ -114,7 +97,7 @@ static int read_comment(pnm_parse *p, int *endc, mc_err *err) {
     if (n >= ki && !memcmp(p->line, " " PNM_KW_IMAGE " ", ki)) {
         if (overflow) return mc_err_set(err, MC_ERR_FORMAT, "PNM: %s comment too long", PNM_KW_IMAGE);
         if (p->seen_image++) return mc_err_set(err, MC_ERR_FORMAT, "PNM: more than one %s comment", PNM_KW_IMAGE);
-        return parse_image_comment(p->line + ki, n - ki, &p->is_signed, err);
+        return mc_image_text_parse(p->line + ki, n - ki, &p->is_signed, "PNM " PNM_KW_IMAGE " comment", err);
     }
     /* an ordinary comment: keep a bounded number of short ones */
     if (!overflow && n <= PNM_COMMENT_MAX && p->src->ncomments < PNM_MAX_COMMENTS) {
