@@ -43,9 +43,12 @@ test: build asan samples
 test-fast: build samples
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# Every benchmark driver, pinned to one core; JSON in bench/results/.
 bench: build
 	@mkdir -p bench/results
-	taskset -c 0 $(BUILD)/mc_bench | tee bench/results/aead.json
+	taskset -c 0 $(BUILD)/mc_bench | tee bench/results/schemes.json
+	@for b in $(BUILD)/mc_bench_*; do [ -x "$$b" ] || continue; n=$${b##*/mc_bench_}; \
+	  echo "== $$n"; taskset -c 0 "$$b" | tee bench/results/$$n.json || exit 1; done
 
 install: build
 	cmake --install $(BUILD)

@@ -41,6 +41,26 @@ static inline int mc_host_le(void) {
  * ignored).  `where` names the container for the error message. */
 int mc_image_text_parse(const char *t, size_t len, int *is_signed, const char *where, mc_err *err);
 
+/* Keyed pseudo-random stream (stream.c): XChaCha20 keystream under
+ * BLAKE2b(key, label, a, b), nonce = image nonce or zeros (paper profile).
+ * Holds key material: mc_stream_wipe() it when done. */
+typedef struct mc_stream {
+    uint8_t key[32];
+    uint8_t nonce[24];
+    uint64_t block;
+    uint8_t buf[512];
+    size_t pos, len;
+} mc_stream;
+void mc_stream_init(mc_stream *s, const uint8_t key[MC_KEY_BYTES], const uint8_t *nonce, const char *label,
+                    uint64_t a, uint64_t b);
+void mc_stream_bytes(mc_stream *s, uint8_t *out, size_t n);
+void mc_stream_xor(mc_stream *s, uint8_t *buf, size_t n);
+uint32_t mc_stream_u32(mc_stream *s);
+uint64_t mc_stream_u64(mc_stream *s);
+uint32_t mc_stream_uniform(mc_stream *s, uint32_t n); /* [0, n), unbiased */
+double mc_stream_unit(mc_stream *s);                   /* [0, 1), 53 bits */
+void mc_stream_wipe(mc_stream *s);
+
 /* Metadata keys used by the framework. */
 #define MC_MK_MAGIC "medcrypt"     /* value "1" */
 #define MC_MK_SCHEME "scheme"

@@ -367,6 +367,49 @@ static void test_errors(void **st) {
     assert_int_equal(mc_format_from_path("y.jpg"), MC_FMT_UNKNOWN);
 }
 
+static void test_stream(void **st) {
+    (void)st;
+    uint8_t k[32] = {7}, n1[24] = {1}, a[1000], b[1000], c[1000], z[1000] = {0};
+    mc_stream s;
+    /* same inputs, same stream, whatever the read pattern */
+    mc_stream_init(&s, k, n1, "x", 1, 2);
+    mc_stream_bytes(&s, a, sizeof a);
+    mc_stream_init(&s, k, n1, "x", 1, 2);
+    mc_stream_bytes(&s, b, 3);
+    mc_stream_bytes(&s, b + 3, 600);
+    mc_stream_bytes(&s, b + 603, 397);
+    assert_memory_equal(a, b, sizeof a);
+    /* xor equals bytes */
+    mc_stream_init(&s, k, n1, "x", 1, 2);
+    memset(c, 0, sizeof c);
+    mc_stream_xor(&s, c, 5);
+    mc_stream_xor(&s, c + 5, 995);
+    assert_memory_equal(a, c, sizeof a);
+    /* each input separates streams */
+    mc_stream_init(&s, k, NULL, "x", 1, 2);
+    mc_stream_bytes(&s, c, sizeof c);
+    assert_memory_not_equal(a, c, sizeof a);
+    mc_stream_init(&s, k, n1, "y", 1, 2);
+    mc_stream_bytes(&s, c, sizeof c);
+    assert_memory_not_equal(a, c, sizeof a);
+    mc_stream_init(&s, k, n1, "x", 2, 1);
+    mc_stream_bytes(&s, c, sizeof c);
+    assert_memory_not_equal(a, c, sizeof a);
+    assert_memory_not_equal(a, z, sizeof a);
+    /* unbiased integers stay in range and cover it */
+    unsigned hist[7] = {0};
+    for (int i = 0; i < 7000; i++) {
+        uint32_t u = mc_stream_uniform(&s, 7);
+        assert_true(u < 7);
+        hist[u]++;
+    }
+    for (int i = 0; i < 7; i++) assert_true(hist[i] > 800 && hist[i] < 1200);
+    double d = mc_stream_unit(&s);
+    assert_true(d >= 0 && d < 1);
+    mc_stream_wipe(&s);
+    assert_memory_equal(s.key, z, sizeof s.key);
+}
+
 static int teardown(void **st) {
     (void)st;
     mc_test_tmpdir_cleanup();
@@ -382,6 +425,7 @@ int main(void) {
         cmocka_unit_test(test_params_and_profiles), cmocka_unit_test(test_bits_stored),
         cmocka_unit_test(test_passphrase),  cmocka_unit_test(test_keyfiles),
         cmocka_unit_test(test_phantom),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_stream),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }
