@@ -51,7 +51,7 @@ bench: build
 	  echo "== $$n"; taskset -c 0 "$$b" | tee bench/results/$$n.json || exit 1; done
 
 install: build
-	cmake --install $(BUILD)
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

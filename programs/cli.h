@@ -19,8 +19,9 @@ void cli_warn(const char *fmt, ...) MC_PRINTF(1, 2);
 /* Key options shared by encrypt / decrypt. */
 typedef struct cli_keyopts {
     const char *keyfile;
-    int passphrase;        /* --passphrase */
-    const char *passfile;  /* --passphrase-file */
+    int passphrase;        /* --passphrase: the key is a passphrase */
+    const char *passfile;  /* --passphrase-file: where a passphrase is read from
+                              (the key's, or a protected key file's with -k) */
 } cli_keyopts;
 /* Load the key (key file or passphrase).  confirm: ask twice on a terminal. */
 int cli_load_key(const cli_keyopts *ko, int confirm, mc_key **out);

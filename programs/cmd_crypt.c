@@ -17,7 +17,8 @@ static void help_encrypt(FILE *f) {
                "  -k, --key KEY           key file from `medcrypt keygen`\n"
                "  --passphrase            derive the key with Argon2id from a passphrase\n"
                "                          (terminal, MEDCRYPT_PASSPHRASE, or --passphrase-file)\n"
-               "  --passphrase-file FILE  read the passphrase from FILE's first line\n"
+               "  --passphrase-file FILE  read the passphrase (or a protected key file's) from\n"
+               "                          FILE's first line\n"
                "  --profile PROFILE       hardened (default: fresh nonce, MAC, exact) or paper\n"
                "                          (the paper's construction, unauthenticated, for study)\n"
                "  --param NAME=VALUE      scheme parameter (repeatable)\n"
@@ -27,14 +28,18 @@ static void help_encrypt(FILE *f) {
 }
 
 static void help_decrypt(FILE *f) {
-    fprintf(f, "Usage: medcrypt decrypt (-k KEY | --passphrase) IN -o OUT [-f]\n\n"
+    fprintf(f, "Usage: medcrypt decrypt (-k KEY | --passphrase) [--profile paper|hardened] IN -o OUT [-f]\n\n"
                "Decrypt IN into OUT.  Scheme, profile and parameters come from IN's metadata.\n"
                "In the hardened profile the MAC over metadata and pixels is verified before\n"
                "anything is written: a wrong key or a modified file gives exit status 3 and\n"
-               "no output file.\n\n"
+               "no output file.  A paper-profile file is not authenticated: it is decrypted\n"
+               "only with --profile paper (so an edited profile cannot skip the MAC).\n\n"
                "  -k, --key KEY           key file\n"
                "  --passphrase            the passphrase the file was encrypted with\n"
-               "  --passphrase-file FILE  read the passphrase from FILE's first line\n"
+               "  --passphrase-file FILE  read the passphrase (or a protected key file's) from\n"
+               "                          FILE's first line\n"
+               "  --profile PROFILE       the profile the file must have; 'paper' is required\n"
+               "                          to decrypt an unauthenticated paper-profile file\n"
                "  -o, --output OUT        output file ('-' = stdout)\n"
                "  -f, --force             overwrite OUT if it exists\n\n"
                "Exit status: 0 ok, 1 usage, 2 bad input, 3 authentication, 4 I/O.\n");
@@ -55,7 +60,7 @@ static int run(int argc, char **argv, int enc) {
     const char *what = enc ? "encrypt" : "decrypt";
     const char *scheme = NULL, *out = NULL, *params[MAX_PARAMS];
     size_t np = 0;
-    int force = 0, c;
+    int force = 0, profile_given = 0, c;
     mc_profile profile = MC_PROFILE_HARDENED;
     cli_keyopts ko = {0};
     optind = 1;
@@ -67,11 +72,11 @@ static int run(int argc, char **argv, int enc) {
             break;
         case 'k': ko.keyfile = optarg; break;
         case 'p': ko.passphrase = 1; break;
-        case 'P': ko.passphrase = 1; ko.passfile = optarg; break;
+        case 'P': ko.passfile = optarg; break;
         case 'r':
-            if (!enc) return cli_error(EX_USAGE_, "decrypt: the profile comes from the file's metadata");
             if (mc_profile_parse(optarg, &profile))
                 return cli_error(EX_USAGE_, "unknown profile '%s' (paper or hardened)", optarg);
+            profile_given = 1;
             break;
         case 'm':
             if (!enc) return cli_error(EX_USAGE_, "decrypt: parameters come from the file's metadata");
@@ -92,7 +97,8 @@ static int run(int argc, char **argv, int enc) {
     if (!out) return cli_error(EX_USAGE_, "%s: -o OUT is required", what);
     if (enc && !scheme) return cli_error(EX_USAGE_, "encrypt: -s SCHEME is required (see: medcrypt list)");
     if (enc && !mc_scheme_find(scheme)) return cli_error(EX_USAGE_, "unknown scheme '%s' (see: medcrypt list)", scheme);
-    if (!ko.keyfile && !ko.passphrase) return cli_error(EX_USAGE_, "%s: a key is required: -k KEY or --passphrase", what);
+    if (!ko.keyfile && !ko.passphrase && !ko.passfile)
+        return cli_error(EX_USAGE_, "%s: a key is required: -k KEY or --passphrase", what);
     int rc = cli_check_output(in, out, force);
     if (rc) return rc;
 
@@ -102,6 +108,22 @@ static int run(int argc, char **argv, int enc) {
     if (!enc && !img->has_meta) {
         mc_image_free(img);
         return cli_error(EX_INPUT_, "%s: no medcrypt metadata: not encrypted by medcrypt", in);
+    }
+    if (!enc) {
+        /* The profile in the file is not authenticated by itself: a hardened
+         * file edited to say "paper" would skip the MAC.  Unauthenticated
+         * (paper) files are decrypted only when the user asks for them. */
+        const char *pr = mc_meta_get(&img->meta, "profile");
+        mc_profile fp;
+        int known = pr && mc_profile_parse(pr, &fp) == MC_OK;
+        if (known && fp == MC_PROFILE_PAPER && !(profile_given && profile == MC_PROFILE_PAPER)) {
+            mc_image_free(img);
+            return cli_error(EX_AUTH_, "%s: paper-profile file, not authenticated: pass --profile paper to decrypt it anyway", in);
+        }
+        if (known && profile_given && fp != profile) {
+            mc_image_free(img);
+            return cli_error(EX_AUTH_, "%s: file says profile %s, expected %s", in, pr, mc_profile_name(profile));
+        }
     }
     mc_key *key = NULL;
     rc = cli_load_key(&ko, enc, &key);

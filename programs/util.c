@@ -129,7 +129,7 @@ int cli_load_key(const cli_keyopts *ko, int confirm, mc_key **out) {
     mc_err err = {0};
     *out = NULL;
     if (ko->keyfile && ko->passphrase)
-        return cli_error(EX_USAGE_, "give either -k KEY or --passphrase, not both (a protected key file asks for its own passphrase)");
+        return cli_error(EX_USAGE_, "give either -k KEY or --passphrase, not both (for a protected key file, --passphrase-file FILE or MEDCRYPT_PASSPHRASE give its passphrase)");
     if (ko->keyfile) {
         int insecure = 0;
         int rc = mc_keyfile_read(ko->keyfile, keyfile_pass_cb, (void *)ko, out, &insecure, &err);
@@ -137,7 +137,7 @@ int cli_load_key(const cli_keyopts *ko, int confirm, mc_key **out) {
         if (insecure) cli_warn("key file %s is readable by group or others (chmod 600 it)", ko->keyfile);
         return EX_OK_;
     }
-    if (ko->passphrase) {
+    if (ko->passphrase || ko->passfile) {
         char *buf = sodium_malloc(1024);
         if (!buf) return cli_error(EX_IO_, "out of memory");
         int n = cli_read_passphrase(ko->passfile, "Passphrase: ", confirm, buf, 1024);

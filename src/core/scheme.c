@@ -178,8 +178,10 @@ int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char
 
 int mc_decrypt(mc_image *img, const mc_key *key, mc_err *err) {
     mc_meta *m = &img->meta;
-    if (!img->has_meta || !mc_meta_get(m, MC_MK_SCHEME))
+    if (!img->has_meta)
         return mc_err_set(err, MC_ERR_FORMAT, "input carries no medcrypt metadata (not encrypted by medcrypt?)");
+    if (!mc_meta_get(m, MC_MK_SCHEME))
+        return mc_err_set(err, MC_ERR_AUTH, "medcrypt metadata without a scheme (tampered)");
     const char *name = mc_meta_get(m, MC_MK_SCHEME);
     const mc_scheme *s = mc_scheme_find(name);
     if (!s)

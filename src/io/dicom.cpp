@@ -38,7 +38,9 @@
  *     PhotometricInterpretation, NumberOfFrames) is rewritten from the image;
  *     PlanarConfiguration is 1 only when the source dataset said 1 (pixels are
  *     re-planarised), else 0.  New SOP Instance UID (meta header follows) and
- *     Series Instance UID.  Any other attribute is left alone.
+ *     Series Instance UID; the new series UID is 2.25.<BLAKE2b of the old one
+ *     and whether the output is encrypted>, so the slices of one series stay
+ *     one series when written file by file.  Any other attribute is left alone.
  *
  * medcrypt private block
  *   group 0x0009, private creator "MEDCRYPT 1" in the first free slot
@@ -70,6 +72,8 @@
 #include "dcmtk/dcmjpeg/djdecode.h"
 #include "dcmtk/dcmjpls/djdecode.h"
 #include "dcmtk/oflog/oflog.h"
+
+#include <sodium.h>
 
 extern "C" {
 #include "core/internal.h"
@@ -411,6 +415,36 @@ OFCondition put_u16(DcmItem *ds, const DcmTagKey &k, unsigned v) { return ds->pu
 
 void new_uid(char *buf, const char *root) { dcmGenerateUniqueIdentifier(buf, root); }
 
+/* "2.25." + the decimal value of 120 bits of BLAKE2b("medcrypt-series-v1" ||
+ * old UID || what): the same old series gives the same new series. */
+void derived_series_uid(char *buf, const char *old_uid, const char *what) {
+    static const char label[] = "medcrypt-series-v1";
+    uint8_t h[15];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, nullptr, 0, sizeof h);
+    crypto_generichash_update(&st, reinterpret_cast<const uint8_t *>(label), sizeof label);
+    crypto_generichash_update(&st, reinterpret_cast<const uint8_t *>(old_uid), std::strlen(old_uid) + 1);
+    crypto_generichash_update(&st, reinterpret_cast<const uint8_t *>(what), std::strlen(what));
+    crypto_generichash_final(&st, h, sizeof h);
+    h[0] |= 0x80; /* 37 digits, never a leading zero */
+    char dig[48];
+    int nd = 0;
+    for (;;) { /* repeated division of the big-endian number by 10 */
+        unsigned rem = 0, nonzero = 0;
+        for (auto &b : h) {
+            unsigned cur = rem * 256 + b;
+            b = static_cast<uint8_t>(cur / 10);
+            rem = cur % 10;
+            nonzero |= b;
+        }
+        dig[nd++] = static_cast<char>('0' + rem);
+        if (!nonzero) break;
+    }
+    std::strcpy(buf, "2.25.");
+    for (int i = 0; i < nd; i++) buf[5 + i] = dig[nd - 1 - i];
+    buf[5 + nd] = 0;
+}
+
 /* A minimal Secondary Capture dataset (patient, study, series, equipment). */
 OFCondition build_sc(DcmDataset *ds, const mc_image *img) {
     const char *cls = UID_SecondaryCaptureImageStorage;
@@ -556,11 +590,16 @@ int write_impl(const mc_image *img, const char *path, mc_err *err) {
         }
     }
 
-    /* new instance, new series */
+    /* new instance, new series; the series UID is derived from the old one so
+     * that the slices of one series, written one file at a time, stay one series */
     char uid[100];
     new_uid(uid, SITE_INSTANCE_UID_ROOT);
     if (c.good()) c = ds->putAndInsertString(DCM_SOPInstanceUID, uid);
-    new_uid(uid, SITE_SERIES_UID_ROOT);
+    const char *old_series = nullptr;
+    if (ds->findAndGetString(DCM_SeriesInstanceUID, old_series).good() && old_series && *old_series)
+        derived_series_uid(uid, old_series, img->has_meta ? "encrypted" : "plain");
+    else
+        new_uid(uid, SITE_SERIES_UID_ROOT);
     if (c.good()) c = ds->putAndInsertString(DCM_SeriesInstanceUID, uid);
     if (c.bad()) return mc_err_set(err, MC_ERR_IO, "cannot build DICOM dataset: %s", c.text());
 

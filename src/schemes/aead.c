@@ -54,7 +54,8 @@ static int aead_encrypt(const mc_scheme_ctx *ctx, mc_image *img, mc_err *err) {
     size_t adlen;
     uint8_t tag[crypto_aead_xchacha20poly1305_ietf_ABYTES];
     if (!ctx->nonce) return mc_err_set(err, MC_ERR_ARG, "aead needs a nonce (hardened profile)");
-    if (img->nbytes >= (1ULL << 38)) return mc_err_set(err, MC_ERR_LIMITS, "aead: image larger than 256 GiB");
+    if ((uint64_t)img->nbytes > (uint64_t)crypto_aead_xchacha20poly1305_ietf_MESSAGEBYTES_MAX)
+        return mc_err_set(err, MC_ERR_LIMITS, "aead: image larger than XChaCha20-Poly1305 allows (256 GiB)");
     if (build_ad(img, ctx->meta, &ad, &adlen)) return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
     mc_pixels_swap_le(img);
     crypto_aead_xchacha20poly1305_ietf_encrypt_detached(img->pixels, tag, NULL, img->pixels, img->nbytes, ad,
