@@ -13,7 +13,7 @@ static void usage(FILE *f) {
             "  medcrypt keygen -o KEY [--passphrase]\n"
             "  medcrypt encrypt -s SCHEME (-k KEY | --passphrase) [--profile paper|hardened]\n"
             "                   [--param k=v]... IN -o OUT\n"
-            "  medcrypt decrypt (-k KEY | --passphrase) IN -o OUT\n"
+            "  medcrypt decrypt (-k KEY | --passphrase) [--profile paper|hardened] IN -o OUT\n"
             "  medcrypt info FILE [--json]\n"
             "  medcrypt list [--json]\n"
             "  medcrypt convert IN -o OUT\n"
