@@ -11,13 +11,6 @@
 
 #include "core/internal.h"
 
-static uint64_t g_rng = 0xd1b54a32d192ed03ULL;
-static uint32_t rnd(void) {
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return (uint32_t)(g_rng >> 16);
-}
 
 /* ---------------------------------------------------- header builder */
 
@@ -181,7 +174,7 @@ static void test_metadata_extension(void **state) {
     (void)state;
     mc_image *a = NULL, *b = NULL, *c = NULL;
     assert_int_equal(mc_image_new(&a, 6, 5, 4, 1, 16, 0, NULL, NULL), MC_OK);
-    for (size_t i = 0; i < a->nbytes / 2; i++) ((uint16_t *)a->pixels)[i] = (uint16_t)rnd();
+    for (size_t i = 0; i < a->nbytes / 2; i++) ((uint16_t *)a->pixels)[i] = (uint16_t)mc_test_rand();
     assert_int_equal(mc_meta_set(&a->meta, "medcrypt", "1"), MC_OK);
     assert_int_equal(mc_meta_set(&a->meta, "scheme", "aead"), MC_OK);
     assert_int_equal(mc_meta_set(&a->meta, "nonce", "0123456789abcdef0123456789abcdef0123456789abcdef"), MC_OK);
@@ -234,7 +227,7 @@ static void test_signed_volume(void **state) {
     mc_image *a = NULL, *b = NULL;
     assert_int_equal(mc_image_new(&a, 7, 5, 3, 1, 16, 1, NULL, NULL), MC_OK);
     int16_t *s = a->pixels;
-    for (size_t i = 0; i < a->nbytes / 2; i++) s[i] = (int16_t)(rnd() & 0xffff);
+    for (size_t i = 0; i < a->nbytes / 2; i++) s[i] = (int16_t)(mc_test_rand() & 0xffff);
     s[0] = -1000;
     s[1] = -32768;
     s[2] = 32767;
@@ -322,7 +315,7 @@ static void test_truncated(void **state) {
     (void)state;
     mc_image *a = NULL, *b = NULL;
     assert_int_equal(mc_image_new(&a, 16, 16, 8, 1, 16, 1, NULL, NULL), MC_OK);
-    for (size_t i = 0; i < a->nbytes / 2; i++) ((uint16_t *)a->pixels)[i] = (uint16_t)rnd();
+    for (size_t i = 0; i < a->nbytes / 2; i++) ((uint16_t *)a->pixels)[i] = (uint16_t)mc_test_rand();
     assert_int_equal(mc_meta_set(&a->meta, "medcrypt", "1"), MC_OK);
     a->has_meta = 1;
     const char *names[2] = {"t.nii", "t.nii.gz"};

@@ -14,21 +14,7 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static uint64_t g_rng = 0x9e3779b97f4a7c15ULL;
-static uint32_t rnd(void) {
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return (uint32_t)(g_rng >> 16);
-}
 
-static mc_image *random_image(uint32_t w, uint32_t h, unsigned ch, unsigned bits, int is_signed) {
-    mc_image *img = NULL;
-    assert_int_equal(mc_image_new(&img, w, h, 1, ch, bits, is_signed, NULL, NULL), MC_OK);
-    uint8_t *p = img->pixels;
-    for (size_t i = 0; i < img->nbytes; i++) p[i] = (uint8_t)rnd();
-    return img;
-}
 
 typedef struct buf {
     uint8_t *b;
@@ -174,7 +160,7 @@ static int file_has(const char *path, const void *needle, size_t n) {
 }
 
 static void roundtrip(unsigned ch, unsigned bits, int is_signed, const char *name) {
-    mc_image *a = random_image(37, 23, ch, bits, is_signed), *b = NULL;
+    mc_image *a = mc_test_random_image(37, 23, ch, bits, is_signed), *b = NULL;
     const char *p = mc_test_path(name);
     mc_err err = {0};
     assert_int_equal(mc_png_write(a, p, &err), MC_OK);
@@ -297,7 +283,7 @@ static void test_roundtrip_signed16(void **state) {
     (void)state;
     roundtrip(1, 16, 1, "s16.png");
     /* the marker is what carries signedness */
-    mc_image *a = random_image(5, 4, 1, 16, 1);
+    mc_image *a = mc_test_random_image(5, 4, 1, 16, 1);
     const char *p = mc_test_path("s16b.png");
     assert_int_equal(mc_png_write(a, p, NULL), MC_OK);
     assert_true(file_has(p, "iTXtmedcrypt-image", 18));
@@ -339,7 +325,7 @@ static void test_16bit_byte_order(void **state) {
 
 static void test_metadata_roundtrip(void **state) {
     (void)state;
-    mc_image *a = random_image(16, 9, 1, 8, 0), *b = NULL;
+    mc_image *a = mc_test_random_image(16, 9, 1, 8, 0), *b = NULL;
     mc_meta_clear(&a->meta);
     assert_int_equal(mc_meta_set(&a->meta, "medcrypt", "1"), MC_OK);
     assert_int_equal(mc_meta_set(&a->meta, "scheme", "aead"), MC_OK);
@@ -523,7 +509,7 @@ static void test_interlaced(void **state) {
         size_t n = (size_t)w * h * ch;
         uint16_t *s = malloc(n * sizeof *s);
         assert_non_null(s);
-        for (size_t i = 0; i < n; i++) s[i] = (uint16_t)(rnd() & ((1u << depth) - 1));
+        for (size_t i = 0; i < n; i++) s[i] = (uint16_t)(mc_test_rand() & ((1u << depth) - 1));
         buf o = {0};
         ihdr_il(&o, w, h, (int)depth, cases[k].ctype, 1);
         idat_adam7(&o, s, w, h, ch, depth);
@@ -568,7 +554,7 @@ static void test_interlaced(void **state) {
 
 static void test_truncated(void **state) {
     (void)state;
-    mc_image *a = random_image(64, 48, 1, 16, 0), *img = NULL;
+    mc_image *a = mc_test_random_image(64, 48, 1, 16, 0), *img = NULL;
     mc_meta_clear(&a->meta);
     assert_int_equal(mc_meta_set(&a->meta, "medcrypt", "1"), MC_OK);
     a->has_meta = 1;
@@ -626,7 +612,7 @@ static void test_absurd_dims(void **state) {
     free(z.b);
     /* caller limits */
     const char *p = mc_test_path("lim.png");
-    mc_image *a = random_image(50, 10, 1, 8, 0);
+    mc_image *a = mc_test_random_image(50, 10, 1, 8, 0);
     assert_int_equal(mc_png_write(a, p, NULL), MC_OK);
     mc_limits lim;
     mc_limits_default(&lim);
@@ -649,7 +635,7 @@ static void test_write_refusals(void **state) {
     assert_int_equal(mc_png_write(v, mc_test_path("vol.png"), &err), MC_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.msg, "NIfTI"));
     mc_image_free(v);
-    mc_image *a = random_image(4, 4, 1, 8, 0);
+    mc_image *a = mc_test_random_image(4, 4, 1, 8, 0);
     assert_int_equal(mc_png_write(a, "/nonexistent-dir/x.png", &err), MC_ERR_IO);
     mc_image_free(a);
     assert_int_equal(mc_png_read("/nonexistent-dir/x.png", NULL, &a, &err), MC_ERR_IO);

@@ -8,20 +8,13 @@
 
 #include "core/internal.h"
 
-static uint64_t g_rng = 0x2545f4914f6cdd1dULL;
-static uint32_t rnd(void) {
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return (uint32_t)(g_rng >> 16);
-}
 
 static mc_image *random_image(uint32_t w, uint32_t h, unsigned ch, unsigned bits, unsigned maxval) {
     mc_image *img = NULL;
     assert_int_equal(mc_image_new(&img, w, h, 1, ch, bits, 0, NULL, NULL), MC_OK);
     size_t n = mc_image_samples(img);
     for (size_t i = 0; i < n; i++) {
-        uint32_t v = rnd() % (maxval + 1);
+        uint32_t v = mc_test_rand() % (maxval + 1);
         if (bits == 16) ((uint16_t *)img->pixels)[i] = (uint16_t)v;
         else ((uint8_t *)img->pixels)[i] = (uint8_t)v;
     }

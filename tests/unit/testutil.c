@@ -80,3 +80,20 @@ int mc_test_spit(const char *path, const void *buf, size_t len) {
     size_t w = fwrite(buf, 1, len, f);
     return fclose(f) == 0 && w == len ? 0 : -1;
 }
+
+static uint64_t g_rng = 0x9e3779b97f4a7c15ULL;
+
+uint32_t mc_test_rand(void) {
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return (uint32_t)(g_rng >> 16);
+}
+
+mc_image *mc_test_random_image(uint32_t w, uint32_t h, unsigned channels, unsigned bits, int is_signed) {
+    mc_image *img = NULL;
+    assert_int_equal(mc_image_new(&img, w, h, 1, channels, bits, is_signed, NULL, NULL), MC_OK);
+    uint8_t *p = img->pixels;
+    for (size_t i = 0; i < img->nbytes; i++) p[i] = (uint8_t)mc_test_rand();
+    return img;
+}

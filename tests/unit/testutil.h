@@ -28,4 +28,8 @@ const char *mc_test_path(const char *name);
 /* Read a whole file; returns malloc'ed buffer. */
 uint8_t *mc_test_slurp(const char *path, size_t *len);
 int mc_test_spit(const char *path, const void *buf, size_t len);
+/* Deterministic xorshift generator (same sequence every run). */
+uint32_t mc_test_rand(void);
+/* An image (depth 1) filled with mc_test_rand() bytes; asserts on failure. */
+mc_image *mc_test_random_image(uint32_t w, uint32_t h, unsigned channels, unsigned bits, int is_signed);
 #endif
