@@ -268,6 +268,9 @@ typedef struct mc_scheme_ctx {
  * (but "mac" and its own tag) and the pixels before it changes any pixel, so
  * the framework does not add its BLAKE2b MAC on top (aead: Poly1305). */
 #define MC_SCHEME_SELF_AUTH 1u
+/* The paper's scheme is lossy by design (latin: random LSB plane), so the
+ * `paper` profile does not round-trip bit-exactly; `hardened` always does. */
+#define MC_SCHEME_PAPER_LOSSY 2u
 
 typedef struct mc_scheme {
     const char *name;

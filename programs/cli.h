@@ -43,6 +43,10 @@ int cmd_list(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_phantom(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_attack(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 
 /* Print s as a JSON string (with quotes). */
 void cli_json_str(FILE *f, const char *s);

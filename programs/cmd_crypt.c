@@ -116,13 +116,13 @@ static int run(int argc, char **argv, int enc) {
         const char *pr = mc_meta_get(&img->meta, "profile");
         mc_profile fp;
         int known = pr && mc_profile_parse(pr, &fp) == MC_OK;
-        if (known && fp == MC_PROFILE_PAPER && !(profile_given && profile == MC_PROFILE_PAPER)) {
+        if (known && fp == MC_PROFILE_PAPER && !(profile_given && profile == MC_PROFILE_PAPER))
+            rc = cli_error(EX_AUTH_, "%s: paper-profile file, not authenticated: pass --profile paper to decrypt it anyway", in);
+        else if (known && profile_given && fp != profile)
+            rc = cli_error(EX_AUTH_, "%s: file says profile %s, expected %s", in, mc_profile_name(fp), mc_profile_name(profile));
+        if (rc) {
             mc_image_free(img);
-            return cli_error(EX_AUTH_, "%s: paper-profile file, not authenticated: pass --profile paper to decrypt it anyway", in);
-        }
-        if (known && profile_given && fp != profile) {
-            mc_image_free(img);
-            return cli_error(EX_AUTH_, "%s: file says profile %s, expected %s", in, pr, mc_profile_name(profile));
+            return rc;
         }
     }
     mc_key *key = NULL;

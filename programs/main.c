@@ -18,6 +18,10 @@ static void usage(FILE *f) {
             "  medcrypt list [--json]\n"
             "  medcrypt convert IN -o OUT\n"
             "  medcrypt phantom -o OUT [--size N] [--slices N] [--bits 8|16]\n"
+            "  medcrypt attack kpa|cpa ...                       # plaintext attacks (see --help)\n"
+            "  medcrypt analyze IMAGE [REFERENCE] [--json] [--plots DIR]  # metrics (see --help)\n"
+            "  medcrypt train ARCH --data PATH... -o MODEL [--epochs N] [--hp k=v]...\n"
+            "  medcrypt model info MODEL [--json]\n"
             "  medcrypt compare A B                              # pixels identical?\n\n"
             "'-' is standard input/output.  Every subcommand has --help.\n"
             "Exit status: 0 ok, 1 usage, 2 bad or unsupported input, 3 authentication\n"
@@ -48,7 +52,10 @@ int main(int argc, char **argv) {
         int (*fn)(int, char **);
     } cmds[] = {{"keygen", cmd_keygen},   {"encrypt", cmd_encrypt}, {"decrypt", cmd_decrypt},
                 {"info", cmd_info},       {"list", cmd_list},       {"convert", cmd_convert},
-                {"phantom", cmd_phantom},   {"compare", cmd_compare}};
+                {"phantom", cmd_phantom},   {"compare", cmd_compare},
+                {"analyze", cmd_analyze},
+                {"attack", cmd_attack},
+                {"train", cmd_train},     {"model", cmd_model}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(c, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     cli_error(EX_USAGE_, "unknown command '%s'", c);

@@ -74,8 +74,9 @@ void mc_stream_wipe(mc_stream *s);
 #define MC_MK_BITS_STORED "bits_stored" /* original Bits Stored when < bits */
 #define MC_MK_PARAM_PREFIX "p."
 
-#endif
 
 /* Put 16-bit samples into little-endian byte order in place (no-op on
  * little-endian hosts); calling it again restores host order. */
 void mc_pixels_swap_le(mc_image *img);
+
+#endif

@@ -4,8 +4,10 @@
 #include "medcrypt.h"
 
 extern const mc_scheme mc_scheme_aead;
+extern const mc_scheme mc_scheme_logistic, mc_scheme_zigzag, mc_scheme_latin;
+extern const mc_scheme mc_scheme_tpe_h2mwd, mc_scheme_tpe_pair, mc_scheme_tpe2;
 
 /* Add new schemes here and in MC_SCHEME_LIST. */
-#define MC_SCHEME_LIST &mc_scheme_aead,
+#define MC_SCHEME_LIST &mc_scheme_aead, &mc_scheme_logistic, &mc_scheme_zigzag, &mc_scheme_latin, &mc_scheme_tpe_h2mwd, &mc_scheme_tpe_pair, &mc_scheme_tpe2,
 
 #endif

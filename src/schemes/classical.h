@@ -1,0 +1,26 @@
+/* classical.h - helpers shared by the classical schemes (logistic, zigzag,
+ * latin) and the attacks on them (src/attacks).  Internal, not installed. */
+#ifndef MC_CLASSICAL_H
+#define MC_CLASSICAL_H
+#include "medcrypt.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Zigzag order of a w x h slice (zigzag.c): idx[k] = raster index of the k-th
+ * pixel read; pattern 'h' (rows, boustrophedon), 'v' (columns, boustrophedon)
+ * or 'd' (anti-diagonals, JPEG order).  idx has w*h entries. */
+void mc_zigzag_order(char pattern, uint32_t w, uint32_t h, uint32_t *idx);
+
+/* Reinterpret a buffer of 16-bit samples between host order and little-endian
+ * (swap each byte pair on big-endian hosts; no-op on little-endian ones). */
+static inline void mc_swap16_le(uint8_t *buf, size_t nbytes) {
+    const uint16_t one = 1;
+    if (*(const uint8_t *)&one == 1) return;
+    for (size_t i = 0; i + 1 < nbytes; i += 2) {
+        uint8_t t = buf[i];
+        buf[i] = buf[i + 1];
+        buf[i + 1] = t;
+    }
+}
+#endif

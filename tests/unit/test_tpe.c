@@ -1,0 +1,409 @@
+/* test_tpe.c - the exact thumbnail-preserving schemes: tpe-h2mwd, tpe-pair,
+ * tpe2.  Block sums (signed values for signed images) of the cipher equal the
+ * plaintext's for every tile, edge tiles included; round trips are bit-exact;
+ * the keyed pieces (pair substitution, triple ranking) are bijections; paper
+ * and hardened profiles differ and the nonce changes the cipher. */
+#define _POSIX_C_SOURCE 200809L
+#include "testutil.h"
+#include "core/internal.h"
+#include "schemes/tpe_common.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const k_schemes[] = {"tpe-h2mwd", "tpe-pair", "tpe2"};
+#define NSCHEMES (sizeof k_schemes / sizeof k_schemes[0])
+
+static mc_image *new_image(uint32_t w, uint32_t h, uint32_t d, unsigned ch, unsigned bits, int sgn) {
+    mc_image *img = NULL;
+    assert_int_equal(mc_image_new(&img, w, h, d, ch, bits, sgn, NULL, NULL), MC_OK);
+    return img;
+}
+
+static mc_image *clone_image(const mc_image *img) {
+    mc_image *c = new_image(img->width, img->height, img->depth, img->channels, img->bits, img->is_signed);
+    memcpy(c->pixels, img->pixels, img->nbytes);
+    return c;
+}
+
+/* Random pixels; `smooth` gives a gradient plus a little noise (a plaintext
+ * with structure, so that a no-op would be caught by the change count). */
+static mc_image *test_image(uint32_t w, uint32_t h, uint32_t d, unsigned ch, unsigned bits, int sgn, int smooth) {
+    mc_image *img = new_image(w, h, d, ch, bits, sgn);
+    randombytes_buf(img->pixels, img->nbytes);
+    if (smooth) {
+        size_t n = mc_image_samples(img);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t x = (uint32_t)(i / ch % w), y = (uint32_t)(i / ch / w % h);
+            uint32_t v = (x * 3 + y * 2) % 200 + mc_test_rand() % 16;
+            if (bits == 8) ((uint8_t *)img->pixels)[i] = (uint8_t)v;
+            else ((uint16_t *)img->pixels)[i] = (uint16_t)(v * 97 + (sgn ? 0xfc00u : 0));
+        }
+    }
+    return img;
+}
+
+static int64_t sample_value(const mc_image *img, size_t i) {
+    if (img->bits == 8) {
+        uint8_t v = ((const uint8_t *)img->pixels)[i];
+        return img->is_signed ? (int64_t)(int8_t)v : (int64_t)v;
+    }
+    uint16_t v = ((const uint16_t *)img->pixels)[i];
+    return img->is_signed ? (int64_t)(int16_t)v : (int64_t)v;
+}
+
+/* Sum of the values (signed ones as signed) of every tile of every channel of
+ * every slice; *count tiles.  Caller frees. */
+static int64_t *block_sums(const mc_image *img, unsigned block, size_t *count) {
+    const uint32_t W = img->width, H = img->height, C = img->channels;
+    const uint32_t nbx = (W + block - 1) / block, nby = (H + block - 1) / block;
+    const size_t nt = (size_t)img->depth * C * nbx * nby;
+    int64_t *s = calloc(nt, sizeof *s);
+    assert_non_null(s);
+    for (uint32_t z = 0; z < img->depth; z++)
+        for (uint32_t y = 0; y < H; y++)
+            for (uint32_t x = 0; x < W; x++)
+                for (uint32_t c = 0; c < C; c++) {
+                    size_t i = (((size_t)z * H + y) * W + x) * C + c;
+                    size_t t = (((size_t)z * C + c) * nby + y / block) * nbx + x / block;
+                    s[t] += sample_value(img, i);
+                }
+    *count = nt;
+    return s;
+}
+
+static mc_key *random_key(void) {
+    uint8_t k[MC_KEY_BYTES];
+    mc_key *key = NULL;
+    randombytes_buf(k, sizeof k);
+    assert_int_equal(mc_key_from_bytes(&key, k, NULL), MC_OK);
+    sodium_memzero(k, sizeof k);
+    return key;
+}
+
+/* Encrypt a copy of plain, check tile sums and geometry, decrypt, check the
+ * round trip.  Returns the fraction of samples the cipher changed. */
+static double check_scheme(const mc_image *plain, const char *scheme, mc_profile prof, unsigned block,
+                           unsigned rounds, const mc_key *key) {
+    char pb[32], pr[32];
+    snprintf(pb, sizeof pb, "block=%u", block);
+    snprintf(pr, sizeof pr, "rounds=%u", rounds);
+    const char *params[2] = {pb, pr};
+    mc_image *img = clone_image(plain);
+    mc_err err = {0};
+    int rc = mc_encrypt(img, scheme, prof, params, rounds ? 2 : 1, key, &err);
+    if (rc) fprintf(stderr, "%s: %s\n", scheme, err.msg);
+    assert_int_equal(rc, MC_OK);
+    assert_int_equal(img->width, plain->width);
+    assert_int_equal(img->height, plain->height);
+    assert_int_equal(img->depth, plain->depth);
+    assert_int_equal(img->channels, plain->channels);
+    assert_int_equal(img->bits, plain->bits);
+    size_t n1, n2;
+    int64_t *s1 = block_sums(plain, block, &n1), *s2 = block_sums(img, block, &n2);
+    assert_int_equal(n1, n2);
+    for (size_t t = 0; t < n1; t++) {
+        if (s1[t] != s2[t])
+            fprintf(stderr, "%s %ux%ux%u c%u b%u block %u: tile %zu sum %lld != %lld\n", scheme, plain->width,
+                    plain->height, plain->depth, plain->channels, plain->bits, block, t, (long long)s1[t],
+                    (long long)s2[t]);
+        assert_true(s1[t] == s2[t]);
+    }
+    free(s1);
+    free(s2);
+    size_t ns = mc_image_samples(plain), changed = 0;
+    for (size_t i = 0; i < ns; i++) changed += sample_value(plain, i) != sample_value(img, i);
+    rc = mc_decrypt(img, key, &err);
+    if (rc) fprintf(stderr, "%s: %s\n", scheme, err.msg);
+    assert_int_equal(rc, MC_OK);
+    assert_memory_equal(img->pixels, plain->pixels, plain->nbytes);
+    mc_image_free(img);
+    return (double)changed / (double)ns;
+}
+
+/* ---------------------------------------------------------------- pieces */
+
+static void test_pair_bijection(void **st) {
+    (void)st;
+    /* every sum class of [0, M]^2, every r: enc is a bijection of the class
+     * onto itself and dec undoes it */
+    const uint32_t M = 31;
+    uint8_t seen[64];
+    for (uint32_t s = 0; s <= 2 * M; s++) {
+        const uint32_t size = tpe_pair_size(s, M), lo = s > M ? s - M : 0;
+        for (uint32_t r = 0; r < size; r++) {
+            memset(seen, 0, sizeof seen);
+            for (uint32_t p = lo; p < lo + size; p++) {
+                uint32_t a = p, b = s - p;
+                tpe_pair_enc(&a, &b, r, M);
+                assert_true(a <= M && b <= M && a + b == s);
+                assert_false(seen[a]);
+                seen[a] = 1;
+                tpe_pair_dec(&a, &b, r, M);
+                assert_int_equal(a, p);
+                assert_int_equal(b, s - p);
+            }
+        }
+    }
+    /* 8 and 16-bit extremes */
+    const uint32_t Ms[2] = {255, 65535};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 20000; i++) {
+            uint32_t M2 = Ms[k], p = mc_test_rand() % (M2 + 1), q = mc_test_rand() % (M2 + 1);
+            uint32_t r = mc_test_rand() % tpe_pair_size(p + q, M2), a = p, b = q;
+            tpe_pair_enc(&a, &b, r, M2);
+            assert_true(a <= M2 && b <= M2 && a + b == p + q);
+            tpe_pair_dec(&a, &b, r, M2);
+            assert_int_equal(a, p);
+            assert_int_equal(b, q);
+        }
+}
+
+static void test_triple_rank(void **st) {
+    (void)st;
+    /* M = 9: lexicographic enumeration of each sum class gives ranks 0, 1, ... */
+    const uint32_t M = 9;
+    uint64_t total = 0;
+    for (uint32_t s = 0; s <= 3 * M; s++) {
+        uint64_t k = 0;
+        for (uint32_t a = 0; a <= M; a++)
+            for (uint32_t b = 0; b <= M; b++) {
+                if (a + b > s || s - a - b > M) continue;
+                uint32_t c = s - a - b, x, y, z;
+                assert_int_equal(tpe_triple_rank(a, b, c, M), k);
+                tpe_triple_unrank(k, s, M, &x, &y, &z);
+                assert_int_equal(x, a);
+                assert_int_equal(y, b);
+                assert_int_equal(z, c);
+                k++;
+            }
+        assert_int_equal(tpe_triple_count(s, M), k);
+        total += k;
+    }
+    assert_int_equal(total, (uint64_t)(M + 1) * (M + 1) * (M + 1));
+    /* 8 and 16 bits: counts add up, rank/unrank are inverse */
+    uint64_t t8 = 0;
+    for (uint32_t s = 0; s <= 765; s++) t8 += tpe_triple_count(s, 255);
+    assert_int_equal(t8, 256ULL * 256 * 256);
+    /* the largest class, by inclusion-exclusion: C(98304,2) - 3 C(32768,2) = 3 * 2^30 < 2^32 */
+    assert_int_equal(tpe_triple_count(98302, 65535), 3ULL << 30);
+    assert_true(tpe_triple_count(98301, 65535) < 3ULL << 30);
+    const uint32_t Ms[2] = {255, 65535};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 20000; i++) {
+            uint32_t M2 = Ms[k], a = mc_test_rand() % (M2 + 1), b = mc_test_rand() % (M2 + 1),
+                     c = mc_test_rand() % (M2 + 1), x, y, z;
+            uint64_t r = tpe_triple_rank(a, b, c, M2);
+            assert_true(r < tpe_triple_count(a + b + c, M2));
+            tpe_triple_unrank(r, a + b + c, M2, &x, &y, &z);
+            assert_int_equal(x, a);
+            assert_int_equal(y, b);
+            assert_int_equal(z, c);
+        }
+}
+
+static void test_uniform_unbiased(void **st) {
+    (void)st;
+    /* tpe_uniform(n) covers [0, n) evenly: chi-square over 100k draws, n = 6
+     * (not a power of two, so rejection is exercised); 5 dof, 0.001 crit 20.5 */
+    uint8_t k[MC_KEY_BYTES] = {1};
+    tpe_rng r;
+    tpe_rng_init(&r, k, NULL, "test", 0, 0);
+    uint64_t h[6] = {0};
+    const int N = 120000;
+    for (int i = 0; i < N; i++) {
+        uint32_t x = tpe_uniform(&r, 6);
+        assert_true(x < 6);
+        h[x]++;
+    }
+    double chi = 0;
+    for (int i = 0; i < 6; i++) chi += ((double)h[i] - N / 6.0) * ((double)h[i] - N / 6.0) / (N / 6.0);
+    assert_true(chi < 20.5);
+    /* a permutation is a permutation */
+    uint32_t perm[257];
+    uint8_t seen[257] = {0};
+    tpe_perm_draw(&r, perm, 257);
+    for (int i = 0; i < 257; i++) {
+        assert_true(perm[i] < 257 && !seen[perm[i]]);
+        seen[perm[i]] = 1;
+    }
+    tpe_rng_wipe(&r);
+}
+
+/* --------------------------------------------------------------- schemes */
+
+/* Block sums exact and round trips exact for block 8, 16, 32, 64 on gray,
+ * RGB, 16-bit unsigned and signed, sizes that are not multiples of the block. */
+static void test_block_sums(void **st) {
+    (void)st;
+    static const unsigned blocks[] = {8, 16, 32, 64};
+    struct {
+        uint32_t w, h, d;
+        unsigned ch, bits;
+        int sgn;
+    } kinds[] = {
+        {75, 70, 1, 1, 8, 0},  /* gray 8 */
+        {70, 67, 1, 3, 8, 0},  /* RGB 8 */
+        {67, 75, 1, 1, 16, 0}, /* 16-bit unsigned (MR) */
+        {69, 66, 2, 1, 16, 1}, /* 16-bit signed (CT), 3D */
+    };
+    for (size_t s = 0; s < NSCHEMES; s++)
+        for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++)
+            for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+                mc_key *key = random_key();
+                mc_image *plain =
+                    test_image(kinds[k].w, kinds[k].h, kinds[k].d, kinds[k].ch, kinds[k].bits, kinds[k].sgn, k & 1);
+                double ch = check_scheme(plain, k_schemes[s], MC_PROFILE_HARDENED, blocks[b], 0, key);
+                /* a cipher that leaves most samples alone would be no cipher */
+                if (ch < 0.5)
+                    fprintf(stderr, "%s block %u kind %zu: only %.3f of the samples changed\n", k_schemes[s],
+                            blocks[b], k, ch);
+                assert_true(ch > 0.5);
+                mc_image_free(plain);
+                mc_key_free(key);
+            }
+}
+
+/* Property test: random geometry, block, rounds, profile, key and scheme. */
+static void test_property(void **st) {
+    (void)st;
+    for (int it = 0; it < 90; it++) {
+        const char *scheme = k_schemes[it % NSCHEMES];
+        uint32_t w = 1 + mc_test_rand() % 90, h = 1 + mc_test_rand() % 90, d = 1 + (mc_test_rand() % 4 == 0);
+        unsigned ch = mc_test_rand() % 2 ? 3 : 1, bits = mc_test_rand() % 2 ? 16 : 8;
+        int sgn = (int)(mc_test_rand() % 2);
+        unsigned block = 2 + mc_test_rand() % 69, rounds = 1 + mc_test_rand() % 4;
+        mc_profile prof = mc_test_rand() % 2 ? MC_PROFILE_PAPER : MC_PROFILE_HARDENED;
+        mc_key *key = random_key();
+        mc_image *plain = test_image(w, h, d, ch, bits, sgn, (int)(mc_test_rand() % 2));
+        (void)check_scheme(plain, scheme, prof, block, rounds, key);
+        mc_image_free(plain);
+        mc_key_free(key);
+    }
+}
+
+static mc_image *encrypt_copy(const mc_image *plain, const char *scheme, mc_profile prof, const mc_key *key) {
+    mc_image *img = clone_image(plain);
+    assert_int_equal(mc_encrypt(img, scheme, prof, NULL, 0, key, NULL), MC_OK);
+    return img;
+}
+
+static void test_profiles_and_nonce(void **st) {
+    (void)st;
+    mc_key *key = random_key(), *other = random_key();
+    mc_image *plain = test_image(64, 48, 1, 3, 8, 0, 1);
+    for (size_t s = 0; s < NSCHEMES; s++) {
+        mc_image *p1 = encrypt_copy(plain, k_schemes[s], MC_PROFILE_PAPER, key);
+        mc_image *p2 = encrypt_copy(plain, k_schemes[s], MC_PROFILE_PAPER, key);
+        mc_image *p3 = encrypt_copy(plain, k_schemes[s], MC_PROFILE_PAPER, other);
+        mc_image *h1 = encrypt_copy(plain, k_schemes[s], MC_PROFILE_HARDENED, key);
+        mc_image *h2 = encrypt_copy(plain, k_schemes[s], MC_PROFILE_HARDENED, key);
+        /* paper: deterministic under a key, keyed */
+        assert_memory_equal(p1->pixels, p2->pixels, plain->nbytes);
+        assert_memory_not_equal(p1->pixels, p3->pixels, plain->nbytes);
+        /* hardened differs from paper, and a fresh nonce changes the cipher */
+        assert_memory_not_equal(p1->pixels, h1->pixels, plain->nbytes);
+        assert_memory_not_equal(h1->pixels, h2->pixels, plain->nbytes);
+        assert_non_null(mc_meta_get(&h1->meta, "nonce"));
+        assert_null(mc_meta_get(&p1->meta, "nonce"));
+        /* the same nonce in the paper stream would give the paper cipher: check
+         * that the nonce really enters every block (no block equal to paper) */
+        size_t equal_rows = 0;
+        const size_t row = (size_t)plain->width * plain->channels;
+        for (uint32_t y = 0; y < plain->height; y++)
+            equal_rows += !memcmp((uint8_t *)p1->pixels + y * row, (uint8_t *)h1->pixels + y * row, row);
+        assert_int_equal(equal_rows, 0);
+        /* hardened: wrong key and tampering are refused before decryption */
+        mc_err err = {0};
+        assert_int_equal(mc_decrypt(h1, other, &err), MC_ERR_AUTH);
+        ((uint8_t *)h2->pixels)[17] ^= 1;
+        assert_int_equal(mc_decrypt(h2, key, &err), MC_ERR_AUTH);
+        /* paper: the right key decrypts */
+        assert_int_equal(mc_decrypt(p1, key, &err), MC_OK);
+        assert_memory_equal(p1->pixels, plain->pixels, plain->nbytes);
+        mc_image_free(p1);
+        mc_image_free(p2);
+        mc_image_free(p3);
+        mc_image_free(h1);
+        mc_image_free(h2);
+    }
+    mc_image_free(plain);
+    mc_key_free(key);
+    mc_key_free(other);
+}
+
+static void test_params(void **st) {
+    (void)st;
+    mc_key *key = random_key();
+    mc_image *plain = test_image(20, 20, 1, 1, 8, 0, 0);
+    static const char *const bad[] = {"block=1", "block=257", "block=abc", "block=", "block=-4", "block=32x",
+                                      "rounds=0", "rounds=257", "rounds=99999999999"};
+    for (size_t s = 0; s < NSCHEMES; s++)
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            mc_image *img = clone_image(plain);
+            mc_err err = {0};
+            const char *p[1] = {bad[i]};
+            assert_int_equal(mc_encrypt(img, k_schemes[s], MC_PROFILE_HARDENED, p, 1, key, &err), MC_ERR_FORMAT);
+            assert_non_null(strstr(err.msg, "out of range"));
+            assert_null(strchr(err.msg, '\n'));
+            assert_memory_equal(img->pixels, plain->pixels, plain->nbytes);
+            mc_image_free(img);
+        }
+    /* the defaults are recorded in the metadata */
+    mc_image *img = encrypt_copy(plain, "tpe-h2mwd", MC_PROFILE_HARDENED, key);
+    assert_string_equal(mc_meta_get(&img->meta, "p.block"), "32");
+    assert_string_equal(mc_meta_get(&img->meta, "p.rounds"), "10");
+    mc_image_free(img);
+    img = encrypt_copy(plain, "tpe2", MC_PROFILE_HARDENED, key);
+    assert_string_equal(mc_meta_get(&img->meta, "p.rounds"), "7");
+    mc_image_free(img);
+    mc_image_free(plain);
+    mc_key_free(key);
+}
+
+/* Extreme images: all-zero and all-maximum blocks have one member in their
+ * class and must come back unchanged; one bright pixel in a dark block keeps
+ * its block's sum. */
+static void test_extremes(void **st) {
+    (void)st;
+    mc_key *key = random_key();
+    for (unsigned bits = 8; bits <= 16; bits += 8)
+        for (size_t s = 0; s < NSCHEMES; s++) {
+            mc_image *plain = new_image(40, 33, 1, 1, bits, 0);
+            size_t n = mc_image_samples(plain);
+            for (size_t i = 0; i < n; i++) {
+                uint32_t v = (i % 40) < 16 ? 0 : (i % 40) < 32 ? 0xffff : 0; /* left tile 0, middle tile max */
+                if (i == 40 * 20 + 35) v = 0xffff;                          /* one bright pixel */
+                if (bits == 8) ((uint8_t *)plain->pixels)[i] = (uint8_t)v;
+                else ((uint16_t *)plain->pixels)[i] = (uint16_t)v;
+            }
+            mc_image *img = clone_image(plain);
+            const char *p[1] = {"block=16"};
+            assert_int_equal(mc_encrypt(img, k_schemes[s], MC_PROFILE_HARDENED, p, 1, key, NULL), MC_OK);
+            for (uint32_t y = 0; y < 16; y++)
+                for (uint32_t x = 0; x < 32; x++) assert_true(sample_value(img, y * 40 + x) == sample_value(plain, y * 40 + x));
+            size_t n1, n2;
+            int64_t *s1 = block_sums(plain, 16, &n1), *s2 = block_sums(img, 16, &n2);
+            assert_memory_equal(s1, s2, n1 * sizeof *s1);
+            free(s1);
+            free(s2);
+            assert_int_equal(mc_decrypt(img, key, NULL), MC_OK);
+            assert_memory_equal(img->pixels, plain->pixels, plain->nbytes);
+            mc_image_free(img);
+            mc_image_free(plain);
+        }
+    mc_key_free(key);
+}
+
+int main(void) {
+    if (mc_init() != MC_OK) return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pair_bijection),   cmocka_unit_test(test_triple_rank),
+        cmocka_unit_test(test_uniform_unbiased), cmocka_unit_test(test_block_sums),
+        cmocka_unit_test(test_property),         cmocka_unit_test(test_profiles_and_nonce),
+        cmocka_unit_test(test_params),           cmocka_unit_test(test_extremes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
