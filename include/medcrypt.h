@@ -194,7 +194,7 @@ int mc_phantom(mc_image **out, uint32_t size, uint32_t slices, unsigned bits, mc
 
 #define MC_KEY_BYTES 32
 #define MC_NONCE_BYTES 24
-#define MC_MAC_BYTES 32
+#define MC_MAC_BYTES 16
 #define MC_SALT_BYTES 16
 
 /* A key lives in guarded (sodium_malloc'ed, mlock'ed, no-dump) memory and is
@@ -266,7 +266,7 @@ typedef struct mc_scheme_ctx {
 #define MC_PROFILES_HARDENED 2u
 /* The scheme's own decrypt authenticates the geometry, every metadata entry
  * (but "mac" and its own tag) and the pixels before it changes any pixel, so
- * the framework does not add its BLAKE2b MAC on top (aead: Poly1305). */
+ * the framework does not add its MAC on top (aead: Poly1305). */
 #define MC_SCHEME_SELF_AUTH 1u
 /* The paper's scheme is lossy by design (latin: random LSB plane), so the
  * `paper` profile does not round-trip bit-exactly; `hardened` always does. */
@@ -302,10 +302,11 @@ int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char
  * tampered pixel or metadata byte.  Clears img->has_meta on success. */
 int mc_decrypt(mc_image *img, const mc_key *key, mc_err *err) MC_WUR;
 
-/* The MAC of the hardened profile: keyed BLAKE2b-256 (sub-key "mac") over
- * "medcrypt-mac-v1", the geometry (w, h, d, channels, bits, signed as LE u32),
- * the metadata serialisation without "mac", and the pixels (16-bit samples
- * little-endian). */
+/* The MAC of the hardened profile: Poly1305 under a one-time key
+ * BLAKE2b-256(key = sub-key "mac", "medcrypt-mac-v2" || nonce) over
+ * "medcrypt-mac-v2", the geometry (w, h, d, channels, bits, signed) and the
+ * metadata length as LE u32, the metadata serialisation without "mac", and
+ * the pixels (16-bit samples little-endian).  MC_ERR_AUTH without a nonce. */
 int mc_image_mac(const mc_image *img, const uint8_t master[MC_KEY_BYTES], uint8_t out[MC_MAC_BYTES]);
 
 #ifdef __cplusplus
