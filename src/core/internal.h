@@ -55,6 +55,9 @@ void mc_stream_init(mc_stream *s, const uint8_t key[MC_KEY_BYTES], const uint8_t
                     uint64_t a, uint64_t b);
 void mc_stream_bytes(mc_stream *s, uint8_t *out, size_t n);
 void mc_stream_xor(mc_stream *s, uint8_t *buf, size_t n);
+/* out = in XOR the next n stream bytes (out == in allowed: mc_stream_xor);
+ * whole 64-byte blocks go straight through XChaCha20, no copy. */
+void mc_stream_xor_to(mc_stream *s, uint8_t *out, const uint8_t *in, size_t n);
 uint32_t mc_stream_u32(mc_stream *s);
 uint64_t mc_stream_u64(mc_stream *s);
 uint32_t mc_stream_uniform(mc_stream *s, uint32_t n); /* [0, n), unbiased */

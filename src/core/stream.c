@@ -59,23 +59,28 @@ void mc_stream_bytes(mc_stream *s, uint8_t *out, size_t n) {
     }
 }
 
-void mc_stream_xor(mc_stream *s, uint8_t *buf, size_t n) {
+void mc_stream_xor_to(mc_stream *s, uint8_t *out, const uint8_t *in, size_t n) {
     while (n > 0 && s->pos < s->len) {
-        *buf++ ^= s->buf[s->pos++];
+        *out++ = *in++ ^ s->buf[s->pos++];
         n--;
     }
     size_t whole = n / 64 * 64;
     if (whole) {
-        crypto_stream_xchacha20_xor_ic(buf, buf, whole, s->nonce, s->block, s->key);
+        crypto_stream_xchacha20_xor_ic(out, in, whole, s->nonce, s->block, s->key);
         s->block += whole / 64;
-        buf += whole;
+        out += whole;
+        in += whole;
         n -= whole;
     }
     while (n > 0) {
         if (s->pos == s->len) refill(s);
-        *buf++ ^= s->buf[s->pos++];
+        *out++ = *in++ ^ s->buf[s->pos++];
         n--;
     }
+}
+
+void mc_stream_xor(mc_stream *s, uint8_t *buf, size_t n) {
+    mc_stream_xor_to(s, buf, buf, n);
 }
 
 uint32_t mc_stream_u32(mc_stream *s) {

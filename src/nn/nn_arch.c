@@ -76,7 +76,7 @@ static const mc_param_def denoise_hp[] = {
 };
 
 static int denoise_build(mc_nn_model *m, uint64_t seed, mc_err *err) {
-    double ch, blocks, in_c, lr, wd;
+    double ch = 0, blocks = 0, in_c = 0, lr = 0, wd = 0; /* set by hp_double (gcc -O3 cannot tell) */
     int rc;
     if ((rc = hp_double(m, "channels", 1, 1024, &ch, err)) || (rc = hp_double(m, "blocks", 0, 64, &blocks, err)) ||
         (rc = hp_double(m, "in_c", 1, 3, &in_c, err)) || (rc = hp_double(m, "lr", 0, 10, &lr, err)) ||
@@ -104,7 +104,7 @@ static int denoise_build(mc_nn_model *m, uint64_t seed, mc_err *err) {
 
 static int denoise_step(mc_nn_model *m, const mc_nn_batch *b, uint64_t *rng, double *loss, mc_err *err) {
     mc_nn_net *net = m->net[0];
-    double noise;
+    double noise = 0;
     int rc = hp_double(m, "noise", 0, 10, &noise, err);
     if (rc) return rc;
     mc_nn_loss lt = MC_NN_LOSS_MSE;

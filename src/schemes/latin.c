@@ -45,30 +45,42 @@ static const mc_param_def k_params[] = {
 
 /* --------------------------------------------------------- key material */
 
+#define LR_WORDS 4096 /* hardened: stream words buffered at a time (at most) */
+
 typedef struct lrng {
     const mc_scheme_ctx *ctx;
-    uint32_t q[8];      /* paper: the LCGs */
-    mc_stream st;       /* hardened */
-    uint32_t buf[256];  /* hardened: stream words, little-endian */
-    size_t pos;
+    uint32_t q[8];           /* paper: the LCGs */
+    mc_stream st;            /* hardened */
+    size_t pos, len, want;   /* hardened: buf[pos..len) unread; want: words still expected */
+    uint32_t buf[LR_WORDS];  /* hardened: stream words (little-endian in the stream) */
 } lrng;
 
-static uint32_t next_word(lrng *g) {
-    if (g->pos == 256) {
-        uint8_t b[1024];
-        mc_stream_bytes(&g->st, b, sizeof b);
-        for (int i = 0; i < 256; i++)
-            g->buf[i] = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 | (uint32_t)b[4 * i + 2] << 16 |
-                        (uint32_t)b[4 * i + 3] << 24;
-        sodium_memzero(b, sizeof b);
-        g->pos = 0;
-    }
+/* The stream is one sequence of words whatever the refill sizes, so the
+ * buffer is sized to what the square still needs (a 512-entry draw does not
+ * pay for 16 KiB of keystream). */
+static void lr_refill(lrng *g) {
+    size_t n = g->want < 64 ? 64 : g->want > LR_WORDS ? LR_WORDS : g->want;
+    uint8_t *b = (uint8_t *)g->buf;
+    mc_stream_bytes(&g->st, b, 4 * n);
+    if (!mc_host_le())
+        for (size_t i = 0; i < n; i++) {
+            uint8_t w[4];
+            memcpy(w, b + 4 * i, 4);
+            g->buf[i] = (uint32_t)w[0] | (uint32_t)w[1] << 8 | (uint32_t)w[2] << 16 | (uint32_t)w[3] << 24;
+        }
+    g->want = g->want > n ? g->want - n : 0;
+    g->pos = 0;
+    g->len = n;
+}
+
+static inline uint32_t next_word(lrng *g) {
+    if (g->pos == g->len) lr_refill(g);
     return g->buf[g->pos++];
 }
 
 /* Uniform draw in [0, n) from the source of round r.  hardened: Lemire's
  * multiply-and-reject over stream words (unbiased). */
-static uint32_t draw(lrng *g, unsigned r, uint32_t n) {
+static inline uint32_t draw(lrng *g, unsigned r, uint32_t n) {
     if (!g->ctx->nonce) {
         uint32_t *q = &g->q[r % 8];
         *q = 1664525u * *q + 1013904223u;
@@ -83,35 +95,43 @@ static uint32_t draw(lrng *g, unsigned r, uint32_t n) {
 }
 
 /* Start drawing the squares of round r (hardened: a fresh stream per round
- * and purpose; paper: the LCGs simply continue). */
-static void draw_start(lrng *g, unsigned r, unsigned what) {
+ * and purpose, about `words` draws expected; paper: the LCGs simply continue). */
+static void draw_start(lrng *g, unsigned r, unsigned what, size_t words) {
     if (g->ctx->nonce) {
         mc_stream_wipe(&g->st);
         mc_stream_init(&g->st, g->ctx->key, g->ctx->nonce, "latin/square", r, what);
-        g->pos = 256;
+        g->pos = g->len = 0;
+        g->want = words + 16; /* + a few rejections */
     }
 }
 
 /* The first m entries of a keyed random permutation of n (Fisher-Yates,
- * inside-out form: m = n gives the whole permutation). */
-static void perm32(lrng *g, unsigned r, uint32_t *a, uint32_t n, uint32_t m) {
-    for (uint32_t i = 0; i < n; i++) a[i] = i;
-    for (uint32_t i = 0; i < m && i + 1 < n; i++) {
-        uint32_t j = i + draw(g, r, n - i), t = a[i];
-        a[i] = a[j];
-        a[j] = t;
+ * inside-out form: m = n gives the whole permutation).  The two profiles'
+ * draws are written out so that the loops inline them. */
+#define LR_PERM(NAME, T)                                                                                   \
+    static void NAME(lrng *g, unsigned r, T *a, uint32_t n, uint32_t m) {                                  \
+        for (uint32_t i = 0; i < n; i++) a[i] = (T)i;                                                      \
+        uint32_t e = n == 0 ? 0 : m < n - 1 ? m : n - 1; /* i < m && i + 1 < n */                            \
+        if (!g->ctx->nonce) {                                                                              \
+            uint32_t q = g->q[r % 8];                                                                      \
+            for (uint32_t i = 0; i < e; i++) {                                                             \
+                q = 1664525u * q + 1013904223u;                                                            \
+                uint32_t j = i + (uint32_t)(((uint64_t)q * (n - i)) >> 32);                                \
+                T t = a[i];                                                                                \
+                a[i] = a[j];                                                                               \
+                a[j] = t;                                                                                  \
+            }                                                                                              \
+            g->q[r % 8] = q;                                                                               \
+        } else                                                                                             \
+            for (uint32_t i = 0; i < e; i++) {                                                             \
+                uint32_t j = i + draw(g, r, n - i);                                                        \
+                T t = a[i];                                                                                \
+                a[i] = a[j];                                                                               \
+                a[j] = t;                                                                                  \
+            }                                                                                              \
     }
-}
-
-static void perm16(lrng *g, unsigned r, uint16_t *a, uint32_t n, uint32_t m) {
-    for (uint32_t i = 0; i < n; i++) a[i] = (uint16_t)i;
-    for (uint32_t i = 0; i < m && i + 1 < n; i++) {
-        uint32_t j = i + draw(g, r, n - i);
-        uint16_t t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-    }
-}
+LR_PERM(perm32, uint32_t)
+LR_PERM(perm16, uint16_t)
 
 typedef struct lsq {
     unsigned rounds;
@@ -132,7 +152,9 @@ static void lsq_free(lsq *s) {
     s->pseed = NULL;
 }
 
-static int lsq_make(const mc_scheme_ctx *ctx, lsq *s, unsigned rounds, unsigned bits, uint32_t h, uint32_t wc) {
+/* enc: only the inverses encryption uses (pinv); decryption: seedinv. */
+static int lsq_make(const mc_scheme_ctx *ctx, lsq *s, unsigned rounds, unsigned bits, uint32_t h, uint32_t wc,
+                    int enc) {
     memset(s, 0, sizeof *s);
     s->rounds = rounds;
     s->n = 1u << bits;
@@ -158,20 +180,22 @@ static int lsq_make(const mc_scheme_ctx *ctx, lsq *s, unsigned rounds, unsigned 
     uint32_t big = h > wc ? h : wc, ms = big < s->n ? big : s->n;
     for (unsigned r = 0; r <= rounds; r++) {
         uint16_t *sd = s->seed + (size_t)r * s->n, *si = s->seedinv + (size_t)r * s->n;
-        draw_start(&g, r, 0);
+        draw_start(&g, r, 0, s->n);
         perm16(&g, r, sd, s->n, s->n);
-        draw_start(&g, r, 1);
+        draw_start(&g, r, 1, ms);
         perm16(&g, r, s->shift + (size_t)r * s->n, s->n, ms);
-        for (uint32_t v = 0; v < s->n; v++) si[sd[v]] = (uint16_t)v;
+        if (!enc)
+            for (uint32_t v = 0; v < s->n; v++) si[sd[v]] = (uint16_t)v;
         if (r == rounds) break;
         /* permutation square: order wc (row rounds) or h (column rounds); its
          * rows in use: h (resp. wc) of them, at most the order */
         uint32_t ord = r % 2 == 0 ? wc : h, other = r % 2 == 0 ? h : wc;
-        draw_start(&g, r, 2);
+        draw_start(&g, r, 2, ord);
         uint32_t *pp = s->pseed + (size_t)r * s->pmax, *pi = s->pinv + (size_t)r * s->pmax;
         perm32(&g, r, pp, ord, ord);
-        for (uint32_t v = 0; v < ord; v++) pi[pp[v]] = v;
-        draw_start(&g, r, 3);
+        if (enc)
+            for (uint32_t v = 0; v < ord; v++) pi[pp[v]] = v;
+        draw_start(&g, r, 3, other < ord ? other : ord);
         perm32(&g, r, s->pshift + (size_t)r * s->pmax, ord, other < ord ? other : ord);
     }
     sodium_memzero(&g, sizeof g);
@@ -227,7 +251,7 @@ static int latin_run(const mc_scheme_ctx *ctx, mc_image *img, mc_err *err, int e
     uint32_t h = img->height, wc = img->width * img->channels;
     size_t n = (size_t)h * wc, bps = img->bits / 8;
     lsq s;
-    if (lsq_make(ctx, &s, rounds, img->bits, h, wc)) return mc_err_set(err, MC_ERR_NOMEM, "latin: out of memory");
+    if (lsq_make(ctx, &s, rounds, img->bits, h, wc, enc)) return mc_err_set(err, MC_ERR_NOMEM, "latin: out of memory");
     /* scratch placed 2 KiB off the slice modulo 4 KiB: equal offsets would
      * make every load alias the stores of the other buffer (4K aliasing) */
     uint8_t *tmpbase = malloc(n * bps + 4096), *tmp = NULL;

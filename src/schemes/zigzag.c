@@ -144,28 +144,72 @@ static int build_key(const mc_scheme_ctx *ctx, const mc_image *img, const char *
     return MC_OK;
 }
 
-/* One slice: key (the slice's key samples, consumed) and p (in place). */
-#define ZZ_SLICE(T)                                                                                    \
-    static void zz_slice_##T(T *p, T *key, char pat, uint32_t w, uint32_t h, size_t ch, int enc) {     \
-        size_t n = (size_t)w * h * ch;                                                                 \
-        if (enc) {                                                                                     \
-            if (ch == 1) ZZ_WALK(pat, w, h, key[k] ^= p[pos]);                                         \
-            else ZZ_WALK(pat, w, h, for (size_t c = 0; c < ch; c++) key[k * ch + c] ^= p[pos * ch + c]); \
-            memcpy(p, key, n * sizeof(T));                                                             \
-        } else {                                                                                       \
-            for (size_t i = 0; i < n; i++) key[i] ^= p[i];                                             \
-            if (ch == 1) ZZ_WALK(pat, w, h, p[pos] = key[k]);                                          \
-            else ZZ_WALK(pat, w, h, for (size_t c = 0; c < ch; c++) p[pos * ch + c] = key[k * ch + c]); \
-        }                                                                                              \
-    }
-ZZ_SLICE(uint8_t)
-ZZ_SLICE(uint16_t)
+/* Pixel types: a pixel keeps its channels (1 or 3 samples). */
+typedef struct px3_8 {
+    uint8_t v[3];
+} px3_8;
+typedef struct px3_16 {
+    uint16_t v[3];
+} px3_16;
+_Static_assert(sizeof(px3_8) == 3 && sizeof(px3_16) == 6, "packed pixel structs");
+
+#define ZZ_T uint8_t
+#define ZZ_SUF g8
+#define ZZ_GATHER 1
+#include "schemes/zigzag_perm.h"
+#undef ZZ_GATHER
+#define ZZ_GATHER 0
+#include "schemes/zigzag_perm.h"
+#undef ZZ_GATHER
+#undef ZZ_SUF
+#undef ZZ_T
+#define ZZ_T uint16_t
+#define ZZ_SUF g16
+#define ZZ_GATHER 1
+#include "schemes/zigzag_perm.h"
+#undef ZZ_GATHER
+#define ZZ_GATHER 0
+#include "schemes/zigzag_perm.h"
+#undef ZZ_GATHER
+#undef ZZ_SUF
+#undef ZZ_T
+#define ZZ_T px3_8
+#define ZZ_SUF c8
+#define ZZ_GATHER 1
+#include "schemes/zigzag_perm.h"
+#undef ZZ_GATHER
+#define ZZ_GATHER 0
+#include "schemes/zigzag_perm.h"
+#undef ZZ_GATHER
+#undef ZZ_SUF
+#undef ZZ_T
+#define ZZ_T px3_16
+#define ZZ_SUF c16
+#define ZZ_GATHER 1
+#include "schemes/zigzag_perm.h"
+#undef ZZ_GATHER
+#define ZZ_GATHER 0
+#include "schemes/zigzag_perm.h"
+#undef ZZ_GATHER
+#undef ZZ_SUF
+#undef ZZ_T
+
+/* ras (the slice, raster order) <-> ord (zigzag order); enc: gather
+ * ord[k] = ras[z(k)], dec: scatter ras[z(k)] = ord[k]. */
+static void zz_perm(void *ras, void *ord, char pat, uint32_t w, uint32_t h, unsigned ch, unsigned bits, int enc) {
+    if (ch == 1 && bits == 8) (enc ? zz_perm_g8_1 : zz_perm_g8_0)(ras, ord, pat, w, h);
+    else if (ch == 1) (enc ? zz_perm_g16_1 : zz_perm_g16_0)(ras, ord, pat, w, h);
+    else if (bits == 8) (enc ? zz_perm_c8_1 : zz_perm_c8_0)(ras, ord, pat, w, h);
+    else (enc ? zz_perm_c16_1 : zz_perm_c16_0)(ras, ord, pat, w, h);
+}
 
 static int zigzag_run(const mc_scheme_ctx *ctx, mc_image *img, mc_err *err, int enc) {
     const char *pat = mc_scheme_param(ctx, &mc_scheme_zigzag, "pattern");
     const char *path = mc_scheme_param(ctx, &mc_scheme_zigzag, "key-image");
     if (strcmp(pat, "v") && strcmp(pat, "h") && strcmp(pat, "d"))
         return mc_err_set(err, MC_ERR_FORMAT, "zigzag: unknown pattern '%s' (v, h or d)", pat);
+    if (img->channels != 1 && img->channels != 3)
+        return mc_err_set(err, MC_ERR_UNSUPPORTED, "zigzag: %u channels (1 or 3)", img->channels);
     int derived = !strcmp(path, "derived");
     size_t npx = (size_t)img->width * img->height, slice = npx * img->channels * (img->bits / 8);
     uint8_t *key = derived ? NULL : malloc(img->nbytes);
@@ -192,15 +236,32 @@ static int zigzag_run(const mc_scheme_ctx *ctx, mc_image *img, mc_err *err, int 
             goto out;
         }
     }
+    /* Per slice: C[k] = P[z(k)] ^ K[k].  enc: gather P into tmp, then XOR the
+     * key into the image (derived: the stream straight from XChaCha20, bytes
+     * = LE samples); dec: XOR out of the image into tmp, then scatter. */
     for (uint32_t z = 0; z < img->depth; z++) {
         uint8_t *p = (uint8_t *)img->pixels + z * slice;
-        if (derived) {
-            mc_stream_bytes(&st, tmp, slice);
-            if (img->bits == 16) mc_swap16_le(tmp, slice); /* stream bytes are LE samples */
-        } else memcpy(tmp, key + z * slice, slice);
-        if (img->bits == 8) zz_slice_uint8_t(p, tmp, pat[0], img->width, img->height, img->channels, enc);
-        else zz_slice_uint16_t((uint16_t *)(void *)p, (uint16_t *)(void *)tmp, pat[0], img->width, img->height,
-                               img->channels, enc);
+        if (enc) {
+            zz_perm(p, tmp, pat[0], img->width, img->height, img->channels, img->bits, 1);
+            if (derived) {
+                if (img->bits == 16) mc_swap16_le(tmp, slice);
+                mc_stream_xor_to(&st, p, tmp, slice);
+                if (img->bits == 16) mc_swap16_le(p, slice);
+            } else {
+                const uint8_t *k = key + z * slice;
+                for (size_t i = 0; i < slice; i++) p[i] = tmp[i] ^ k[i];
+            }
+        } else {
+            if (derived) {
+                if (img->bits == 16) mc_swap16_le(p, slice);
+                mc_stream_xor_to(&st, tmp, p, slice);
+                if (img->bits == 16) mc_swap16_le(tmp, slice);
+            } else {
+                const uint8_t *k = key + z * slice;
+                for (size_t i = 0; i < slice; i++) tmp[i] = p[i] ^ k[i];
+            }
+            zz_perm(p, tmp, pat[0], img->width, img->height, img->channels, img->bits, 0);
+        }
     }
 out:
     if (derived) mc_stream_wipe(&st);
