@@ -49,23 +49,32 @@ static const mc_param_def tpe_h2mwd_params[] = {
     {"rounds", "10", "encryption rounds, 1..256 (paper: 10)"},
 };
 
-/* The 8 zigzag traversals of a bh x bw block and their inverses. */
-typedef struct zz_tab {
+/* Per block shape (bh, bw): the 8 zigzag traversals and the cells of every
+ * diagonal population, computed once per image and shape (at most 4 shapes:
+ * full, right edge, bottom edge, corner).  Cell indices fit 16 bits
+ * (block <= 256). */
+typedef struct geo {
     uint32_t bh, bw;
-    uint32_t *T;   /* 8 * n: T[m * n + j] = cell visited j-th by model m */
-    uint32_t *inv; /* 8 * n: inv[m * n + cell] = j */
-} zz_tab;
+    uint16_t *T2;   /* 8 * 2n: T2[m * 2n + j] = cell visited (j mod n)-th by model m */
+    uint16_t *inv;  /* 8 * n: inv[m * n + cell] = j */
+    uint16_t *diag; /* 2 * (bw + bh) * bh: cells of the diagonals, see diag_at() */
+    uint16_t *mod;  /* x mod bw for x <= 3 bh, then x mod bh for x <= 3 bw (no divisions per block) */
+} geo;
 
+/* Working state of one image.  Bits are kept one per byte (0 or 1): the
+ * populations moved by PMH2M are rows, columns and diagonals in any order, so
+ * a move touches one cell per row and a packed row would not help; the loops
+ * below touch each cell of a move twice and do nothing else. */
 typedef struct h2 {
     unsigned rounds, P, L;
     uint32_t block;
-    zz_tab zz[4];
-    unsigned nzz;
-    uint8_t *planes; /* P * block^2 */
-    uint8_t *tmp;    /* block^2 */
-    uint8_t *occ;    /* block^2 */
-    uint32_t *pos;   /* block^2 */
-    uint32_t *dest;  /* block^2 */
+    geo g[4];
+    unsigned ng;
+    uint8_t *pool;   /* (P + 1) * block^2: the planes and one spare */
+    uint8_t *pl[17]; /* plane p (P <= 16) and, at [P], the spare */
+    uint8_t *tmp;    /* block: a population */
+    uint8_t *occ;    /* block */
+    uint32_t *dest;  /* block */
     uint32_t *cnt;   /* 2 * block: column and row counts */
     uint8_t *seqb;   /* 2 * block: Imp1, Imp2 */
     uint32_t *seqv;  /* 2 * block: Vis1, Vis2 */
@@ -87,25 +96,43 @@ static void zigzag(uint32_t R, uint32_t C, uint32_t *rr, uint32_t *cc) {
     }
 }
 
+enum { POP_ROW = 0, POP_COL = 1, POP_MINOR = 2, POP_MAJOR = 3 };
+
+/* Cells of the diagonal of `kind` (POP_MINOR / POP_MAJOR) starting at (0, t)
+ * (step 2, t < bw) or at (t, 0) (step 3, t < bh): bh cells, one per row from
+ * the start downwards, rows and columns cyclic. */
+static const uint16_t *diag_at(const geo *g, unsigned kind, int step3, uint32_t t) {
+    const size_t per = (size_t)(g->bw + g->bh) * g->bh;
+    return g->diag + (kind == POP_MAJOR ? per : 0) + ((step3 ? g->bw : 0) + (size_t)t) * g->bh;
+}
+
+static void geo_free(geo *g) {
+    free(g->T2);
+    free(g->inv);
+    free(g->diag);
+    free(g->mod);
+    g->T2 = g->inv = g->diag = g->mod = NULL;
+}
+
 /* Model m: bit 0 transposes (first step down), bit 1 mirrors the columns,
  * bit 2 mirrors the rows: the 8 zigzags starting in each corner, either way. */
-static int zz_get(h2 *h, uint32_t bh, uint32_t bw, const zz_tab **out) {
-    for (unsigned i = 0; i < h->nzz; i++)
-        if (h->zz[i].bh == bh && h->zz[i].bw == bw) {
-            *out = &h->zz[i];
+static int geo_get(h2 *h, uint32_t bh, uint32_t bw, const geo **out) {
+    for (unsigned i = 0; i < h->ng; i++)
+        if (h->g[i].bh == bh && h->g[i].bw == bw) {
+            *out = &h->g[i];
             return MC_OK;
         }
-    if (h->nzz == sizeof h->zz / sizeof h->zz[0]) return MC_ERR_INTERNAL;
+    if (h->ng == sizeof h->g / sizeof h->g[0]) return MC_ERR_INTERNAL;
     const size_t n = (size_t)bh * bw;
-    zz_tab *z = &h->zz[h->nzz];
-    z->T = malloc(8 * n * sizeof *z->T);
-    z->inv = malloc(8 * n * sizeof *z->inv);
+    geo *g = &h->g[h->ng];
+    g->T2 = malloc(16 * n * sizeof *g->T2);
+    g->inv = malloc(8 * n * sizeof *g->inv);
+    g->diag = malloc(2 * (size_t)(bw + bh) * bh * sizeof *g->diag);
+    g->mod = malloc((3 * (size_t)bh + 1 + 3 * (size_t)bw + 1) * sizeof *g->mod);
     uint32_t *rr = malloc(2 * n * sizeof *rr);
-    if (!z->T || !z->inv || !rr) {
-        free(z->T);
-        free(z->inv);
+    if (!g->T2 || !g->inv || !g->diag || !g->mod || !rr) {
+        geo_free(g);
         free(rr);
-        z->T = z->inv = NULL;
         return MC_ERR_NOMEM;
     }
     uint32_t *cc = rr + n;
@@ -117,15 +144,29 @@ static int zz_get(h2 *h, uint32_t bh, uint32_t bw, const zz_tab **out) {
             if (m & 2) c = bw - 1 - c;
             if (m & 4) r = bh - 1 - r;
             const uint32_t cell = r * bw + c;
-            z->T[m * n + j] = cell;
-            z->inv[m * n + cell] = (uint32_t)j;
+            g->T2[m * 2 * n + j] = g->T2[m * 2 * n + n + j] = (uint16_t)cell;
+            g->inv[m * n + cell] = (uint16_t)j;
         }
     }
     free(rr);
-    z->bh = bh;
-    z->bw = bw;
-    h->nzz++;
-    *out = z;
+    g->bh = bh;
+    g->bw = bw;
+    for (uint32_t x = 0; x <= 3 * bh; x++) g->mod[x] = (uint16_t)(x % bw);
+    for (uint32_t x = 0; x <= 3 * bw; x++) g->mod[3 * bh + 1 + x] = (uint16_t)(x % bh);
+    for (unsigned kind = POP_MINOR; kind <= POP_MAJOR; kind++)
+        for (int step3 = 0; step3 < 2; step3++)
+            for (uint32_t t = 0; t < (step3 ? bh : bw); t++) {
+                uint16_t *pos = (uint16_t *)diag_at(g, kind, step3, t);
+                uint32_t r = step3 ? t : 0, c = step3 ? 0 : t;
+                for (uint32_t k = 0; k < bh; k++) {
+                    pos[k] = (uint16_t)(r * bw + c);
+                    r = r + 1 == bh ? 0 : r + 1;
+                    if (kind == POP_MAJOR) c = c + 1 == bw ? 0 : c + 1;
+                    else c = c == 0 ? bw - 1 : c - 1;
+                }
+            }
+    h->ng++;
+    *out = g;
     return MC_OK;
 }
 
@@ -166,120 +207,182 @@ static void mat_draw(const h2 *h, tpe_rng *rng, mat_view m, uint32_t bh, uint32_
 
 /* ----------------------------------------------------------------- ZMP */
 
-static void zmp(h2 *h, const zz_tab *z, uint8_t *pl, const uint16_t *off, int enc) {
-    const uint32_t bh = z->bh, bw = z->bw;
+/* Sum of n bytes that are each 0 or 1, 8 at a time: multiplying a word by
+ * 0x0101010101010101 gathers the sum of its bytes (at most 8, no carry) in
+ * the top byte, whatever the host's byte order. */
+static size_t bit_bytes_sum(const uint8_t *p, size_t n) {
+    size_t s = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        s += (size_t)((w * 0x0101010101010101ULL) >> 56);
+    }
+    for (; i < n; i++) s += p[i];
+    return s;
+}
+
+/* Scramble plane q (h->pl[q]) into the spare buffer, then swap the two. */
+static void zmp(h2 *h, const geo *g, unsigned q, const uint16_t *off, int enc) {
+    const uint32_t bh = g->bh, bw = g->bw;
     const size_t n = (size_t)bh * bw;
-    size_t c1 = 0;
-    for (size_t i = 0; i < n; i++) c1 += pl[i];
+    const uint8_t *pl = h->pl[q];
+    uint8_t *t = h->pl[h->P];
+    const size_t c1 = bit_bytes_sum(pl, n);
     const size_t c0 = n - c1;
     const unsigned model = (unsigned)(((c1 % 8) + 8 - (c0 % 8)) % 8 + off[0]) % 8;
     const uint32_t sr = (uint32_t)((c0 + off[1]) % bh), sc = (uint32_t)((c1 + off[2]) % bw);
-    const uint32_t *T = z->T + model * n;
-    const size_t s = z->inv[model * n + (size_t)sr * bw + sc];
-    uint8_t *t = h->tmp;
+    const size_t s = g->inv[model * n + (size_t)sr * bw + sc];
+    const uint16_t *T = g->T2 + model * 2 * n + s; /* T[j] = cell visited ((s + j) mod n)-th */
+    size_t j = 0;
     if (enc) {
-        for (size_t j = 0; j < n - s; j++) t[j] = pl[T[s + j]];
-        for (size_t j = n - s; j < n; j++) t[j] = pl[T[s + j - n]];
-        memcpy(pl, t, n);
+        for (; j + 4 <= n; j += 4) {
+            t[j] = pl[T[j]];
+            t[j + 1] = pl[T[j + 1]];
+            t[j + 2] = pl[T[j + 2]];
+            t[j + 3] = pl[T[j + 3]];
+        }
+        for (; j < n; j++) t[j] = pl[T[j]];
     } else {
-        for (size_t j = 0; j < n - s; j++) t[T[s + j]] = pl[j];
-        for (size_t j = n - s; j < n; j++) t[T[s + j - n]] = pl[j];
-        memcpy(pl, t, n);
+        for (; j + 4 <= n; j += 4) {
+            t[T[j]] = pl[j];
+            t[T[j + 1]] = pl[j + 1];
+            t[T[j + 2]] = pl[j + 2];
+            t[T[j + 3]] = pl[j + 3];
+        }
+        for (; j < n; j++) t[T[j]] = pl[j];
     }
+    h->pl[h->P] = h->pl[q];
+    h->pl[q] = t;
 }
 
 /* --------------------------------------------------------------- PMH2M */
 
-enum { POP_ROW = 0, POP_COL = 1, POP_MINOR = 2, POP_MAJOR = 3 };
-
-/* Move the population of `kind` through (r0, c0) by distance d. */
-static void pop_move(h2 *h, uint8_t *pl, uint32_t bh, uint32_t bw, unsigned kind, uint32_t r0, uint32_t c0,
-                     uint32_t d, int enc) {
+/* Move the row or column of length len at base (cells base[k * stride]) by d:
+ * 1st, 3rd, ... bits (k even) go back (left / up) by d, the others forward
+ * (right / down); a taken cell pushes the bit on in its direction. */
+static inline void line_move(h2 *h, uint8_t *base, size_t stride, uint32_t len, uint32_t d, int enc) {
+    if (d >= len) d %= len;
+    if (d == 0) return;
     uint8_t *t = h->tmp;
-    if (kind == POP_ROW || kind == POP_COL) {
-        /* a line: cells base + k * stride, k = 0 .. len-1 from the left / top.
-         * 1st, 3rd, ... bits (k even) go back (left / up) by d, the others
-         * forward (right / down); a taken cell pushes the bit on in its
-         * direction.  For an even len the two groups land on disjoint cells. */
-        const uint32_t len = kind == POP_ROW ? bw : bh;
-        const size_t stride = kind == POP_ROW ? 1 : bw;
-        uint8_t *base = pl + (kind == POP_ROW ? (size_t)r0 * bw : c0);
-        d %= len;
-        if (d == 0) return;
-        uint32_t *dest = h->dest;
-        if (len % 2 == 0) {
-            /* no collisions: the even k go to k - d, the odd k to k + d (mod len),
-             * two sets of cells of opposite parity shifted as wholes */
-            if (enc) {
-                for (uint32_t k = 0; k < len; k++) t[k] = base[k * stride];
-                for (uint32_t k = 0; k < d; k += 2) base[(k + len - d) * stride] = t[k];
-                for (uint32_t k = d + (d & 1); k < len; k += 2) base[(k - d) * stride] = t[k];
-                for (uint32_t k = 1; k + d < len; k += 2) base[(k + d) * stride] = t[k];
-                for (uint32_t k = len - d + ((len - d) % 2 == 0); k < len; k += 2) base[(k + d - len) * stride] = t[k];
-            } else {
-                for (uint32_t k = 0; k < len; k++) t[k] = base[k * stride];
-                for (uint32_t k = 0; k < d; k += 2) base[k * stride] = t[k + len - d];
-                for (uint32_t k = d + (d & 1); k < len; k += 2) base[k * stride] = t[k - d];
-                for (uint32_t k = 1; k + d < len; k += 2) base[k * stride] = t[k + d];
-                for (uint32_t k = len - d + ((len - d) % 2 == 0); k < len; k += 2) base[k * stride] = t[k + d - len];
-            }
-            return;
-        } else {
-            memset(h->occ, 0, len);
-            for (uint32_t k = 0; k < len; k++) {
-                uint32_t p;
-                if (k & 1) {
-                    p = k + d < len ? k + d : k + d - len;
-                    while (h->occ[p]) p = p + 1 == len ? 0 : p + 1;
-                } else {
-                    p = k >= d ? k - d : k + len - d;
-                    while (h->occ[p]) p = p == 0 ? len - 1 : p - 1;
-                }
-                h->occ[p] = 1;
-                dest[k] = p;
-            }
+    if (len % 2 == 0) {
+        /* no collisions: the even k go to k - d, the odd k to k + d (mod len),
+         * two sets of cells of opposite parity shifted as wholes */
+        uint32_t k = 0;
+        for (; k + 4 <= len; k += 4) {
+            t[k] = base[k * stride];
+            t[k + 1] = base[(k + 1) * stride];
+            t[k + 2] = base[(k + 2) * stride];
+            t[k + 3] = base[(k + 3) * stride];
         }
-        if (enc) {
-            for (uint32_t k = 0; k < len; k++) t[dest[k]] = base[k * stride];
-            for (uint32_t k = 0; k < len; k++) base[k * stride] = t[k];
-        } else {
-            for (uint32_t k = 0; k < len; k++) t[k] = base[dest[k] * stride];
-            for (uint32_t k = 0; k < len; k++) base[k * stride] = t[k];
-        }
+        for (; k < len; k++) t[k] = base[k * stride];
+        /* enc: cell r receives cell r + d if r + d is even (an even k going
+         * back by d), else cell r - d (an odd k going forward); dec: cell k
+         * receives cell k - d if k is even, else cell k + d (all mod len) */
+        const uint32_t pe = enc ? d & 1 : 0;  /* first r that takes from r + d */
+        const uint32_t po = pe ^ 1;           /* first r that takes from r - d */
+        const uint32_t up = enc ? d : len - d; /* cells r of parity pe take r + up */
+        uint32_t r = pe;
+        for (; r + up < len; r += 2) base[r * stride] = t[r + up];
+        for (; r < len; r += 2) base[r * stride] = t[r + up - len];
+        const uint32_t dn = len - up; /* cells of parity po take r + dn */
+        for (r = po; r + dn < len; r += 2) base[r * stride] = t[r + dn];
+        for (; r < len; r += 2) base[r * stride] = t[r + dn - len];
         return;
     }
-    /* a diagonal from (r0, c0) downwards: one cell per row, rows and columns
-     * cyclic, bh cells (a square block's cyclic diagonal; in an edge block
-     * the column just wraps modulo bw), rotated downwards */
-    const uint32_t len = bh;
-    d %= len;
-    if (d == 0) return;
-    uint32_t *pos = h->pos, r = r0, c = c0;
+    uint32_t *dest = h->dest;
+    memset(h->occ, 0, len);
     for (uint32_t k = 0; k < len; k++) {
-        pos[k] = r * bw + c;
-        r = r + 1 == bh ? 0 : r + 1;
-        if (kind == POP_MAJOR) c = c + 1 == bw ? 0 : c + 1;
-        else c = c == 0 ? bw - 1 : c - 1;
+        uint32_t p;
+        if (k & 1) {
+            p = k + d < len ? k + d : k + d - len;
+            while (h->occ[p]) p = p + 1 == len ? 0 : p + 1;
+        } else {
+            p = k >= d ? k - d : k + len - d;
+            while (h->occ[p]) p = p == 0 ? len - 1 : p - 1;
+        }
+        h->occ[p] = 1;
+        dest[k] = p;
     }
-    /* enc: cell k moves to k + d, i.e. new[k] = old[k - d]; dec: new[k] = old[k + d] */
-    const uint32_t sh = enc ? len - d : d;
-    for (uint32_t k = 0; k < len - sh; k++) t[k] = pl[pos[k + sh]];
-    for (uint32_t k = len - sh; k < len; k++) t[k] = pl[pos[k + sh - len]];
-    for (uint32_t k = 0; k < len; k++) pl[pos[k]] = t[k];
+    if (enc) {
+        for (uint32_t k = 0; k < len; k++) t[dest[k]] = base[k * stride];
+        for (uint32_t k = 0; k < len; k++) base[k * stride] = t[k];
+    } else {
+        for (uint32_t k = 0; k < len; k++) t[k] = base[dest[k] * stride];
+        for (uint32_t k = 0; k < len; k++) base[k * stride] = t[k];
+    }
+}
+
+/* Rotate the bh cells of a diagonal (pos[k], downwards) by d:
+ * enc: cell k gets the bit of cell k - d; dec: of cell k + d. */
+static inline void diag_move(h2 *h, uint8_t *pl, const uint16_t *pos, uint32_t len, uint32_t d, int enc) {
+    if (d >= len) d %= len;
+    if (d == 0) return;
+    uint8_t *t = h->tmp;
+    uint32_t k = 0;
+    for (; k + 4 <= len; k += 4) {
+        t[k] = pl[pos[k]];
+        t[k + 1] = pl[pos[k + 1]];
+        t[k + 2] = pl[pos[k + 2]];
+        t[k + 3] = pl[pos[k + 3]];
+    }
+    for (; k < len; k++) t[k] = pl[pos[k]];
+    const uint32_t sh = enc ? len - d : d; /* cell k gets old cell (k + sh) mod len */
+    const uint32_t e = len - sh;
+    for (k = 0; k + 4 <= e; k += 4) {
+        pl[pos[k]] = t[k + sh];
+        pl[pos[k + 1]] = t[k + 1 + sh];
+        pl[pos[k + 2]] = t[k + 2 + sh];
+        pl[pos[k + 3]] = t[k + 3 + sh];
+    }
+    for (; k < e; k++) pl[pos[k]] = t[k + sh];
+    for (; k + 4 <= len; k += 4) {
+        pl[pos[k]] = t[k - e];
+        pl[pos[k + 1]] = t[k + 1 - e];
+        pl[pos[k + 2]] = t[k + 2 - e];
+        pl[pos[k + 3]] = t[k + 3 - e];
+    }
+    for (; k < len; k++) pl[pos[k]] = t[k - e];
+}
+
+/* Move the population of `kind` through (0, t) (step 2) or (t, 0) (step 3). */
+static inline void pop_move(h2 *h, const geo *g, uint8_t *pl, unsigned kind, int step3, uint32_t t, uint32_t d, int enc) {
+    const uint32_t bh = g->bh, bw = g->bw;
+    switch (kind) {
+    case POP_ROW:
+        line_move(h, pl + (step3 ? (size_t)t * bw : 0), 1, bw, d, enc);
+        break;
+    case POP_COL:
+        line_move(h, pl + (step3 ? 0 : t), bw, bh, d, enc);
+        break;
+    default:
+        diag_move(h, pl, diag_at(g, kind, step3, t), bh, d, enc);
+        break;
+    }
 }
 
 /* Permute high plane `hi` with the sequences of scrambled low plane `lo`. */
-static void pmh2m(h2 *h, const uint8_t *lo, uint8_t *hi, uint32_t bh, uint32_t bw, const uint16_t *off, int enc) {
+static void pmh2m(h2 *h, const geo *g, const uint8_t *lo, uint8_t *hi, const uint16_t *off, int enc) {
+    const uint32_t bh = g->bh, bw = g->bw;
     uint32_t *colc = h->cnt, *rowc = h->cnt + bw;
-    memset(colc, 0, bw * sizeof *colc);
-    for (uint32_t r = 0; r < bh; r++) {
-        const uint8_t *row = lo + (size_t)r * bw;
-        uint32_t s = 0;
-        for (uint32_t c = 0; c < bw; c++) {
-            colc[c] += row[c];
-            s += row[c];
+    for (uint32_t r = 0; r < bh; r++) rowc[r] = (uint32_t)bit_bytes_sum(lo + (size_t)r * bw, bw);
+    uint32_t c = 0;
+    if (bh < 256) {
+        /* column counts 8 at a time: byte lanes, each at most bh < 256 */
+        for (; c + 8 <= bw; c += 8) {
+            uint64_t acc = 0, w;
+            for (uint32_t r = 0; r < bh; r++) {
+                memcpy(&w, lo + (size_t)r * bw + c, 8);
+                acc += w;
+            }
+            uint8_t lane[8];
+            memcpy(lane, &acc, 8);
+            for (unsigned i = 0; i < 8; i++) colc[c + i] = lane[i];
         }
-        rowc[r] = s;
+    }
+    for (; c < bw; c++) {
+        uint32_t s = 0;
+        for (uint32_t r = 0; r < bh; r++) s += lo[(size_t)r * bw + c];
+        colc[c] = s;
     }
     const uint16_t *imp1o = off, *vis1o = off + bw, *imp2o = off + 2 * bw, *vis2o = off + 2 * bw + bh;
     /* Imp1/Vis1 (first row, columns t, t+1, t+2) and Imp2/Vis2 (first column,
@@ -289,19 +392,22 @@ static void pmh2m(h2 *h, const uint8_t *lo, uint8_t *hi, uint32_t bh, uint32_t b
     for (uint32_t t = 0; t < bw; t++) {
         const uint32_t t1 = t + 1 < bw ? t + 1 : t + 1 - bw, t2 = t1 + 1 < bw ? t1 + 1 : t1 + 1 - bw;
         imp1[t] = (uint8_t)((((lo[t1] << 1) | lo[t2]) + imp1o[t]) & 3); /* 3-bit number mod 4 */
-        vis1[t] = ((colc[t] + colc[t1] + colc[t2]) % bw + vis1o[t]) % bw;
+        const uint32_t v = g->mod[colc[t] + colc[t1] + colc[t2]] + vis1o[t]; /* vis1o[t] < bw */
+        vis1[t] = v >= bw ? v - bw : v;
     }
+    const uint16_t *modh = g->mod + 3 * (size_t)bh + 1;
     for (uint32_t t = 0; t < bh; t++) {
         const uint32_t t1 = t + 1 < bh ? t + 1 : t + 1 - bh, t2 = t1 + 1 < bh ? t1 + 1 : t1 + 1 - bh;
         imp2[t] = (uint8_t)((((lo[(size_t)t1 * bw] << 1) | lo[(size_t)t2 * bw]) + imp2o[t]) & 3);
-        vis2[t] = ((rowc[t] + rowc[t1] + rowc[t2]) % bh + vis2o[t]) % bh;
+        const uint32_t v = modh[rowc[t] + rowc[t1] + rowc[t2]] + vis2o[t]; /* vis2o[t] < bh */
+        vis2[t] = v >= bh ? v - bh : v;
     }
     if (enc) {
-        for (uint32_t t = 0; t < bw; t++) pop_move(h, hi, bh, bw, imp1[t], 0, t, vis1[t], 1);
-        for (uint32_t t = 0; t < bh; t++) pop_move(h, hi, bh, bw, imp2[t], t, 0, vis2[t], 1);
+        for (uint32_t t = 0; t < bw; t++) pop_move(h, g, hi, imp1[t], 0, t, vis1[t], 1);
+        for (uint32_t t = 0; t < bh; t++) pop_move(h, g, hi, imp2[t], 1, t, vis2[t], 1);
     } else {
-        for (uint32_t t = bh; t-- > 0;) pop_move(h, hi, bh, bw, imp2[t], t, 0, vis2[t], 0);
-        for (uint32_t t = bw; t-- > 0;) pop_move(h, hi, bh, bw, imp1[t], 0, t, vis1[t], 0);
+        for (uint32_t t = bh; t-- > 0;) pop_move(h, g, hi, imp2[t], 1, t, vis2[t], 0);
+        for (uint32_t t = bw; t-- > 0;) pop_move(h, g, hi, imp1[t], 0, t, vis1[t], 0);
     }
 }
 
@@ -319,6 +425,7 @@ static void wdpcs_pair(uint8_t *lo, uint8_t *hi, uint32_t bh, uint32_t bw, const
     const uint32_t hw = bw / 2;
     if (hw % 8 == 0) {
         /* 8 triples at a time, bytes as lanes; key bits are consecutive */
+        const int le = mc_host_le();
         size_t kbyte = 0;
         for (uint32_t r = 0; r < bh; r++) {
             uint8_t *a = hi + (size_t)r * bw, *b = lo + (size_t)r * bw, *c = b + hw;
@@ -328,7 +435,7 @@ static void wdpcs_pair(uint8_t *lo, uint8_t *hi, uint32_t bh, uint32_t bw, const
                 memcpy(&vb, b + x, 8);
                 memcpy(&vc, c + x, 8);
                 uint64_t k = spread8(kb[kbyte++]);
-                if (!mc_host_le()) k = __builtin_bswap64(k);
+                if (!le) k = __builtin_bswap64(k);
                 const uint64_t m = k & (va ^ vb) & ~(vb ^ vc);
                 va ^= m;
                 vb ^= m;
@@ -355,18 +462,17 @@ static void wdpcs_pair(uint8_t *lo, uint8_t *hi, uint32_t bh, uint32_t bw, const
 
 /* --------------------------------------------------------------- round */
 
-static void round_run(h2 *h, const zz_tab *z, mat_view m, int enc) {
-    const uint32_t bh = z->bh, bw = z->bw;
-    const size_t n = (size_t)bh * bw, seqs = 2 * ((size_t)bw + bh);
-    uint8_t *pl = h->planes;
+static void round_run(h2 *h, const geo *g, mat_view m, int enc) {
+    const size_t seqs = 2 * ((size_t)g->bw + g->bh);
+    uint8_t **pl = h->pl;
     if (enc) {
-        for (unsigned q = 0; q < h->L; q++) zmp(h, z, pl + q * n, m.zmp + 3 * q, 1);
-        for (unsigned q = 0; q < h->L; q++) pmh2m(h, pl + q * n, pl + (h->L + q) * n, bh, bw, m.seq + q * seqs, 1);
-        for (unsigned i = 0; i + 1 < h->P; i++) wdpcs_pair(pl + i * n, pl + (i + 1) * n, bh, bw, m.wd + i * m.wdb);
+        for (unsigned q = 0; q < h->L; q++) zmp(h, g, q, m.zmp + 3 * q, 1);
+        for (unsigned q = 0; q < h->L; q++) pmh2m(h, g, pl[q], pl[h->L + q], m.seq + q * seqs, 1);
+        for (unsigned i = 0; i + 1 < h->P; i++) wdpcs_pair(pl[i], pl[i + 1], g->bh, g->bw, m.wd + i * m.wdb);
     } else {
-        for (unsigned i = h->P - 1; i-- > 0;) wdpcs_pair(pl + i * n, pl + (i + 1) * n, bh, bw, m.wd + i * m.wdb);
-        for (unsigned q = 0; q < h->L; q++) pmh2m(h, pl + q * n, pl + (h->L + q) * n, bh, bw, m.seq + q * seqs, 0);
-        for (unsigned q = 0; q < h->L; q++) zmp(h, z, pl + q * n, m.zmp + 3 * q, 0);
+        for (unsigned i = h->P - 1; i-- > 0;) wdpcs_pair(pl[i], pl[i + 1], g->bh, g->bw, m.wd + i * m.wdb);
+        for (unsigned q = 0; q < h->L; q++) pmh2m(h, g, pl[q], pl[h->L + q], m.seq + q * seqs, 0);
+        for (unsigned q = 0; q < h->L; q++) zmp(h, g, q, m.zmp + 3 * q, 0);
     }
 }
 
@@ -374,11 +480,11 @@ static int h2_block(void *user, const tpe_block *b, int enc, mc_err *err) {
     h2 *h = user;
     const uint32_t bh = b->bh, bw = b->bw;
     const size_t n = (size_t)bh * bw;
-    const zz_tab *z;
-    int rc = zz_get(h, bh, bw, &z);
+    const geo *g;
+    int rc = geo_get(h, bh, bw, &g);
     if (rc) return mc_err_set(err, rc, "tpe-h2mwd: out of memory");
     for (unsigned p = 0; p < h->P; p++) {
-        uint8_t *pl = h->planes + p * n;
+        uint8_t *pl = h->pl[p];
         for (size_t i = 0; i < n; i++) pl[i] = (uint8_t)((b->v[i] >> p) & 1);
     }
     tpe_rng rng;
@@ -387,41 +493,37 @@ static int h2_block(void *user, const tpe_block *b, int enc, mc_err *err) {
         for (unsigned r = 0; r < h->rounds; r++) {
             mat_view m = mat_at(h, 0, bh, bw);
             mat_draw(h, &rng, m, bh, bw);
-            round_run(h, z, m, 1);
+            round_run(h, g, m, 1);
         }
     } else {
         for (unsigned r = 0; r < h->rounds; r++) mat_draw(h, &rng, mat_at(h, r, bh, bw), bh, bw);
-        for (unsigned r = h->rounds; r-- > 0;) round_run(h, z, mat_at(h, r, bh, bw), 0);
+        for (unsigned r = h->rounds; r-- > 0;) round_run(h, g, mat_at(h, r, bh, bw), 0);
     }
     tpe_rng_wipe(&rng);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t v = 0;
-        for (unsigned p = 0; p < h->P; p++) v |= (uint32_t)h->planes[p * n + i] << p;
-        b->v[i] = v;
+    for (size_t i = 0; i < n; i++) b->v[i] = h->pl[0][i];
+    for (unsigned p = 1; p < h->P; p++) {
+        const uint8_t *pl = h->pl[p];
+        for (size_t i = 0; i < n; i++) b->v[i] |= (uint32_t)pl[i] << p;
     }
     return MC_OK;
 }
 
 static void h2_free(h2 *h) {
     const size_t nn = (size_t)h->block * h->block;
-    for (unsigned i = 0; i < h->nzz; i++) {
-        free(h->zz[i].T);
-        free(h->zz[i].inv);
-    }
-    if (h->planes) sodium_memzero(h->planes, (size_t)h->P * nn);
-    if (h->tmp) sodium_memzero(h->tmp, nn);
-    if (h->dest) sodium_memzero(h->dest, nn * sizeof *h->dest);
+    for (unsigned i = 0; i < h->ng; i++) geo_free(&h->g[i]);
+    if (h->pool) sodium_memzero(h->pool, (size_t)(h->P + 1) * nn);
+    if (h->tmp) sodium_memzero(h->tmp, 2 * (size_t)h->block);
+    if (h->dest) sodium_memzero(h->dest, (size_t)h->block * sizeof *h->dest);
     if (h->cnt) sodium_memzero(h->cnt, 2 * (size_t)h->block * sizeof *h->cnt);
     if (h->mat) sodium_memzero(h->mat, h->mat_u16 * sizeof *h->mat * (h->rounds));
     if (h->wd) sodium_memzero(h->wd, h->wd_bytes * h->rounds);
-    free(h->planes);
-    free(h->tmp);
-    free(h->occ);
-    free(h->pos);
-    free(h->dest);
-    free(h->cnt);
     if (h->seqb) sodium_memzero(h->seqb, 2 * (size_t)h->block);
     if (h->seqv) sodium_memzero(h->seqv, 2 * (size_t)h->block * sizeof *h->seqv);
+    free(h->pool);
+    free(h->tmp);
+    free(h->occ);
+    free(h->dest);
+    free(h->cnt);
     free(h->seqb);
     free(h->seqv);
     free(h->mat);
@@ -438,22 +540,22 @@ static int h2_run(const mc_scheme_ctx *ctx, mc_image *img, int enc, mc_err *err)
     h.mat_u16 = 3 * (size_t)h.L + (size_t)h.L * 4 * block;
     h.wd_bytes = (size_t)(h.P - 1) * ((nn / 2 + 7) / 8);
     const unsigned mr = enc ? 1 : rounds; /* encryption draws one round at a time */
-    h.planes = malloc((size_t)h.P * nn);
-    h.tmp = malloc(nn);
-    h.occ = malloc(nn);
-    h.pos = malloc(nn * sizeof *h.pos);
-    h.dest = malloc(nn * sizeof *h.dest);
+    h.pool = malloc((size_t)(h.P + 1) * nn);
+    h.tmp = malloc(2 * (size_t)block);
+    h.occ = malloc(block);
+    h.dest = malloc((size_t)block * sizeof *h.dest);
     h.cnt = malloc(2 * (size_t)block * sizeof *h.cnt);
     h.seqb = malloc(2 * (size_t)block);
     h.seqv = malloc(2 * (size_t)block * sizeof *h.seqv);
     h.mat = malloc(h.mat_u16 * mr * sizeof *h.mat);
     h.wd = malloc(h.wd_bytes * mr);
     h.rounds = rounds;
-    if (!h.planes || !h.tmp || !h.occ || !h.pos || !h.dest || !h.cnt || !h.seqb || !h.seqv || !h.mat || !h.wd) {
+    if (!h.pool || !h.tmp || !h.occ || !h.dest || !h.cnt || !h.seqb || !h.seqv || !h.mat || !h.wd) {
         h.rounds = 0;
         h2_free(&h);
         return mc_err_set(err, MC_ERR_NOMEM, "tpe-h2mwd: out of memory");
     }
+    for (unsigned p = 0; p <= h.P; p++) h.pl[p] = h.pool + p * nn;
     rc = tpe_for_each_block(ctx, img, block, enc, h2_block, &h, err);
     h.rounds = mr;
     h2_free(&h);
