@@ -5,6 +5,7 @@
  * at 8 and 16 bits, as a ratio to aead and to memcpy.
  * Usage: mc_bench [--quick] */
 #define _POSIX_C_SOURCE 200809L
+#include "bench_util.h"
 #include "medcrypt.h"
 
 #include <sodium.h>
@@ -13,22 +14,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static volatile uint8_t g_sink;
 
@@ -56,23 +41,23 @@ static void bench_case(const char *name, uint32_t w, uint32_t h, uint32_t d, int
     /* memcpy: the physical reference */
     memcpy(dst, img->pixels, n); /* fault the pages in */
     for (int i = 0; i < reps; i++) {
-        double t0 = now();
+        double t0 = mc_bench_now();
         memcpy(dst, img->pixels, n);
         g_sink ^= dst[i % n];
-        t[i] = now() - t0;
+        t[i] = mc_bench_now() - t0;
     }
-    double memcpy_mbps = mb / median(t, reps);
+    double memcpy_mbps = mb / mc_bench_median(t, reps);
 
     /* raw XChaCha20-Poly1305 (what the aead scheme runs), no framework */
     uint8_t k[32], nonce[24], tag[16];
     randombytes_buf(k, sizeof k);
     randombytes_buf(nonce, sizeof nonce);
     for (int i = 0; i < reps; i++) {
-        double t0 = now();
+        double t0 = mc_bench_now();
         crypto_aead_xchacha20poly1305_ietf_encrypt_detached(dst, tag, NULL, img->pixels, n, NULL, 0, NULL, nonce, k);
-        t[i] = now() - t0;
+        t[i] = mc_bench_now() - t0;
     }
-    rows[nr++] = (row){"xchacha20poly1305_raw", mb / median(t, reps)};
+    rows[nr++] = (row){"xchacha20poly1305_raw", mb / mc_bench_median(t, reps)};
 
     /* full mc_encrypt / mc_decrypt (hardened: nonce, metadata, XChaCha20-Poly1305;
      * aead is self-authenticating, so no second MAC) */
@@ -81,20 +66,20 @@ static void bench_case(const char *name, uint32_t w, uint32_t h, uint32_t d, int
         memcpy(ct->pixels, img->pixels, n);
         ct->has_meta = 0;
         mc_meta_clear(&ct->meta);
-        double t0 = now();
+        double t0 = mc_bench_now();
         if (mc_encrypt(ct, "aead", MC_PROFILE_HARDENED, NULL, 0, key, NULL)) exit(4);
-        t[i] = now() - t0;
+        t[i] = mc_bench_now() - t0;
         memcpy(dst, ct->pixels, n);
-        t0 = now();
+        t0 = mc_bench_now();
         if (mc_decrypt(ct, key, NULL)) exit(4);
-        td[i] = now() - t0;
+        td[i] = mc_bench_now() - t0;
         if (memcmp(ct->pixels, img->pixels, n)) {
             fprintf(stderr, "bench: round trip not exact\n");
             exit(4);
         }
     }
-    rows[nr++] = (row){"aead_encrypt", mb / median(t, reps)};
-    rows[nr++] = (row){"aead_decrypt", mb / median(td, reps)};
+    rows[nr++] = (row){"aead_encrypt", mb / mc_bench_median(t, reps)};
+    rows[nr++] = (row){"aead_decrypt", mb / mc_bench_median(td, reps)};
 
     printf("%s    {\"case\": \"%s\", \"shape\": [%u, %u, %u], \"bits\": 16, \"bytes\": %zu, \"reps\": %d,\n"
            "     \"memcpy_MBps\": %.1f",
@@ -125,19 +110,19 @@ static double time_scheme(const mc_image *plain, const char *scheme, mc_profile 
         memcpy(img->pixels, plain->pixels, plain->nbytes);
         img->has_meta = 0;
         mc_meta_clear(&img->meta);
-        double t0 = now();
+        double t0 = mc_bench_now();
         if (mc_encrypt(img, scheme, prof, NULL, 0, key, &err)) {
             fprintf(stderr, "bench: %s: %s\n", scheme, err.msg);
             exit(4);
         }
-        double t1 = now();
+        double t1 = mc_bench_now();
         if (mc_decrypt(img, key, &err)) {
             fprintf(stderr, "bench: %s: %s\n", scheme, err.msg);
             exit(4);
         }
-        t[i] = dec ? now() - t1 : t1 - t0;
+        t[i] = dec ? mc_bench_now() - t1 : t1 - t0;
     }
-    r = (double)plain->nbytes / 1e6 / median(t, reps);
+    r = (double)plain->nbytes / 1e6 / mc_bench_median(t, reps);
     free(t);
     mc_image_free(img);
     return r;
@@ -154,12 +139,12 @@ static void bench_schemes(int reps) {
         uint8_t *dst = malloc(plain->nbytes);
         double *t = malloc(sizeof(double) * (size_t)reps);
         for (int i = 0; i < reps; i++) {
-            double t0 = now();
+            double t0 = mc_bench_now();
             memcpy(dst, plain->pixels, plain->nbytes);
             g_sink ^= dst[i % plain->nbytes];
-            t[i] = now() - t0;
+            t[i] = mc_bench_now() - t0;
         }
-        double mc = (double)plain->nbytes / 1e6 / median(t, reps);
+        double mc = (double)plain->nbytes / 1e6 / mc_bench_median(t, reps);
         double aead = time_scheme(plain, "aead", MC_PROFILE_HARDENED, key, reps, 0);
         for (size_t i = 0; i < mc_scheme_count(); i++) {
             const mc_scheme *s = mc_scheme_at(i);
@@ -187,26 +172,10 @@ static void bench_schemes(int reps) {
 int main(int argc, char **argv) {
     int quick = argc > 1 && !strcmp(argv[1], "--quick");
     if (mc_init()) return 4;
-    char cpu[256] = "unknown";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (f) {
-        char line[512];
-        while (fgets(line, sizeof line, f))
-            if (!strncmp(line, "model name", 10)) {
-                char *c = strchr(line, ':');
-                if (c) snprintf(cpu, sizeof cpu, "%s", c + 2);
-                cpu[strcspn(cpu, "\n")] = 0;
-                break;
-            }
-        fclose(f);
-    }
-    time_t tt = time(NULL);
-    char date[32];
-    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&tt));
-    printf("{\"bench\": \"medcrypt throughput (one core, medians)\", \"version\": \"%s\", \"date\": \"%s\",\n"
-           " \"cpu\": \"%s\", \"online_cpus\": %ld, \"unit\": \"MB/s = 1e6 pixel bytes per second\",\n"
-           " \"target\": \"aead >= 1000 MB/s, i.e. within 10x of memcpy\",\n \"results\": [\n",
-           MC_VERSION, date, cpu, sysconf(_SC_NPROCESSORS_ONLN));
+    printf("{\"bench\": \"medcrypt throughput (one core, medians)\", \"version\": \"%s\", ", MC_VERSION);
+    mc_bench_machine(stdout);
+    printf(",\n \"unit\": \"MB/s = 1e6 pixel bytes per second\",\n"
+           " \"target\": \"aead >= 1000 MB/s, i.e. within 10x of memcpy\",\n \"results\": [\n");
     bench_case("slice_512x512_16bit", 512, 512, 1, quick ? 21 : 201, 1);
     bench_case("volume_512x512x128_16bit", 512, 512, 128, quick ? 3 : 11, 0);
     printf("\n ]");

@@ -15,6 +15,7 @@
  * seed-derived key, one stream per trial); prints the mean, standard
  * deviation and the alpha/2, 1 - alpha/2 quantiles as JSON. */
 #define _POSIX_C_SOURCE 200809L
+#include "bench_util.h"
 #include "metrics/metrics.h"
 
 #include <math.h>
@@ -24,22 +25,6 @@
 #include <string.h>
 #include <time.h>
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* ------------------------------------------------------------ Monte Carlo */
 
 static int local_entropy_mc(long trials, unsigned long long seed) {
@@ -48,7 +33,7 @@ static int local_entropy_mc(long trials, unsigned long long seed) {
     double *means = malloc((size_t)trials * sizeof *means);
     uint8_t *buf = malloc((size_t)MC_LE_K * N);
     if (!means || !buf) return 4;
-    double t0 = now();
+    double t0 = mc_bench_now();
     for (long t = 0; t < trials; t++) {
         /* key = BLAKE2b-256("medcrypt local-entropy mc" || seed || trial) */
         uint8_t in[41];
@@ -68,12 +53,12 @@ static int local_entropy_mc(long trials, unsigned long long seed) {
         }
         means[t] = sum / MC_LE_K;
     }
-    double el = now() - t0, m = 0, v = 0;
+    double el = mc_bench_now() - t0, m = 0, v = 0;
     for (long t = 0; t < trials; t++) m += means[t];
     m /= (double)trials;
     for (long t = 0; t < trials; t++) v += (means[t] - m) * (means[t] - m);
     v /= (double)(trials - 1);
-    qsort(means, (size_t)trials, sizeof *means, cmp_d);
+    qsort(means, (size_t)trials, sizeof *means, mc_bench_cmp_d);
     printf("{\"trials\": %ld, \"seed\": %llu, \"k\": %d, \"block_pixels\": %d, \"mean\": %.9f, \"sd\": %.9f,\n",
            trials, seed, MC_LE_K, N, m, sqrt(v));
     printf(" \"quantiles\": {");
@@ -99,12 +84,12 @@ typedef struct bres {
     do {                                                                                                               \
         double ts_[256];                                                                                               \
         for (int r_ = 0; r_ < (reps); r_++) {                                                                          \
-            double t0_ = now();                                                                                        \
+            double t0_ = mc_bench_now();                                                                                        \
             stmt;                                                                                                      \
-            ts_[r_] = (now() - t0_) * 1e3;                                                                             \
+            ts_[r_] = (mc_bench_now() - t0_) * 1e3;                                                                             \
         }                                                                                                              \
         res[nres].name = (label);                                                                                      \
-        res[nres++].ms = median(ts_, (reps));                                                                          \
+        res[nres++].ms = mc_bench_median(ts_, (reps));                                                                          \
     } while (0)
 
 int main(int argc, char **argv) {
@@ -167,7 +152,9 @@ int main(int argc, char **argv) {
     (void)sink;
 
     double mem = res[0].ms, single = res[1].ms, pair = res[2].ms;
-    printf("{\n  \"bench\": \"metrics\",\n  \"image\": \"512x512 8-bit (uniform random 'cipher' vs Shepp-Logan "
+    printf("{\n  \"bench\": \"metrics\", ");
+    mc_bench_machine(stdout);
+    printf(",\n  \"image\": \"512x512 8-bit (uniform random 'cipher' vs Shepp-Logan "
            "'plain'); 16-bit rows: 512x512 16-bit\",\n");
     printf("  \"reps\": %d,\n  \"statistic\": \"median ms\",\n  \"results\": {\n", reps);
     for (int i = 0; i < nres; i++)

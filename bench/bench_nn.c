@@ -13,6 +13,7 @@
  * OMP_NUM_THREADS or an affinity mask says otherwise; `make bench` pins to one
  * core, so run it directly for the 2-core figures). */
 #define _POSIX_C_SOURCE 200809L
+#include "bench_util.h"
 #include "nn/nn.h"
 
 #include <cblas.h>
@@ -20,21 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmpd(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmpd);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static float *rnd(size_t n, uint64_t *s) {
     float *p = malloc(n * sizeof(float));
@@ -53,12 +39,12 @@ static double sgemm_gflops(int m, int n, int k, int reps) {
     double t[16];
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, a, k, b, n, 0, c, n); /* warm */
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = mc_bench_now();
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, a, k, b, n, 0, c, n);
-        t[r] = now() - t0;
+        t[r] = mc_bench_now() - t0;
     }
     free(a), free(b), free(c);
-    return 2.0 * m * n * (double)k / median(t, reps) / 1e9;
+    return 2.0 * m * n * (double)k / mc_bench_median(t, reps) / 1e9;
 }
 
 static void die(const mc_err *e) {
@@ -78,11 +64,11 @@ static double conv_gflops(uint32_t n, uint32_t hw, uint32_t C, int reps, double 
     double t[16];
     if (!ws) exit(1);
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = mc_bench_now();
         if (be->conv_fwd(&s, x, w, b, y, ws) || be->conv_bwd(&s, x, w, y, dx, dw, db, ws)) exit(1);
-        t[r] = now() - t0;
+        t[r] = mc_bench_now() - t0;
     }
-    *sec = median(t, reps);
+    *sec = mc_bench_median(t, reps);
     free(x), free(w), free(b), free(y), free(dx), free(dw), free(db), free(ws);
     const double macs = (double)n * hw * hw * C * C * 9;
     return 3.0 * 2.0 * macs / *sec / 1e9; /* forward, data gradient, weight gradient */
@@ -113,12 +99,12 @@ static void resnet(uint32_t hw, int reps, double *ips, double *gflops) {
     float *x = rnd((size_t)n * hw * hw, &seed), *dy = rnd((size_t)n * hw * hw, &seed);
     double t[16];
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = mc_bench_now();
         mc_nn_zero_grad(net);
         if (mc_nn_forward(net, x, &err) || mc_nn_backward(net, dy, &err)) die(&err);
-        t[r] = now() - t0;
+        t[r] = mc_bench_now() - t0;
     }
-    double sec = median(t, reps);
+    double sec = mc_bench_median(t, reps);
     *ips = n / sec;
     /* forward 2 MACs; backward: weight gradient everywhere, data gradient but for the first conv */
     const double m = stack_macs(C, hw), first = (double)hw * hw * 9.0 * C;
@@ -136,14 +122,14 @@ static double infer_ms(const char *backend, uint32_t hw, int reps, float *out_fi
     float *x = rnd((size_t)hw * hw, &seed);
     double t[16];
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = mc_bench_now();
         if (mc_nn_forward(net, x, &err)) die(&err);
-        t[r] = now() - t0;
+        t[r] = mc_bench_now() - t0;
     }
     *out_first = mc_nn_output(net)->out[(size_t)hw * hw / 2 + hw / 2];
     free(x);
     mc_nn_net_free(net);
-    return 1e3 * median(t, reps);
+    return 1e3 * mc_bench_median(t, reps);
 }
 
 int main(int argc, char **argv) {
@@ -167,7 +153,9 @@ int main(int argc, char **argv) {
     resnet(256, reps, &ips256, &gf256);
     float vr, vf;
     double ms_fast = infer_ms("fast", 512, reps, &vf), ms_ref = infer_ms("ref", 512, reps, &vr);
-    printf("{\n  \"bench\": \"nn\",\n  \"threads\": %d,\n  \"reps\": %d,\n", mc_nn_threads(), reps);
+    printf("{\n  \"bench\": \"nn\", ");
+    mc_bench_machine(stdout);
+    printf(",\n  \"threads\": %d,\n  \"reps\": %d,\n", mc_nn_threads(), reps);
     printf("  \"sgemm_gflops\": {\"square_2048\": %.2f, \"conv_shape_64x64\": %.2f, \"conv_shape_256x256\": %.2f},\n",
            g_sq, g64, g256);
     printf("  \"conv3x3_c64_batch16_fwd_bwd\": {\n");

@@ -18,6 +18,7 @@
  *       at the block size (inf = exact) and whether decryption was exact.
  * Times: one core is the caller's business (make bench uses taskset). */
 #define _POSIX_C_SOURCE 200809L
+#include "bench_util.h"
 #include "medcrypt.h"
 #include "metrics/metrics.h"
 
@@ -28,22 +29,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_d);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static void die(const char *what, const mc_err *err) {
     fprintf(stderr, "mc_bench_tpe: %s: %s\n", what, err ? err->msg : "failed");
@@ -96,16 +81,16 @@ static timing time_scheme(const mc_image *plain, const char *scheme, mc_profile 
         memcpy(img->pixels, plain->pixels, plain->nbytes);
         img->has_meta = 0;
         mc_meta_clear(&img->meta);
-        double t0 = now();
+        double t0 = mc_bench_now();
         if (mc_encrypt(img, scheme, prof, params, np, key, &err)) die(scheme, &err);
-        double t1 = now();
+        double t1 = mc_bench_now();
         if (mc_decrypt(img, key, &err)) die(scheme, &err);
-        double t2 = now();
+        double t2 = mc_bench_now();
         if (memcmp(img->pixels, plain->pixels, plain->nbytes)) die(scheme, NULL);
         te[i] = t1 - t0;
         td[i] = t2 - t1;
     }
-    timing t = {1e3 * median(te, reps), 1e3 * median(td, reps)};
+    timing t = {1e3 * mc_bench_median(te, reps), 1e3 * mc_bench_median(td, reps)};
     free(te);
     free(td);
     mc_image_free(img);
@@ -128,19 +113,19 @@ static int bench_json(int quick) {
     double *t = malloc(sizeof(double) * (size_t)reps);
     memcpy(dst, img->pixels, n);
     for (int i = 0; i < reps; i++) {
-        double t0 = now();
+        double t0 = mc_bench_now();
         memcpy(dst, img->pixels, n);
-        t[i] = now() - t0;
+        t[i] = mc_bench_now() - t0;
         if (dst[i % n] != ((uint8_t *)img->pixels)[i % n]) die("memcpy", NULL);
     }
-    double memcpy_ms = 1e3 * median(t, reps);
+    double memcpy_ms = 1e3 * mc_bench_median(t, reps);
     timing aead = time_scheme(img, "aead", MC_PROFILE_HARDENED, 32, 0, key, reps);
-    char host[256] = "unknown";
-    gethostname(host, sizeof host - 1);
-    printf("{\"bench\": \"tpe\", \"host\": \"%s\", \"image\": \"512x512 RGB 8-bit phantom\", \"samples\": %zu,\n"
+    printf("{\"bench\": \"tpe\", ");
+    mc_bench_machine(stdout);
+    printf(", \"image\": \"512x512 RGB 8-bit phantom\", \"samples\": %zu,\n"
            " \"reps\": %d, \"statistic\": \"median\", \"memcpy_ms\": %.4f, \"aead_encrypt_ms\": %.3f, "
            "\"aead_decrypt_ms\": %.3f,\n \"block32\": [\n",
-           host, n, reps, memcpy_ms, aead.enc_ms, aead.dec_ms);
+           n, reps, memcpy_ms, aead.enc_ms, aead.dec_ms);
     timing h2 = {0, 0}, tt[NTPE];
     for (size_t s = 0; s < NTPE; s++) {
         for (int p = 0; p < 2; p++) {
@@ -241,9 +226,9 @@ static void table_image(const char *sample, const mc_image *plain, const mc_key 
             snprintf(pb, sizeof pb, "block=%u", blocks[b]);
             const char *params[1] = {pb};
             mc_image *img = clone_image(plain);
-            double t0 = now();
+            double t0 = mc_bench_now();
             if (mc_encrypt(img, k_tpe[s].name, MC_PROFILE_HARDENED, params, 1, key, &err)) die(k_tpe[s].name, &err);
-            r.ms = 1e3 * (now() - t0);
+            r.ms = 1e3 * (mc_bench_now() - t0);
             stats_of(img, &r);
             uint64_t png;
             if (mc_png_size(img, &png, &err)) die("png size", &err);
