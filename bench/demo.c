@@ -14,6 +14,7 @@
  * schemes only on images of at most 256 KiB, so the sanitizer build stays
  * within the suite's time budget; `make demo` runs everything. */
 #define _POSIX_C_SOURCE 200809L
+#include "bench_util.h"
 #include "medcrypt.h"
 #include "metrics/metrics.h"
 
@@ -33,12 +34,6 @@ static const char *k_samples[] = {
     "itk/BrainProtonDensitySlice256x256.png", "itk/BrainMidSagittalSlice.png", "itk/BrainT1Slice.png",
     "nifti/ch2.nii.gz",           "nifti/ch2bet.nii.gz",
 };
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static const char *ext_for(mc_format f, unsigned channels) {
     switch (f) {
@@ -72,12 +67,12 @@ static void run_one(const char *label, const mc_image *orig, const mc_scheme *s,
     memcpy(img->pixels, orig->pixels, orig->nbytes);
     img->bits_stored = orig->bits_stored;
     img->format = orig->format;
-    double t0 = now();
+    double t0 = mc_bench_now();
     if (mc_encrypt(img, s->name, prof, NULL, 0, key, &err)) {
         status = "ERROR";
         goto out;
     }
-    mbps = (double)img->nbytes / 1e6 / (now() - t0);
+    mbps = (double)img->nbytes / 1e6 / (mc_bench_now() - t0);
     /* the cipher's statistics, and plain vs cipher */
     if (mc_entropy(img, MC_ALL, MC_ALL, &ent, &ent_hi) || mc_corr(img, MC_ALL, MC_ALL, corr) ||
         mc_npcr_uaci(orig, img, MC_ALL, MC_ALL, &d, &err)) {
