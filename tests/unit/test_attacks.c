@@ -28,15 +28,6 @@ static mc_image *plain(unsigned bits, int which) {
     return img;
 }
 
-static mc_image *clone(const mc_image *img) {
-    mc_image *c = NULL;
-    assert_int_equal(mc_image_new(&c, img->width, img->height, img->depth, img->channels, img->bits, img->is_signed,
-                                  NULL, NULL),
-                     MC_OK);
-    memcpy(c->pixels, img->pixels, img->nbytes);
-    return c;
-}
-
 typedef struct oracle {
     const char *scheme;
     mc_profile profile;
@@ -58,7 +49,7 @@ static void run_attacks(const char *scheme, const char *param, mc_profile prof, 
     mc_key *key = NULL;
     assert_int_equal(mc_key_generate(&key, NULL), MC_OK);
     mc_image *p1 = plain(bits, 0), *p2 = plain(bits, 1);
-    mc_image *c1 = clone(p1), *c2 = clone(p2), *rec = NULL;
+    mc_image *c1 = mc_test_clone(p1), *c2 = mc_test_clone(p2), *rec = NULL;
     const char *ps[1] = {param};
     mc_err err = {0};
     assert_int_equal(mc_encrypt(c1, scheme, prof, ps, param ? 1 : 0, key, &err), MC_OK);

@@ -28,16 +28,6 @@ static mc_image *new_image(uint32_t w, uint32_t h, uint32_t d, unsigned ch, unsi
     return img;
 }
 
-static mc_image *clone(const mc_image *img) {
-    mc_image *c = NULL;
-    assert_int_equal(mc_image_new(&c, img->width, img->height, img->depth, img->channels, img->bits, img->is_signed,
-                                  NULL, NULL),
-                     MC_OK);
-    memcpy(c->pixels, img->pixels, img->nbytes);
-    c->bits_stored = img->bits_stored;
-    return c;
-}
-
 static mc_key *new_key(void) {
     mc_key *k = NULL;
     assert_int_equal(mc_key_generate(&k, NULL), MC_OK);
@@ -67,7 +57,7 @@ static void test_roundtrip_matrix(void **st) {
             for (unsigned bits = 8; bits <= 16; bits += 8)
                 for (unsigned ch = 1; ch <= 3; ch += 2)
                     for (uint32_t d = 1; d <= 3; d += 2) {
-                        mc_image *orig = new_image(37, 23, d, ch, bits, 0), *img = clone(orig);
+                        mc_image *orig = new_image(37, 23, d, ch, bits, 0), *img = mc_test_clone(orig);
                         mc_err err = {0};
                         int rc = mc_encrypt(img, k_schemes[s], (mc_profile)prof, NULL, 0, key, &err);
                         if (rc) fail_msg("%s %s %u-bit ch%u d%u: %s", k_schemes[s], mc_profile_name((mc_profile)prof),
@@ -102,7 +92,7 @@ static void test_nonce_and_determinism(void **st) {
     mc_image *orig = new_image(64, 48, 1, 1, 8, 0);
     for (size_t s = 0; s < 3; s++)
         for (int prof = 0; prof < 2; prof++) {
-            mc_image *a = clone(orig), *b = clone(orig);
+            mc_image *a = mc_test_clone(orig), *b = mc_test_clone(orig);
             assert_int_equal(mc_encrypt(a, k_schemes[s], (mc_profile)prof, NULL, 0, key, NULL), MC_OK);
             assert_int_equal(mc_encrypt(b, k_schemes[s], (mc_profile)prof, NULL, 0, key, NULL), MC_OK);
             size_t d = samples_differing(a, b), n = mc_image_samples(a);
@@ -127,7 +117,7 @@ static void test_key_sensitivity(void **st) {
     mc_key *k2 = key_from(kb);
     mc_image *orig = new_image(128, 128, 1, 1, 8, 0);
     for (size_t s = 0; s < 3; s++) {
-        mc_image *a = clone(orig), *b = clone(orig);
+        mc_image *a = mc_test_clone(orig), *b = mc_test_clone(orig);
         assert_int_equal(mc_encrypt(a, k_schemes[s], MC_PROFILE_PAPER, NULL, 0, k1, NULL), MC_OK);
         assert_int_equal(mc_encrypt(b, k_schemes[s], MC_PROFILE_PAPER, NULL, 0, k2, NULL), MC_OK);
         double npcr = (double)samples_differing(a, b) / (double)mc_image_samples(a);
@@ -145,10 +135,10 @@ static void test_wrong_key_and_tamper(void **st) {
     mc_key *k1 = new_key(), *k2 = new_key();
     mc_image *orig = new_image(40, 30, 1, 3, 16, 0);
     for (size_t s = 0; s < 3; s++) {
-        mc_image *a = clone(orig);
+        mc_image *a = mc_test_clone(orig);
         mc_err err = {0};
         assert_int_equal(mc_encrypt(a, k_schemes[s], MC_PROFILE_HARDENED, NULL, 0, k1, NULL), MC_OK);
-        mc_image *b = clone(a), *c = clone(a);
+        mc_image *b = mc_test_clone(a), *c = mc_test_clone(a);
         b->meta = a->meta;
         b->has_meta = 1;
         c->meta = a->meta;
@@ -272,7 +262,7 @@ static void test_zigzag_key_image(void **st) {
     char param[4200];
     snprintf(param, sizeof param, "key-image=%s", kpath);
     const char *ps[2] = {param, "pattern=h"};
-    mc_image *orig = new_image(6, 5, 2, 3, 8, 1), *img = clone(orig);
+    mc_image *orig = new_image(6, 5, 2, 3, 8, 1), *img = mc_test_clone(orig);
     mc_err err = {0};
     assert_int_equal(mc_encrypt(img, "zigzag", MC_PROFILE_PAPER, ps, 2, key, &err), MC_OK);
     uint32_t idx[30];
@@ -287,10 +277,10 @@ static void test_zigzag_key_image(void **st) {
     mc_image_free(img);
 
     /* hardened: exact, and a different key image at decrypt time is caught */
-    img = clone(orig);
+    img = mc_test_clone(orig);
     assert_int_equal(mc_encrypt(img, "zigzag", MC_PROFILE_HARDENED, ps, 2, key, &err), MC_OK);
     assert_non_null(mc_meta_get(&img->meta, "keyimg"));
-    mc_image *img2 = clone(img);
+    mc_image *img2 = mc_test_clone(img);
     img2->meta = img->meta;
     img2->has_meta = 1;
     assert_int_equal(mc_decrypt(img, key, &err), MC_OK);
@@ -309,7 +299,7 @@ static void test_zigzag_key_image(void **st) {
         const char *bp = mc_test_path("bad.nii");
         assert_int_equal(mc_image_write(kb, bp, MC_FMT_NIFTI, NULL), MC_OK);
         snprintf(param, sizeof param, "key-image=%s", bp);
-        img = clone(orig);
+        img = mc_test_clone(orig);
         const char *bps[1] = {param};
         assert_int_equal(mc_encrypt(img, "zigzag", MC_PROFILE_PAPER, bps, 1, key, &err), MC_ERR_FORMAT);
         assert_null(strchr(err.msg, '\n'));
@@ -317,7 +307,7 @@ static void test_zigzag_key_image(void **st) {
         mc_image_free(kb);
     }
     /* missing file: an I/O error, not a crash */
-    img = clone(orig);
+    img = mc_test_clone(orig);
     const char *mps[1] = {"key-image=/nonexistent/key.png"};
     assert_int_equal(mc_encrypt(img, "zigzag", MC_PROFILE_PAPER, mps, 1, key, &err), MC_ERR_IO);
     mc_image_free(img);
@@ -344,7 +334,7 @@ static void test_samples(void **st) {
         for (size_t s = 0; s < 3; s++)
             for (int prof = 0; prof < 2; prof++) {
                 if (prof == MC_PROFILE_PAPER && !strcmp(k_schemes[s], "latin")) continue;
-                mc_image *img = clone(orig);
+                mc_image *img = mc_test_clone(orig);
                 if (mc_encrypt(img, k_schemes[s], (mc_profile)prof, NULL, 0, key, &err) ||
                     mc_decrypt(img, key, &err))
                     fail_msg("%s %s %s: %s", files[f], k_schemes[s], mc_profile_name((mc_profile)prof), err.msg);

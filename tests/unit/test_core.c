@@ -17,14 +17,6 @@ static mc_image *random_image(uint32_t w, uint32_t h, uint32_t d, unsigned ch, u
     return img;
 }
 
-static mc_image *clone_pixels(const mc_image *img) {
-    mc_image *c = NULL;
-    assert_int_equal(mc_image_new(&c, img->width, img->height, img->depth, img->channels, img->bits, img->is_signed,
-                                  NULL, NULL), MC_OK);
-    memcpy(c->pixels, img->pixels, img->nbytes);
-    return c;
-}
-
 static void test_limits(void **st) {
     (void)st;
     size_t n;
@@ -113,7 +105,7 @@ static void test_subkeys(void **st) {
 static void roundtrip(unsigned ch, unsigned bits, int sgn, uint32_t d) {
     mc_key *k = NULL;
     assert_int_equal(mc_key_generate(&k, NULL), MC_OK);
-    mc_image *img = random_image(37, 23, d, ch, bits, sgn), *orig = clone_pixels(img);
+    mc_image *img = random_image(37, 23, d, ch, bits, sgn), *orig = mc_test_clone(img);
     mc_err err = {0};
     assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, &err), MC_OK);
     assert_true(img->has_meta);
@@ -143,7 +135,7 @@ static void test_aead_nonce_fresh(void **st) {
     (void)st;
     mc_key *k = NULL;
     assert_int_equal(mc_key_generate(&k, NULL), MC_OK);
-    mc_image *a = random_image(64, 64, 1, 1, 8, 0), *b = clone_pixels(a);
+    mc_image *a = random_image(64, 64, 1, 1, 8, 0), *b = mc_test_clone(a);
     assert_int_equal(mc_encrypt(a, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL), MC_OK);
     assert_int_equal(mc_encrypt(b, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL), MC_OK);
     /* same plaintext, same key: different nonce, different ciphertext */
@@ -161,7 +153,7 @@ static void test_tamper(void **st) {
     assert_int_equal(mc_key_generate(&k2, NULL), MC_OK);
     mc_image *img = random_image(32, 32, 1, 1, 16, 1);
     assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL), MC_OK);
-    mc_image *ct = clone_pixels(img);
+    mc_image *ct = mc_test_clone(img);
     mc_err err = {0};
     /* wrong key: nothing touched */
     memcpy(&ct->meta, &img->meta, sizeof img->meta);
@@ -240,7 +232,7 @@ static void test_passphrase(void **st) {
     assert_int_equal(mc_key_generate(&raw, NULL), MC_OK);
     mc_key_set_pwhash_cost(k, 1, 8u << 20); /* fast for the test */
     assert_int_equal(mc_key_from_passphrase(&k, "", 0, NULL) == MC_OK, 0);
-    mc_image *img = random_image(16, 16, 1, 1, 8, 0), *orig = clone_pixels(img);
+    mc_image *img = random_image(16, 16, 1, 1, 8, 0), *orig = mc_test_clone(img);
     assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL), MC_OK);
     assert_string_equal(mc_meta_get(&img->meta, "kdf"), "argon2id");
     assert_non_null(mc_meta_get(&img->meta, "salt"));
@@ -286,12 +278,12 @@ static void test_keyfiles(void **st) {
     /* O_EXCL: never overwritten */
     assert_int_equal(mc_keyfile_write(k, raw, NULL, 0, &err), MC_ERR_ARG);
     assert_int_equal(mc_keyfile_write(k, wrapped, "pw", 2, &err), MC_OK);
-    mc_image *img = random_image(8, 8, 1, 1, 8, 0), *orig = clone_pixels(img);
+    mc_image *img = random_image(8, 8, 1, 1, 8, 0), *orig = mc_test_clone(img);
     assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL), MC_OK);
     /* raw file decrypts */
     assert_int_equal(mc_keyfile_read(raw, NULL, NULL, &r, &insecure, &err), MC_OK);
     assert_int_equal(insecure, 0);
-    mc_image *c = clone_pixels(img);
+    mc_image *c = mc_test_clone(img);
     memcpy(&c->meta, &img->meta, sizeof c->meta);
     c->has_meta = 1;
     assert_int_equal(mc_decrypt(c, r, &err), MC_OK);

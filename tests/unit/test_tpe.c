@@ -22,12 +22,6 @@ static mc_image *new_image(uint32_t w, uint32_t h, uint32_t d, unsigned ch, unsi
     return img;
 }
 
-static mc_image *clone_image(const mc_image *img) {
-    mc_image *c = new_image(img->width, img->height, img->depth, img->channels, img->bits, img->is_signed);
-    memcpy(c->pixels, img->pixels, img->nbytes);
-    return c;
-}
-
 /* Random pixels; `smooth` gives a gradient plus a little noise (a plaintext
  * with structure, so that a no-op would be caught by the change count). */
 static mc_image *test_image(uint32_t w, uint32_t h, uint32_t d, unsigned ch, unsigned bits, int sgn, int smooth) {
@@ -91,7 +85,7 @@ static double check_scheme(const mc_image *plain, const char *scheme, mc_profile
     snprintf(pb, sizeof pb, "block=%u", block);
     snprintf(pr, sizeof pr, "rounds=%u", rounds);
     const char *params[2] = {pb, pr};
-    mc_image *img = clone_image(plain);
+    mc_image *img = mc_test_clone(plain);
     mc_err err = {0};
     int rc = mc_encrypt(img, scheme, prof, params, rounds ? 2 : 1, key, &err);
     if (rc) fprintf(stderr, "%s: %s\n", scheme, err.msg);
@@ -285,7 +279,7 @@ static void test_property(void **st) {
 }
 
 static mc_image *encrypt_copy(const mc_image *plain, const char *scheme, mc_profile prof, const mc_key *key) {
-    mc_image *img = clone_image(plain);
+    mc_image *img = mc_test_clone(plain);
     assert_int_equal(mc_encrypt(img, scheme, prof, NULL, 0, key, NULL), MC_OK);
     return img;
 }
@@ -342,7 +336,7 @@ static void test_params(void **st) {
                                       "rounds=0", "rounds=257", "rounds=99999999999"};
     for (size_t s = 0; s < NSCHEMES; s++)
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-            mc_image *img = clone_image(plain);
+            mc_image *img = mc_test_clone(plain);
             mc_err err = {0};
             const char *p[1] = {bad[i]};
             assert_int_equal(mc_encrypt(img, k_schemes[s], MC_PROFILE_HARDENED, p, 1, key, &err), MC_ERR_FORMAT);
@@ -379,7 +373,7 @@ static void test_extremes(void **st) {
                 if (bits == 8) ((uint8_t *)plain->pixels)[i] = (uint8_t)v;
                 else ((uint16_t *)plain->pixels)[i] = (uint16_t)v;
             }
-            mc_image *img = clone_image(plain);
+            mc_image *img = mc_test_clone(plain);
             const char *p[1] = {"block=16"};
             assert_int_equal(mc_encrypt(img, k_schemes[s], MC_PROFILE_HARDENED, p, 1, key, NULL), MC_OK);
             for (uint32_t y = 0; y < 16; y++)

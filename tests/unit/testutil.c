@@ -97,3 +97,13 @@ mc_image *mc_test_random_image(uint32_t w, uint32_t h, unsigned channels, unsign
     for (size_t i = 0; i < img->nbytes; i++) p[i] = (uint8_t)mc_test_rand();
     return img;
 }
+
+mc_image *mc_test_clone(const mc_image *img) {
+    mc_image *c = NULL;
+    assert_int_equal(mc_image_new(&c, img->width, img->height, img->depth, img->channels, img->bits, img->is_signed,
+                                  NULL, NULL),
+                     MC_OK);
+    memcpy(c->pixels, img->pixels, img->nbytes);
+    c->bits_stored = img->bits_stored;
+    return c;
+}

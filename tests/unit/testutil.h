@@ -32,4 +32,6 @@ int mc_test_spit(const char *path, const void *buf, size_t len);
 uint32_t mc_test_rand(void);
 /* An image (depth 1) filled with mc_test_rand() bytes; asserts on failure. */
 mc_image *mc_test_random_image(uint32_t w, uint32_t h, unsigned channels, unsigned bits, int is_signed);
+/* A new image with img's geometry, pixels and bits_stored (no metadata). */
+mc_image *mc_test_clone(const mc_image *img);
 #endif
