@@ -146,13 +146,17 @@ int read_meta(DcmItem *ds, mc_meta *meta, int *found, mc_err *err) {
     *found = 0;
     std::vector<Uint16> slots = find_creators(ds);
     if (slots.empty()) return MC_OK;
+    /* like a second iTXt chunk, comment or extension elsewhere: never pick one silently */
+    if (slots.size() > 1)
+        return mc_err_set(err, MC_ERR_AUTH, "DICOM has %zu medcrypt private blocks (tampered)", slots.size());
     DcmElement *e = NULL;
     const DcmTagKey key(kPrivGroup, (Uint16)((slots[0] << 8) | 0x01));
     if (ds->findAndGetElement(key, e).bad() || !e)
-        return mc_err_set(err, MC_ERR_FORMAT, "DICOM medcrypt private block has no data element");
+        return mc_err_set(err, MC_ERR_AUTH, "DICOM medcrypt private block has no data element (tampered)");
     const Uint32 len = e->getLength();
-    if (len == 0) return mc_err_set(err, MC_ERR_FORMAT, "DICOM medcrypt metadata is empty");
-    if (len > MC_META_TEXT_MAX) return mc_err_set(err, MC_ERR_FORMAT, "DICOM medcrypt metadata too long (%u bytes)", (unsigned)len);
+    if (len == 0) return mc_err_set(err, MC_ERR_AUTH, "DICOM medcrypt metadata is empty (tampered)");
+    if (len > MC_META_TEXT_MAX)
+        return mc_err_set(err, MC_ERR_AUTH, "DICOM medcrypt metadata too long (%u bytes, tampered)", (unsigned)len);
     const char *text = NULL;
     if (e->isaString()) {
         char *s = NULL;

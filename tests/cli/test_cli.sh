@@ -110,6 +110,18 @@ if [ -n "$p" ]; then
   [ "$(series s1.dcm)" = "$(series s2.dcm)" ] && ok || bad "encrypted slices of one series got different series UIDs"
   [ "$(series s1.dcm)" != "$(series "$p")" ] && ok || bad "encrypted series UID equals the original"
   [ "$(dcmdump +P SOPInstanceUID s1.dcm)" != "$(dcmdump +P SOPInstanceUID s2.dcm)" ] && ok || bad "SOP Instance UIDs must differ"
+  # a second medcrypt private block (say, an attacker's) is tampering, not a choice
+  "$PY" - s1.dcm s1dup.dcm <<'PYEOF' && ok || bad "pydicom could not add a second block"
+import sys, pydicom
+ds = pydicom.dcmread(sys.argv[1])
+slot = next(el.tag.element for el in ds.group_dataset(0x0009) if el.tag.element <= 0xFF and el.value == "MEDCRYPT 1")
+data = ds[0x0009, (slot << 8) | 0x01].value
+ds.add_new((0x0009, 0x00F0), "LO", "MEDCRYPT 1")
+ds.add_new((0x0009, 0xF001), "OB", data)
+ds.save_as(sys.argv[2])
+PYEOF
+  expect 3 "two medcrypt blocks in a DICOM" -- "$MC" decrypt -k k1 s1dup.dcm -o s1dup-dec.dcm
+  no_file s1dup-dec.dcm "two medcrypt blocks"
 fi
 
 # --- tampering: a flipped bit in pixels or in metadata gives exit 3 ---------
