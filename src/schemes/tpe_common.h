@@ -143,4 +143,10 @@ int tpe_group_block(const tpe_block *b, unsigned rounds, unsigned group, const c
 int tpe_group_run(const mc_scheme_ctx *ctx, const mc_scheme *s, mc_image *img, unsigned group, int enc,
                   mc_err *err);
 
+/* tpe-h2mwd, one block (b->v in place, key and nonce from b->ctx), all
+ * `rounds` rounds: through its packed fast path where the block's shape
+ * allows it (general = 0) or always through the byte-per-bit general path
+ * (general = 1).  For tests: both must give the same cipher. */
+int tpe_h2mwd_block(const tpe_block *b, unsigned rounds, int enc, int general, mc_err *err);
+
 #endif

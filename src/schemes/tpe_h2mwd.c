@@ -37,7 +37,11 @@
  * Keyed choices: one stream per (plane, block) (label "tpe-h2mwd", the
  * hardened nonce or none in the paper profile); round r's values are the r-th
  * slice of that stream, drawn in a data-independent order so decryption draws
- * them all first and runs the rounds backwards. */
+ * them all first and runs the rounds backwards.
+ *
+ * Speed: square blocks of side 8, 16, 32, 48 or 64 run on bit planes packed
+ * in 8 x 8 tiles (the "packed fast path" below), every other block on one
+ * byte per bit; both give the same cipher (test_tpe, test_tpe_golden). */
 #include "schemes/schemes.h"
 #include "schemes/tpe_common.h"
 
@@ -59,12 +63,18 @@ typedef struct geo {
     uint16_t *inv;  /* 8 * n: inv[m * n + cell] = j */
     uint16_t *diag; /* 2 * (bw + bh) * bh: cells of the diagonals, see diag_at() */
     uint16_t *mod;  /* x mod bw for x <= 3 bh, then x mod bh for x <= 3 bw (no divisions per block) */
+    uint64_t *benes; /* benes_shape: 8 models * stages * (n / 64) masks, else NULL */
 } geo;
 
-/* Working state of one image.  Bits are kept one per byte (0 or 1): the
- * populations moved by PMH2M are rows, columns and diagonals in any order, so
- * a move touches one cell per row and a packed row would not help; the loops
- * below touch each cell of a move twice and do nothing else. */
+/* Bytes of keyed bits mat_draw_pow2 takes per round, at most (K = 64, 16-bit
+ * samples: 8 * (3 + 12) + 8 * 64 * (4 + 12) bits), one leading byte, padding. */
+#define H2_RBUF (1 + 1039 + 16)
+
+/* Working state of one image.  The general path keeps bits one per byte (0
+ * or 1): the populations moved by PMH2M are rows, columns and diagonals in any
+ * order, so a packed row alone would not help; its loops touch each cell of a
+ * move twice and do nothing else.  Square blocks of the usual sizes take the
+ * packed fast path instead (8 x 8-bit tiles, see "packed fast path"). */
 typedef struct h2 {
     unsigned rounds, P, L;
     uint32_t block;
@@ -81,6 +91,10 @@ typedef struct h2 {
     uint16_t *mat;   /* rounds * mat_u16 */
     uint8_t *wd;     /* rounds * wd_bytes */
     size_t mat_u16, wd_bytes;
+    uint64_t *tl;    /* P * 64 tiles: the packed planes of the fast path */
+    uint64_t *zs;    /* H2_ZS words: tile_zmp_benes's scratch */
+    uint8_t rbuf[H2_RBUF]; /* mat_draw_pow2: one round's bit fields */
+    int general;     /* 1: never take the fast path (tests) */
 } h2;
 
 /* JPEG-style zigzag over an R x C grid from (0, 0), first step right. */
@@ -111,8 +125,13 @@ static void geo_free(geo *g) {
     free(g->inv);
     free(g->diag);
     free(g->mod);
+    free(g->benes);
     g->T2 = g->inv = g->diag = g->mod = NULL;
+    g->benes = NULL;
 }
+
+static int benes_shape(uint32_t bh, uint32_t bw);
+static int benes_build(geo *g);
 
 /* Model m: bit 0 transposes (first step down), bit 1 mirrors the columns,
  * bit 2 mirrors the rows: the 8 zigzags starting in each corner, either way. */
@@ -129,6 +148,7 @@ static int geo_get(h2 *h, uint32_t bh, uint32_t bw, const geo **out) {
     g->inv = malloc(8 * n * sizeof *g->inv);
     g->diag = malloc(2 * (size_t)(bw + bh) * bh * sizeof *g->diag);
     g->mod = malloc((3 * (size_t)bh + 1 + 3 * (size_t)bw + 1) * sizeof *g->mod);
+    g->benes = NULL;
     uint32_t *rr = malloc(2 * n * sizeof *rr);
     if (!g->T2 || !g->inv || !g->diag || !g->mod || !rr) {
         geo_free(g);
@@ -165,6 +185,10 @@ static int geo_get(h2 *h, uint32_t bh, uint32_t bw, const geo **out) {
                     else c = c == 0 ? bw - 1 : c - 1;
                 }
             }
+    if (benes_shape(bh, bw) && benes_build(g)) {
+        geo_free(g);
+        return MC_ERR_NOMEM;
+    }
     h->ng++;
     *out = g;
     return MC_OK;
@@ -188,7 +212,53 @@ static mat_view mat_at(const h2 *h, unsigned r, uint32_t bh, uint32_t bw) {
     return m;
 }
 
-static void mat_draw(const h2 *h, tpe_rng *rng, mat_view m, uint32_t bh, uint32_t bw) {
+static inline uint16_t rbuf_get(const uint8_t *buf, size_t *bp, unsigned w, int le) {
+    uint64_t x;
+    memcpy(&x, buf + (*bp >> 3), 8);
+    if (!le) x = __builtin_bswap64(x);
+    const uint16_t v = (uint16_t)((x >> (*bp & 7)) & ((1u << w) - 1));
+    *bp += w;
+    return v;
+}
+
+/* mat_draw for square blocks of side K = 2^k <= 64: every value is then a
+ * plain k-bit (or 2- or 3-bit) field (no rejection), so the round's B bits are
+ * known in advance: take the bits tpe_bits would have taken (the nacc < 8
+ * held in rng->acc, then the bytes it would have fetched, exactly) into
+ * h->rbuf, cut the fields from there and leave rng as tpe_bits would. */
+static void mat_draw_pow2(h2 *h, tpe_rng *rng, mat_view m, uint32_t K) {
+    const unsigned k = tpe_width(K), L = h->L;
+    const int le = mc_host_le();
+    const size_t B = (size_t)L * (3 + 2 * k) + (size_t)L * K * (4 + 2 * k);
+    const unsigned n0 = rng->nacc; /* < 8 */
+    const size_t need = B > n0 ? (B - n0 + 7) / 8 : 0;
+    uint8_t *buf = h->rbuf;
+    buf[0] = (uint8_t)(rng->acc << (8 - n0));
+    tpe_fill(rng, buf + 1, need);
+    memset(buf + 1 + need, 0, 8);
+    size_t bp = 8 - n0;
+    for (unsigned q = 0; q < L; q++) {
+        m.zmp[3 * q] = rbuf_get(buf, &bp, 3, le);
+        m.zmp[3 * q + 1] = rbuf_get(buf, &bp, k, le);
+        m.zmp[3 * q + 2] = rbuf_get(buf, &bp, k, le);
+    }
+    uint16_t *s = m.seq;
+    for (unsigned q = 0; q < L; q++)
+        for (unsigned part = 0; part < 4; part++) {
+            const unsigned w = part & 1 ? k : 2;
+            for (uint32_t t = 0; t < K; t++) *s++ = rbuf_get(buf, &bp, w, le);
+        }
+    const size_t last = 1 + need; /* buf[0, last) holds the bits taken */
+    rng->nacc = (unsigned)(8 * last - bp);
+    rng->acc = rng->nacc ? (uint64_t)(buf[last - 1] >> (8 - rng->nacc)) : 0;
+    tpe_fill(rng, m.wd, (size_t)(h->P - 1) * m.wdb);
+}
+
+static void mat_draw(h2 *h, tpe_rng *rng, mat_view m, uint32_t bh, uint32_t bw) {
+    if (!h->general && bh == bw && bh <= 64 && (bh & (bh - 1)) == 0) {
+        mat_draw_pow2(h, rng, m, bh);
+        return;
+    }
     const unsigned kh = tpe_width(bh), kw = tpe_width(bw);
     for (unsigned q = 0; q < h->L; q++) {
         m.zmp[3 * q] = (uint16_t)tpe_bits(rng, 3);
@@ -221,13 +291,10 @@ static size_t bit_bytes_sum(const uint8_t *p, size_t n) {
     return s;
 }
 
-/* Scramble plane q (h->pl[q]) into the spare buffer, then swap the two. */
-static void zmp(h2 *h, const geo *g, unsigned q, const uint16_t *off, int enc) {
+/* Scramble plane pl (one byte per bit, c1 of them ones) into t. */
+static void zmp_bytes(const geo *g, const uint8_t *pl, uint8_t *t, const uint16_t *off, int enc, size_t c1) {
     const uint32_t bh = g->bh, bw = g->bw;
     const size_t n = (size_t)bh * bw;
-    const uint8_t *pl = h->pl[q];
-    uint8_t *t = h->pl[h->P];
-    const size_t c1 = bit_bytes_sum(pl, n);
     const size_t c0 = n - c1;
     const unsigned model = (unsigned)(((c1 % 8) + 8 - (c0 % 8)) % 8 + off[0]) % 8;
     const uint32_t sr = (uint32_t)((c0 + off[1]) % bh), sc = (uint32_t)((c1 + off[2]) % bw);
@@ -251,6 +318,12 @@ static void zmp(h2 *h, const geo *g, unsigned q, const uint16_t *off, int enc) {
         }
         for (; j < n; j++) t[T[j]] = pl[j];
     }
+}
+
+/* Scramble plane q (h->pl[q]) into the spare buffer, then swap the two. */
+static void zmp(h2 *h, const geo *g, unsigned q, const uint16_t *off, int enc) {
+    uint8_t *t = h->pl[h->P];
+    zmp_bytes(g, h->pl[q], t, off, enc, bit_bytes_sum(h->pl[q], (size_t)g->bh * g->bw));
     h->pl[h->P] = h->pl[q];
     h->pl[q] = t;
 }
@@ -360,8 +433,9 @@ static inline void pop_move(h2 *h, const geo *g, uint8_t *pl, unsigned kind, int
     }
 }
 
-/* Permute high plane `hi` with the sequences of scrambled low plane `lo`. */
-static void pmh2m(h2 *h, const geo *g, const uint8_t *lo, uint8_t *hi, const uint16_t *off, int enc) {
+/* The sequences Imp1 Vis1 Imp2 Vis2 (h->seqb, h->seqv) of scrambled low
+ * plane `lo` (one byte per bit) with the keyed offsets `off`. */
+static void pmh2m_seqs(h2 *h, const geo *g, const uint8_t *lo, const uint16_t *off) {
     const uint32_t bh = g->bh, bw = g->bw;
     uint32_t *colc = h->cnt, *rowc = h->cnt + bw;
     for (uint32_t r = 0; r < bh; r++) rowc[r] = (uint32_t)bit_bytes_sum(lo + (size_t)r * bw, bw);
@@ -402,6 +476,14 @@ static void pmh2m(h2 *h, const geo *g, const uint8_t *lo, uint8_t *hi, const uin
         const uint32_t v = modh[rowc[t] + rowc[t1] + rowc[t2]] + vis2o[t]; /* vis2o[t] < bh */
         vis2[t] = v >= bh ? v - bh : v;
     }
+}
+
+/* Permute high plane `hi` with the sequences of scrambled low plane `lo`. */
+static void pmh2m(h2 *h, const geo *g, const uint8_t *lo, uint8_t *hi, const uint16_t *off, int enc) {
+    const uint32_t bh = g->bh, bw = g->bw;
+    pmh2m_seqs(h, g, lo, off);
+    const uint8_t *imp1 = h->seqb, *imp2 = imp1 + bw;
+    const uint32_t *vis1 = h->seqv, *vis2 = vis1 + bw;
     if (enc) {
         for (uint32_t t = 0; t < bw; t++) pop_move(h, g, hi, imp1[t], 0, t, vis1[t], 1);
         for (uint32_t t = 0; t < bh; t++) pop_move(h, g, hi, imp2[t], 1, t, vis2[t], 1);
@@ -476,6 +558,536 @@ static void round_run(h2 *h, const geo *g, mat_view m, int enc) {
     }
 }
 
+/* ------------------------------------------------------ packed fast path */
+
+/* Square blocks of side K = 8 or a multiple of 16 up to 64 (the common block
+ * sizes 8, 16, 32, 48, 64 away from the image edges; WDPCS's halves must be
+ * whole tiles, or the nibbles of the one tile at K = 8) run the same cipher
+ * on packed planes: a plane is (K/8)^2 tiles of 8 x 8 bits, tile (I, J)
+ * (index I * T + J, T = K / 8) holding rows 8I.. and columns 8J.., cell
+ * (j, i) of the tile at bit 8j + i.  A population move gathers its K cells
+ * into one word (bit k = its k-th cell) with a mask and a multiply per tile
+ * (two tiles per tile row for a diagonal), permutes the word with shifts and
+ * masks (the parity rule of line_move for even K, a rotation for a diagonal)
+ * and XORs the changed bits back the same way: a few word operations per
+ * tile instead of 2K byte moves.  ZMP runs a Benes network per model
+ * ("Benes ZMP") for K a power of two, else the byte gather of the general
+ * path with the plane unpacked and repacked around it; the sequences of
+ * PMH2M are counted on the packed plane.  Every other shape
+ * (edge blocks, odd K, K > 64) takes the general path; test_tpe compares the
+ * two on random blocks of many shapes, test_tpe_golden pins the cipher. */
+
+#define L8 0x0101010101010101ULL     /* bit 0 of every byte: a tile's column 0 */
+#define PACK8 0x0102040810204080ULL  /* ((x & L8) * PACK8) >> 56: byte j's bit 0 -> bit j */
+#define DIAG8 0x8040201008040201ULL  /* cells (j, j) */
+#define ADIAG8 0x0102040810204080ULL /* cells (j, 7 - j) */
+
+/* k_spread[b]: bit i of b -> bit 8i */
+#define SP1(b)                                                                                              \
+    ((uint64_t)((b) & 1) | (uint64_t)(((b) >> 1) & 1) << 8 | (uint64_t)(((b) >> 2) & 1) << 16 |            \
+     (uint64_t)(((b) >> 3) & 1) << 24 | (uint64_t)(((b) >> 4) & 1) << 32 | (uint64_t)(((b) >> 5) & 1) << 40 | \
+     (uint64_t)(((b) >> 6) & 1) << 48 | (uint64_t)(((b) >> 7) & 1) << 56)
+#define SP4(b) SP1(b), SP1((b) + 1), SP1((b) + 2), SP1((b) + 3)
+#define SP16(b) SP4(b), SP4((b) + 4), SP4((b) + 8), SP4((b) + 12)
+#define SP64(b) SP16(b), SP16((b) + 16), SP16((b) + 32), SP16((b) + 48)
+static const uint64_t k_spread[256] = {SP64(0), SP64(64), SP64(128), SP64(192)};
+
+static int fast_shape(uint32_t bh, uint32_t bw) {
+    return bh == bw && (bh % 16 == 0 || bh == 8) && bh <= 64;
+}
+
+/* rows j < m of a tile (m <= 8) */
+static inline uint64_t rows_below(unsigned m) {
+    return m >= 8 ? ~0ULL : (1ULL << (8 * m)) - 1;
+}
+
+static inline uint64_t rotr_k(uint64_t x, uint32_t s, uint32_t K, uint64_t full) {
+    return ((x >> s) | (x << (K - s))) & full; /* 0 < s < K */
+}
+
+/* line_move of a row or column held as a word (bit k = cell k), K even */
+static inline uint64_t line_word(uint64_t x, uint32_t K, uint64_t full, uint32_t d, int enc) {
+    const uint32_t up = enc ? d : K - d;
+    const uint64_t mpe = ((enc && (d & 1)) ? 0xAAAAAAAAAAAAAAAAULL : 0x5555555555555555ULL) & full;
+    return (rotr_k(x, up, K, full) & mpe) | (rotr_k(x, K - up, K, full) & ~mpe & full);
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define H2_INLINE static inline __attribute__((always_inline))
+#define H2_PRAGMA(x) _Pragma(#x)
+#define H2_UNROLL H2_PRAGMA(GCC unroll 8)
+#else
+#define H2_INLINE static inline
+#define H2_UNROLL
+#endif
+
+/* (K is a constant where this is expanded: the loops over tiles unroll.) */
+H2_INLINE void tile_pop_move(uint64_t *tl, uint32_t K, uint64_t full, unsigned kind, int step3, uint32_t t,
+                             uint32_t d, int enc) {
+    if (d >= K) d %= K;
+    if (d == 0) return;
+    const uint32_t T = K / 8;
+    uint64_t w = 0;
+    switch (kind) {
+    case POP_ROW: {
+        const uint32_t R = step3 ? t : 0, I = R >> 3, sh = 8 * (R & 7);
+        uint64_t *row = tl + I * T;
+        H2_UNROLL
+        for (uint32_t J = 0; J < T; J++) w |= ((row[J] >> sh) & 0xFF) << 8 * J;
+        w ^= line_word(w, K, full, d, enc); /* the cells that change */
+        H2_UNROLL
+        for (uint32_t J = 0; J < T; J++) row[J] ^= ((w >> 8 * J) & 0xFF) << sh;
+        break;
+    }
+    case POP_COL: {
+        const uint32_t C = step3 ? 0 : t, J = C >> 3, i = C & 7;
+        H2_UNROLL
+        for (uint32_t I = 0; I < T; I++) w |= ((((tl[I * T + J] >> i) & L8) * PACK8) >> 56) << 8 * I;
+        w ^= line_word(w, K, full, d, enc);
+        H2_UNROLL
+        for (uint32_t I = 0; I < T; I++) tl[I * T + J] ^= k_spread[(w >> 8 * I) & 0xFF] << i;
+        break;
+    }
+    case POP_MAJOR: {
+        /* cells (r, (r + dl) mod K); bit r of w = the cell of row r; enc:
+         * row r takes row r - d */
+        const uint32_t dl = step3 ? (K - t) % K : t, a = dl >> 3, o = dl & 7;
+        const uint64_t lo = DIAG8 & rows_below(8 - o), hi = DIAG8 & ~rows_below(8 - o);
+        uint8_t j0[8], j1[8];
+        uint32_t J0 = a;
+        H2_UNROLL
+        for (uint32_t I = 0; I < T; I++) {
+            const uint32_t J1 = J0 + 1 == T ? 0 : J0 + 1;
+            j0[I] = (uint8_t)(I * T + J0);
+            j1[I] = (uint8_t)(I * T + J1);
+            const uint64_t x = ((tl[j0[I]] >> o) & lo) | ((tl[j1[I]] << (8 - o)) & hi);
+            w |= ((x * L8) >> 56) << 8 * I;
+            J0 = J1;
+        }
+        w ^= enc ? rotr_k(w, K - d, K, full) : rotr_k(w, d, K, full);
+        H2_UNROLL
+        for (uint32_t I = 0; I < T; I++) {
+            const uint64_t y = (((w >> 8 * I) & 0xFF) * L8) & DIAG8;
+            tl[j0[I]] ^= (y & lo) << o;
+            tl[j1[I]] ^= (y & hi) >> (8 - o); /* o = 0: hi = 0 */
+        }
+        break;
+    }
+    default: {
+        /* POP_MINOR: cells (r, (t - r) mod K); bit K - 1 - r of w = the cell
+         * of row r (the gather yields rows in reverse within a tile) */
+        const uint32_t o = t & 7, a0 = t >> 3;
+        const uint64_t lo = ADIAG8 & rows_below(o + 1), hi = ADIAG8 & ~rows_below(o + 1);
+        uint8_t ja[8], jb[8];
+        uint32_t a = a0;
+        H2_UNROLL
+        for (uint32_t I = 0; I < T; I++) {
+            const uint32_t b = a == 0 ? T - 1 : a - 1;
+            ja[I] = (uint8_t)(I * T + a);
+            jb[I] = (uint8_t)(I * T + b);
+            const uint64_t x = ((tl[ja[I]] << (7 - o)) & lo) | ((tl[jb[I]] >> (o + 1)) & hi);
+            w |= ((x * L8) >> 56) << 8 * (T - 1 - I);
+            a = b;
+        }
+        w ^= enc ? rotr_k(w, d, K, full) : rotr_k(w, K - d, K, full);
+        H2_UNROLL
+        for (uint32_t I = 0; I < T; I++) {
+            const uint64_t y = (((w >> 8 * (T - 1 - I)) & 0xFF) * L8) & ADIAG8;
+            tl[ja[I]] ^= (y & lo) >> (7 - o);
+            tl[jb[I]] ^= (y & hi) << (o + 1); /* o = 7: hi = 0 */
+        }
+        break;
+    }
+    }
+}
+
+/* pmh2m_seqs from packed low plane tl: the same sequences, counted with
+ * word operations (row counts: bytewise popcounts; column counts: 4-bit
+ * lanes summed down the tile column, then across the tile's rows). */
+H2_INLINE void tile_seqs(h2 *h, const geo *g, const uint64_t *tl, uint32_t K, const uint16_t *off) {
+    const uint32_t T = K / 8;
+    uint32_t *colc = h->cnt, *rowc = h->cnt + K;
+    for (uint32_t I = 0; I < T; I++) {
+        uint64_t s = 0;
+        for (uint32_t J = 0; J < T; J++) {
+            uint64_t x = tl[I * T + J];
+            x = x - ((x >> 1) & 0x5555555555555555ULL);
+            x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+            s += (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL; /* bytes: ones in each tile row, sum <= 64 */
+        }
+        for (uint32_t j = 0; j < 8; j++) rowc[8 * I + j] = (uint32_t)((s >> 8 * j) & 0xFF);
+    }
+    for (uint32_t J = 0; J < T; J++)
+        for (unsigned c = 0; c < 4; c++) {
+            uint64_t acc = 0; /* nibble 2j + h: rows 8I + j, column 8J + c + 4h, summed over I (<= 8) */
+            for (uint32_t I = 0; I < T; I++) acc += (tl[I * T + J] >> c) & 0x1111111111111111ULL;
+            colc[8 * J + c] = (uint32_t)(((acc & 0x0F0F0F0F0F0F0F0FULL) * L8) >> 56);
+            colc[8 * J + c + 4] = (uint32_t)((((acc >> 4) & 0x0F0F0F0F0F0F0F0FULL) * L8) >> 56);
+        }
+    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
+    uint64_t r0 = 0, c0 = 0; /* first row, first column: bit k = cell k */
+    for (uint32_t J = 0; J < T; J++) r0 |= (tl[J] & 0xFF) << 8 * J;
+    for (uint32_t I = 0; I < T; I++) c0 |= (((tl[I * T] & L8) * PACK8) >> 56) << 8 * I;
+    const uint64_t r1 = rotr_k(r0, 1, K, full), r2 = rotr_k(r0, 2, K, full);
+    const uint64_t q1 = rotr_k(c0, 1, K, full), q2 = rotr_k(c0, 2, K, full);
+    const uint16_t *imp1o = off, *vis1o = off + K, *imp2o = off + 2 * K, *vis2o = off + 3 * K;
+    uint8_t *imp1 = h->seqb, *imp2 = imp1 + K;
+    uint32_t *vis1 = h->seqv, *vis2 = vis1 + K;
+    const uint16_t *modw = g->mod, *modh = g->mod + 3 * (size_t)K + 1;
+    for (uint32_t t = 0; t < K; t++) {
+        const uint32_t t1 = t + 1 < K ? t + 1 : t + 1 - K, t2 = t1 + 1 < K ? t1 + 1 : t1 + 1 - K;
+        imp1[t] = (uint8_t)(((((r1 >> t) & 1) << 1 | ((r2 >> t) & 1)) + imp1o[t]) & 3);
+        imp2[t] = (uint8_t)(((((q1 >> t) & 1) << 1 | ((q2 >> t) & 1)) + imp2o[t]) & 3);
+        const uint32_t v = modw[colc[t] + colc[t1] + colc[t2]] + vis1o[t];
+        vis1[t] = v >= K ? v - K : v;
+        const uint32_t u = modh[rowc[t] + rowc[t1] + rowc[t2]] + vis2o[t];
+        vis2[t] = u >= K ? u - K : u;
+    }
+}
+
+/* The moves of PMH2M on packed plane tl with the sequences in h. */
+H2_INLINE void tile_pmh2m_k(const h2 *h, uint64_t *tl, uint32_t K, int enc) {
+    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
+    const uint8_t *imp1 = h->seqb, *imp2 = imp1 + K;
+    const uint32_t *vis1 = h->seqv, *vis2 = vis1 + K;
+    if (enc) {
+        for (uint32_t t = 0; t < K; t++) tile_pop_move(tl, K, full, imp1[t], 0, t, vis1[t], 1);
+        for (uint32_t t = 0; t < K; t++) tile_pop_move(tl, K, full, imp2[t], 1, t, vis2[t], 1);
+    } else {
+        for (uint32_t t = K; t-- > 0;) tile_pop_move(tl, K, full, imp2[t], 1, t, vis2[t], 0);
+        for (uint32_t t = K; t-- > 0;) tile_pop_move(tl, K, full, imp1[t], 0, t, vis1[t], 0);
+    }
+}
+
+/* ones in a packed plane of nt tiles (portable SWAR popcount) */
+H2_INLINE size_t tile_ones(const uint64_t *tl, uint32_t nt) {
+    size_t c = 0;
+    for (uint32_t i = 0; i < nt; i++) {
+        uint64_t x = tl[i];
+        x = x - ((x >> 1) & 0x5555555555555555ULL);
+        x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+        c += (size_t)((((x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL) * L8) >> 56);
+    }
+    return c;
+}
+
+/* packed plane -> one byte per bit, raster order */
+H2_INLINE void tile_unpack(const uint64_t *tl, uint32_t K, uint8_t *out) {
+    const uint32_t T = K / 8;
+    const int le = mc_host_le();
+    for (uint32_t I = 0; I < T; I++)
+        for (uint32_t J = 0; J < T; J++) {
+            const uint64_t x = tl[I * T + J];
+            for (uint32_t j = 0; j < 8; j++) {
+                uint64_t w = k_spread[(x >> 8 * j) & 0xFF];
+                if (!le) w = __builtin_bswap64(w);
+                memcpy(out + (size_t)(8 * I + j) * K + 8 * J, &w, 8);
+            }
+        }
+}
+
+H2_INLINE void tile_pack(const uint8_t *in, uint32_t K, uint64_t *tl) {
+    const uint32_t T = K / 8;
+    const int le = mc_host_le();
+    for (uint32_t I = 0; I < T; I++)
+        for (uint32_t J = 0; J < T; J++) {
+            uint64_t x = 0;
+            for (uint32_t j = 0; j < 8; j++) {
+                uint64_t w;
+                memcpy(&w, in + (size_t)(8 * I + j) * K + 8 * J, 8);
+                if (!le) w = __builtin_bswap64(w);
+                x |= ((w * PACK8) >> 56) << 8 * j;
+            }
+            tl[I * T + J] = x;
+        }
+}
+
+static inline uint64_t load_le64(const uint8_t *p, int le) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return le ? x : __builtin_bswap64(x);
+}
+
+/* bytes 0, 2, 4, 6 of x -> bytes 0..3 */
+static inline uint64_t even_bytes(uint64_t x) {
+    x &= 0x00FF00FF00FF00FFULL;
+    x = (x | (x >> 8)) & 0x0000FFFF0000FFFFULL;
+    return (x | (x >> 16)) & 0xFFFFFFFFULL;
+}
+
+/* 64 bits of bit string S from bit q (S padded) */
+static inline uint64_t bits_at(const uint64_t *S, size_t q) {
+    const unsigned sh = (unsigned)(q & 63);
+    const uint64_t x = S[q >> 6] >> sh;
+    return sh ? x | S[(q >> 6) + 1] << (64 - sh) : x;
+}
+
+/* OR the l bits of v (v < 2^l) into S at bit q */
+static inline void bits_put(uint64_t *S, size_t q, uint32_t l, uint64_t v) {
+    const unsigned sh = (unsigned)(q & 63);
+    S[q >> 6] |= v << sh;
+    if (sh + l > 64) S[(q >> 6) + 1] |= v >> (64 - sh);
+}
+
+/* ------------------------------------------------------------ Benes ZMP */
+
+/* For square blocks of side K = 2^k, 8 <= K <= 64, the traversal of a ZMP
+ * model is a fixed permutation of the plane's n = K^2 bits followed by a
+ * rotation.  The permutation, from the packed plane's bit order (tile t,
+ * bit 8j + i) to traversal order, is routed once per image and model through
+ * a Benes network of 2 log2(n) - 1 stages of masked delta swaps (the looping
+ * algorithm); a stage costs a few operations per word of the plane. */
+
+static int benes_shape(uint32_t bh, uint32_t bw) {
+    return bh == bw && bh >= 8 && bh <= 64 && (bh & (bh - 1)) == 0;
+}
+
+/* shift of stage i of the network on n = 2^L bits (2L - 1 stages) */
+static inline size_t benes_delta(size_t n, unsigned L, unsigned i) {
+    return i < L ? n >> (i + 1) : n >> (2 * L - 1 - i);
+}
+
+/* Route p (p[src] = dst, m entries, the subnetwork at bit `base`, level l)
+ * into masks (stage-major, nw words a stage; bit i of a stage of shift d:
+ * swap bits i and i + d).  sc: 6m words of scratch. */
+static void benes_route(const uint32_t *p, uint32_t m, size_t base, unsigned l, unsigned L, uint64_t *masks,
+                        size_t nw, uint32_t *sc) {
+    if (m == 2) {
+        if (p[0] == 1) masks[(size_t)(L - 1) * nw + base / 64] |= 1ULL << (base % 64);
+        return;
+    }
+    const uint32_t h = m / 2;
+    uint32_t *q = sc, *color = sc + m, *sub = sc + 2 * m; /* sub: upper then lower subnetwork */
+    for (uint32_t s = 0; s < m; s++) q[p[s]] = s, color[s] = 2;
+    for (uint32_t s0 = 0; s0 < m; s0++) {
+        uint32_t s = s0;
+        while (color[s] == 2) {
+            color[s] = 0;                      /* through the upper subnetwork */
+            const uint32_t s1 = q[p[s] ^ h];   /* the one bound for the same output pair */
+            color[s1] = 1;                     /* goes through the lower one, */
+            s = s1 ^ h;                        /* and so its input partner through the upper */
+        }
+    }
+    for (uint32_t i = 0; i < h; i++) {
+        const size_t b = base + i;
+        if (color[i] == 1) masks[(size_t)l * nw + b / 64] |= 1ULL << (b % 64);
+        if (color[q[i]] == 1) masks[(size_t)(2 * L - 2 - l) * nw + b / 64] |= 1ULL << (b % 64);
+    }
+    for (uint32_t s = 0; s < m; s++) sub[color[s] * h + (s % h)] = p[s] % h;
+    benes_route(sub, h, base, l + 1, L, masks, nw, sc + 3 * m);
+    benes_route(sub + h, h, base + h, l + 1, L, masks, nw, sc + 3 * m);
+}
+
+/* x (n = 2^L bits) through the network, or back through it (inverse) */
+H2_INLINE void benes_apply(uint64_t *x, size_t n, unsigned L, const uint64_t *masks, int inverse) {
+    const size_t nw = n / 64;
+    const unsigned S = 2 * L - 1;
+    for (unsigned k = 0; k < S; k++) {
+        const unsigned i = inverse ? S - 1 - k : k;
+        const size_t d = benes_delta(n, L, i);
+        const uint64_t *M = masks + (size_t)i * nw;
+        if (d >= 64) {
+            const size_t D = d / 64;
+            for (size_t w0 = 0; w0 < nw; w0 += 2 * D)
+                for (size_t w = w0; w < w0 + D; w++) {
+                    const uint64_t t = (x[w] ^ x[w + D]) & M[w];
+                    x[w] ^= t;
+                    x[w + D] ^= t;
+                }
+        } else {
+            H2_UNROLL
+            for (size_t w = 0; w < nw; w++) {
+                const uint64_t t = ((x[w] >> d) ^ x[w]) & M[w];
+                x[w] ^= t ^ (t << d);
+            }
+        }
+    }
+}
+
+/* The masks of the 8 models for shape g (K = g->bw): g->benes. */
+static int benes_build(geo *g) {
+    const uint32_t K = g->bw, T = K / 8;
+    const size_t n = (size_t)K * K, nw = n / 64;
+    const unsigned L = 2 * tpe_width(K), S = 2 * L - 1;
+    g->benes = calloc(8 * S * nw, sizeof *g->benes);
+    uint32_t *p = malloc(7 * n * sizeof *p);
+    if (!g->benes || !p) {
+        free(p);
+        return MC_ERR_NOMEM;
+    }
+    for (unsigned m = 0; m < 8; m++) {
+        for (size_t x = 0; x < n; x++) {
+            const uint32_t cell = g->T2[m * 2 * n + x], r = cell / K, c = cell % K;
+            p[((r >> 3) * T + (c >> 3)) * 64 + (r & 7) * 8 + (c & 7)] = (uint32_t)x;
+        }
+        benes_route(p, (uint32_t)n, 0, 0, L, g->benes + m * S * nw, nw, p + n);
+    }
+    free(p);
+    return MC_OK;
+}
+
+/* ZMP of packed low plane tl in place, K a power of two; scratch h->zs */
+H2_INLINE void tile_zmp_benes(h2 *h, const geo *g, uint64_t *tl, const uint16_t *off, int enc, const uint32_t K) {
+    const uint32_t T = K / 8, nt = T * T;
+    const size_t n = (size_t)K * K, nw = n / 64;
+    const unsigned L = 2 * tpe_width(K), S = 2 * L - 1;
+    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
+    const size_t c1 = tile_ones(tl, nt), c0 = n - c1;
+    const unsigned model = (unsigned)(((c1 % 8) + 8 - (c0 % 8)) % 8 + off[0]) % 8;
+    const uint32_t sr = (uint32_t)((c0 + off[1]) % K), sc = (uint32_t)((c1 + off[2]) % K);
+    const size_t s = g->inv[model * n + (size_t)sr * K + sc];
+    const uint64_t *masks = g->benes + model * S * nw;
+    uint64_t *Y = h->zs; /* the traversal-order bits twice over, one pad word */
+    if (enc) {
+        memcpy(Y, tl, nw * sizeof *Y);
+        benes_apply(Y, n, L, masks, 0);
+        memcpy(Y + nw, Y, nw * sizeof *Y);
+        Y[2 * nw] = 0;
+        memset(tl, 0, nt * sizeof *tl);
+        for (uint32_t r = 0; r < K; r++) { /* row r: traversal bits (s + rK) mod n .. */
+            size_t q = s + (size_t)r * K;
+            if (q >= n) q -= n;
+            const uint64_t row = bits_at(Y, q) & full;
+            H2_UNROLL
+            for (uint32_t J = 0; J < T; J++) tl[(r >> 3) * T + J] |= ((row >> 8 * J) & 0xFF) << 8 * (r & 7);
+        }
+    } else {
+        uint64_t *R = Y, *X = h->zs + 2 * nw + 1; /* R: raster bits twice over, pad */
+        memset(R, 0, (2 * nw + 1) * sizeof *R);
+        for (uint32_t r = 0; r < K; r++) {
+            uint64_t row = 0;
+            H2_UNROLL
+            for (uint32_t J = 0; J < T; J++) row |= ((tl[(r >> 3) * T + J] >> 8 * (r & 7)) & 0xFF) << 8 * J;
+            bits_put(R, (size_t)r * K, K, row);
+        }
+        memcpy(R + nw, R, nw * sizeof *R);
+        for (size_t w = 0; w < nw; w++) X[w] = bits_at(R, (64 * w + n - s) % n); /* traversal bit x = raster x - s */
+        benes_apply(X, n, L, masks, 1);
+        memcpy(tl, X, nt * sizeof *tl);
+    }
+}
+
+/* wdpcs_pair on packed planes: hi (r, c), lo (r, c) and lo (r, c + K/2), c
+ * in the left half (K/2 a multiple of 8: whole tiles, or K = 8: the nibbles
+ * of the one tile); key bit r * K/2 + c. */
+H2_INLINE void tile_wdpcs(uint64_t *lo, uint64_t *hi, uint32_t K, const uint8_t *kb) {
+    const uint32_t T = K / 8, Th = T / 2, kr = K / 16; /* key bytes per row */
+    const int le = mc_host_le();
+    if (K == 8) { /* one tile: the halves are its nibbles, 4 key bits a row */
+        uint64_t k = 0;
+        for (uint32_t j = 0; j < 8; j++) k |= (uint64_t)((kb[j / 2] >> 4 * (j & 1)) & 0xF) << 8 * j;
+        const uint64_t a = hi[0], b = lo[0], c = lo[0] >> 4;
+        const uint64_t m = k & (a ^ b) & ~(b ^ c); /* k has bits in the low nibbles only */
+        hi[0] = a ^ m;
+        lo[0] = b ^ m ^ (m << 4);
+        return;
+    }
+    for (uint32_t I = 0; I < T; I++)
+        for (uint32_t J = 0; J < Th; J++) {
+            uint64_t k = 0; /* byte j: the key bits of row 8I + j, columns 8J.. */
+            if (kr == 1) {
+                k = load_le64(kb + 8 * I, le);
+            } else if (kr == 2) {
+                const uint64_t w0 = load_le64(kb + 16 * I, le) >> 8 * J, w1 = load_le64(kb + 16 * I + 8, le) >> 8 * J;
+                k = even_bytes(w0) | even_bytes(w1) << 32;
+            } else {
+                for (uint32_t j = 0; j < 8; j++) k |= (uint64_t)kb[(8 * I + j) * kr + J] << 8 * j;
+            }
+            uint64_t a = hi[I * T + J], b = lo[I * T + J], c = lo[I * T + J + Th];
+            const uint64_t m = k & (a ^ b) & ~(b ^ c);
+            hi[I * T + J] = a ^ m;
+            lo[I * T + J] = b ^ m;
+            lo[I * T + J + Th] = c ^ m;
+        }
+}
+
+/* levels (K x K, raster) -> P packed planes */
+static void tile_split(const uint32_t *v, uint32_t K, unsigned P, uint64_t *tl) {
+    const uint32_t T = K / 8, nt = T * T;
+    for (uint32_t I = 0; I < T; I++)
+        for (uint32_t J = 0; J < T; J++) {
+            uint64_t acc[16] = {0};
+            for (uint32_t j = 0; j < 8; j++) {
+                const uint32_t *s = v + (size_t)(8 * I + j) * K + 8 * J;
+                uint64_t l8 = 0, h8 = 0;
+                for (unsigned i = 0; i < 8; i++) {
+                    l8 |= (uint64_t)(s[i] & 0xFF) << 8 * i;
+                    h8 |= (uint64_t)((s[i] >> 8) & 0xFF) << 8 * i;
+                }
+                for (unsigned p = 0; p < P; p++) {
+                    const uint64_t x = p < 8 ? l8 >> p : h8 >> (p - 8);
+                    acc[p] |= (((x & L8) * PACK8) >> 56) << 8 * j;
+                }
+            }
+            for (unsigned p = 0; p < P; p++) tl[p * nt + I * T + J] = acc[p];
+            sodium_memzero(acc, sizeof acc);
+        }
+}
+
+static void tile_merge(const uint64_t *tl, uint32_t K, unsigned P, uint32_t *v) {
+    const uint32_t T = K / 8, nt = T * T;
+    for (uint32_t I = 0; I < T; I++)
+        for (uint32_t J = 0; J < T; J++)
+            for (uint32_t j = 0; j < 8; j++) {
+                uint64_t l8 = 0, h8 = 0;
+                for (unsigned p = 0; p < P; p++) {
+                    const uint64_t x = k_spread[(tl[p * nt + I * T + J] >> 8 * j) & 0xFF];
+                    if (p < 8) l8 |= x << p;
+                    else h8 |= x << (p - 8);
+                }
+                uint32_t *s = v + (size_t)(8 * I + j) * K + 8 * J;
+                for (unsigned i = 0; i < 8; i++)
+                    s[i] = (uint32_t)((l8 >> 8 * i) & 0xFF) | (uint32_t)((h8 >> 8 * i) & 0xFF) << 8;
+            }
+}
+
+/* round_run on packed planes h->tl; the byte pool serves as ZMP scratch.
+ * PMH2M of plane L + q and ZMP of plane q only involve low plane q, so each
+ * q is done at once (the order of the general path across q is immaterial). */
+H2_INLINE void round_fast_k(h2 *h, const geo *g, mat_view m, int enc, const uint32_t K) {
+    const uint32_t nt = (K / 8) * (K / 8);
+    const size_t seqs = 4 * (size_t)K;
+    uint8_t *u = h->pool, *s = h->pool + (size_t)K * K;
+    uint64_t *tl = h->tl;
+    if (enc) {
+        for (unsigned q = 0; q < h->L; q++) {
+            if (g->benes) {
+                tile_zmp_benes(h, g, tl + q * nt, m.zmp + 3 * q, 1, K);
+            } else {
+                tile_unpack(tl + q * nt, K, u);
+                zmp_bytes(g, u, s, m.zmp + 3 * q, 1, tile_ones(tl + q * nt, nt));
+                tile_pack(s, K, tl + q * nt);
+            }
+            tile_seqs(h, g, tl + q * nt, K, m.seq + q * seqs);
+            tile_pmh2m_k(h, tl + (h->L + q) * nt, K, 1);
+        }
+        for (unsigned i = 0; i + 1 < h->P; i++) tile_wdpcs(tl + i * nt, tl + (i + 1) * nt, K, m.wd + i * m.wdb);
+    } else {
+        for (unsigned i = h->P - 1; i-- > 0;) tile_wdpcs(tl + i * nt, tl + (i + 1) * nt, K, m.wd + i * m.wdb);
+        for (unsigned q = 0; q < h->L; q++) {
+            tile_seqs(h, g, tl + q * nt, K, m.seq + q * seqs);
+            tile_pmh2m_k(h, tl + (h->L + q) * nt, K, 0);
+            if (g->benes) {
+                tile_zmp_benes(h, g, tl + q * nt, m.zmp + 3 * q, 0, K);
+            } else {
+                tile_unpack(tl + q * nt, K, u);
+                zmp_bytes(g, u, s, m.zmp + 3 * q, 0, tile_ones(tl + q * nt, nt));
+                tile_pack(s, K, tl + q * nt);
+            }
+        }
+    }
+}
+
+static void round_fast(h2 *h, const geo *g, mat_view m, int enc) {
+    switch (g->bw) { /* a constant K for each: the loops over tiles unroll */
+    case 8: round_fast_k(h, g, m, enc, 8); break;
+    case 16: round_fast_k(h, g, m, enc, 16); break;
+    case 32: round_fast_k(h, g, m, enc, 32); break;
+    case 48: round_fast_k(h, g, m, enc, 48); break;
+    default: round_fast_k(h, g, m, enc, 64); break;
+    }
+}
+
 static int h2_block(void *user, const tpe_block *b, int enc, mc_err *err) {
     h2 *h = user;
     const uint32_t bh = b->bh, bw = b->bw;
@@ -483,9 +1095,15 @@ static int h2_block(void *user, const tpe_block *b, int enc, mc_err *err) {
     const geo *g;
     int rc = geo_get(h, bh, bw, &g);
     if (rc) return mc_err_set(err, rc, "tpe-h2mwd: out of memory");
-    for (unsigned p = 0; p < h->P; p++) {
-        uint8_t *pl = h->pl[p];
-        for (size_t i = 0; i < n; i++) pl[i] = (uint8_t)((b->v[i] >> p) & 1);
+    const int fast = !h->general && fast_shape(bh, bw);
+    void (*run)(h2 *, const geo *, mat_view, int) = fast ? round_fast : round_run;
+    if (fast) {
+        tile_split(b->v, bw, h->P, h->tl);
+    } else {
+        for (unsigned p = 0; p < h->P; p++) {
+            uint8_t *pl = h->pl[p];
+            for (size_t i = 0; i < n; i++) pl[i] = (uint8_t)((b->v[i] >> p) & 1);
+        }
     }
     tpe_rng rng;
     tpe_rng_init(&rng, b->ctx->key, b->ctx->nonce, "tpe-h2mwd", b->plane, b->index);
@@ -493,13 +1111,17 @@ static int h2_block(void *user, const tpe_block *b, int enc, mc_err *err) {
         for (unsigned r = 0; r < h->rounds; r++) {
             mat_view m = mat_at(h, 0, bh, bw);
             mat_draw(h, &rng, m, bh, bw);
-            round_run(h, g, m, 1);
+            run(h, g, m, 1);
         }
     } else {
         for (unsigned r = 0; r < h->rounds; r++) mat_draw(h, &rng, mat_at(h, r, bh, bw), bh, bw);
-        for (unsigned r = h->rounds; r-- > 0;) round_run(h, g, mat_at(h, r, bh, bw), 0);
+        for (unsigned r = h->rounds; r-- > 0;) run(h, g, mat_at(h, r, bh, bw), 0);
     }
     tpe_rng_wipe(&rng);
+    if (fast) {
+        tile_merge(h->tl, bw, h->P, b->v);
+        return MC_OK;
+    }
     for (size_t i = 0; i < n; i++) b->v[i] = h->pl[0][i];
     for (unsigned p = 1; p < h->P; p++) {
         const uint8_t *pl = h->pl[p];
@@ -508,10 +1130,17 @@ static int h2_block(void *user, const tpe_block *b, int enc, mc_err *err) {
     return MC_OK;
 }
 
+#define H2_TILES(P) ((size_t)(P) * 64) /* packed planes: up to 8 x 8 tiles each */
+#define H2_ZS (3 * 64 + 1)             /* a plane's bits three times over, one pad word */
+
+/* h->rounds is the number of rounds of material held (1 when encrypting). */
 static void h2_free(h2 *h) {
     const size_t nn = (size_t)h->block * h->block;
     for (unsigned i = 0; i < h->ng; i++) geo_free(&h->g[i]);
     if (h->pool) sodium_memzero(h->pool, (size_t)(h->P + 1) * nn);
+    if (h->tl) sodium_memzero(h->tl, H2_TILES(h->P) * sizeof *h->tl);
+    if (h->zs) sodium_memzero(h->zs, H2_ZS * sizeof *h->zs);
+    sodium_memzero(h->rbuf, sizeof h->rbuf);
     if (h->tmp) sodium_memzero(h->tmp, 2 * (size_t)h->block);
     if (h->dest) sodium_memzero(h->dest, (size_t)h->block * sizeof *h->dest);
     if (h->cnt) sodium_memzero(h->cnt, 2 * (size_t)h->block * sizeof *h->cnt);
@@ -520,6 +1149,8 @@ static void h2_free(h2 *h) {
     if (h->seqb) sodium_memzero(h->seqb, 2 * (size_t)h->block);
     if (h->seqv) sodium_memzero(h->seqv, 2 * (size_t)h->block * sizeof *h->seqv);
     free(h->pool);
+    free(h->tl);
+    free(h->zs);
     free(h->tmp);
     free(h->occ);
     free(h->dest);
@@ -530,34 +1161,60 @@ static void h2_free(h2 *h) {
     free(h->wd);
 }
 
+/* Working state for samples of `bits` bits and blocks up to block x block;
+ * on success the caller runs the blocks, sets h->rounds to the rounds of
+ * material held (1 for encryption) and calls h2_free. */
+static int h2_init(h2 *h, unsigned bits, unsigned block, unsigned rounds, int enc, mc_err *err) {
+    *h = (h2){.rounds = rounds, .P = bits, .L = bits / 2u, .block = block};
+    const size_t nn = (size_t)block * block;
+    h->mat_u16 = 3 * (size_t)h->L + (size_t)h->L * 4 * block;
+    h->wd_bytes = (size_t)(h->P - 1) * ((nn / 2 + 7) / 8);
+    const unsigned mr = enc ? 1 : rounds; /* encryption draws one round at a time */
+    h->pool = malloc((size_t)(h->P + 1) * nn);
+    h->tl = malloc(H2_TILES(h->P) * sizeof *h->tl);
+    h->zs = malloc(H2_ZS * sizeof *h->zs);
+    h->tmp = malloc(2 * (size_t)block);
+    h->occ = malloc(block);
+    h->dest = malloc((size_t)block * sizeof *h->dest);
+    h->cnt = malloc(2 * (size_t)block * sizeof *h->cnt);
+    h->seqb = malloc(2 * (size_t)block);
+    h->seqv = malloc(2 * (size_t)block * sizeof *h->seqv);
+    h->mat = malloc(h->mat_u16 * mr * sizeof *h->mat);
+    h->wd = malloc(h->wd_bytes * mr);
+    if (!h->pool || !h->tl || !h->zs || !h->tmp || !h->occ || !h->dest || !h->cnt || !h->seqb || !h->seqv || !h->mat ||
+        !h->wd) {
+        h->rounds = 0;
+        h2_free(h);
+        return mc_err_set(err, MC_ERR_NOMEM, "tpe-h2mwd: out of memory");
+    }
+    for (unsigned p = 0; p <= h->P; p++) h->pl[p] = h->pool + p * nn;
+    return MC_OK;
+}
+
 static int h2_run(const mc_scheme_ctx *ctx, mc_image *img, int enc, mc_err *err) {
     unsigned block, rounds;
     int rc = tpe_param_uint(ctx, &mc_scheme_tpe_h2mwd, "block", TPE_BLOCK_MIN, TPE_BLOCK_MAX, &block, err);
     if (!rc) rc = tpe_param_uint(ctx, &mc_scheme_tpe_h2mwd, "rounds", TPE_ROUNDS_MIN, TPE_ROUNDS_MAX, &rounds, err);
     if (rc) return rc;
-    h2 h = {.rounds = rounds, .P = img->bits, .L = img->bits / 2u, .block = block};
-    const size_t nn = (size_t)block * block;
-    h.mat_u16 = 3 * (size_t)h.L + (size_t)h.L * 4 * block;
-    h.wd_bytes = (size_t)(h.P - 1) * ((nn / 2 + 7) / 8);
-    const unsigned mr = enc ? 1 : rounds; /* encryption draws one round at a time */
-    h.pool = malloc((size_t)(h.P + 1) * nn);
-    h.tmp = malloc(2 * (size_t)block);
-    h.occ = malloc(block);
-    h.dest = malloc((size_t)block * sizeof *h.dest);
-    h.cnt = malloc(2 * (size_t)block * sizeof *h.cnt);
-    h.seqb = malloc(2 * (size_t)block);
-    h.seqv = malloc(2 * (size_t)block * sizeof *h.seqv);
-    h.mat = malloc(h.mat_u16 * mr * sizeof *h.mat);
-    h.wd = malloc(h.wd_bytes * mr);
-    h.rounds = rounds;
-    if (!h.pool || !h.tmp || !h.occ || !h.dest || !h.cnt || !h.seqb || !h.seqv || !h.mat || !h.wd) {
-        h.rounds = 0;
-        h2_free(&h);
-        return mc_err_set(err, MC_ERR_NOMEM, "tpe-h2mwd: out of memory");
-    }
-    for (unsigned p = 0; p <= h.P; p++) h.pl[p] = h.pool + p * nn;
+    h2 h;
+    rc = h2_init(&h, img->bits, block, rounds, enc, err);
+    if (rc) return rc;
     rc = tpe_for_each_block(ctx, img, block, enc, h2_block, &h, err);
-    h.rounds = mr;
+    h.rounds = enc ? 1 : rounds;
+    h2_free(&h);
+    return rc;
+}
+
+int tpe_h2mwd_block(const tpe_block *b, unsigned rounds, int enc, int general, mc_err *err) {
+    if (b->bh < TPE_BLOCK_MIN || b->bw < TPE_BLOCK_MIN || b->bh > TPE_BLOCK_MAX || b->bw > TPE_BLOCK_MAX ||
+        rounds < TPE_ROUNDS_MIN || rounds > TPE_ROUNDS_MAX || (b->bits != 8 && b->bits != 16))
+        return mc_err_set(err, MC_ERR_INTERNAL, "tpe-h2mwd: bad test block");
+    h2 h;
+    int rc = h2_init(&h, b->bits, b->bh > b->bw ? b->bh : b->bw, rounds, enc, err);
+    if (rc) return rc;
+    h.general = general;
+    rc = h2_block(&h, b, enc, err);
+    h.rounds = enc ? 1 : rounds;
     h2_free(&h);
     return rc;
 }

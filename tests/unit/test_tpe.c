@@ -278,6 +278,53 @@ static void test_property(void **st) {
     }
 }
 
+/* tpe-h2mwd's packed fast path (square blocks, K = 8, 16, 32, 48, 64) against
+ * its byte-per-bit general path, one block at a time: same cipher, and the
+ * fast decryption inverts it.  Shapes the fast path does not take are run
+ * too (both calls then take the general path: the hook must not fail). */
+static void test_h2mwd_fast_path(void **st) {
+    (void)st;
+    static const uint32_t shapes[][2] = {{16, 16}, {32, 32}, {48, 48}, {64, 64}, {32, 16},
+                                         {8, 8},   {30, 30}, {17, 32}, {4, 4},   {24, 24}, {2, 2}};
+    uint8_t key[32], nonce[MC_NONCE_BYTES];
+    mc_scheme_ctx ctx = {.key = key, .nonce = NULL, .profile = MC_PROFILE_PAPER, .meta = NULL};
+    uint32_t *v = malloc(64 * 64 * sizeof *v), *a = malloc(64 * 64 * sizeof *a), *g = malloc(64 * 64 * sizeof *g);
+    assert_non_null(v);
+    assert_non_null(a);
+    assert_non_null(g);
+    for (unsigned it = 0; it < 66; it++) {
+        const uint32_t *sh = shapes[it % (sizeof shapes / sizeof shapes[0])];
+        const unsigned bits = (it / 8) % 2 ? 16 : 8, rounds = 1 + mc_test_rand() % 3;
+        const uint32_t n = sh[0] * sh[1], maxv = bits == 8 ? 255u : 65535u;
+        for (unsigned i = 0; i < sizeof key; i++) key[i] = (uint8_t)mc_test_rand();
+        for (unsigned i = 0; i < sizeof nonce; i++) nonce[i] = (uint8_t)mc_test_rand();
+        ctx.nonce = it % 3 ? nonce : NULL;
+        const int style = (int)(mc_test_rand() % 3); /* uniform, sparse, dense bits */
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t x = mc_test_rand() & maxv;
+            if (style == 1) x &= mc_test_rand() & mc_test_rand();
+            if (style == 2) x |= mc_test_rand() | mc_test_rand();
+            v[i] = x & maxv;
+        }
+        tpe_block b = {.ctx = &ctx, .bh = sh[0], .bw = sh[1], .maxv = maxv, .bits = bits, .plane = it, .index = 7 * it};
+        for (int enc = 1; enc >= 0; enc--) {
+            memcpy(a, v, n * sizeof *v);
+            memcpy(g, v, n * sizeof *v);
+            b.v = a;
+            assert_int_equal(tpe_h2mwd_block(&b, rounds, enc, 0, NULL), MC_OK);
+            b.v = g;
+            assert_int_equal(tpe_h2mwd_block(&b, rounds, enc, 1, NULL), MC_OK);
+            assert_memory_equal(a, g, n * sizeof *a);
+            b.v = a; /* and back with the fast path */
+            assert_int_equal(tpe_h2mwd_block(&b, rounds, !enc, 0, NULL), MC_OK);
+            assert_memory_equal(a, v, n * sizeof *a);
+        }
+    }
+    free(v);
+    free(a);
+    free(g);
+}
+
 static mc_image *encrypt_copy(const mc_image *plain, const char *scheme, mc_profile prof, const mc_key *key) {
     mc_image *img = mc_test_clone(plain);
     assert_int_equal(mc_encrypt(img, scheme, prof, NULL, 0, key, NULL), MC_OK);
@@ -397,7 +444,8 @@ int main(void) {
         cmocka_unit_test(test_pair_bijection),   cmocka_unit_test(test_triple_rank),
         cmocka_unit_test(test_uniform_unbiased), cmocka_unit_test(test_block_sums),
         cmocka_unit_test(test_property),         cmocka_unit_test(test_profiles_and_nonce),
-        cmocka_unit_test(test_params),           cmocka_unit_test(test_extremes),
+        cmocka_unit_test(test_h2mwd_fast_path), cmocka_unit_test(test_params),
+        cmocka_unit_test(test_extremes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
