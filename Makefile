@@ -10,7 +10,7 @@ ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build asan samples demo test test-fast bench install clean
+.PHONY: all deps build asan samples demo test test-fast bench install clean train-models
 
 all: build
 
@@ -49,6 +49,18 @@ bench: build
 	taskset -c 0 $(BUILD)/mc_bench | tee bench/results/schemes.json
 	@for b in $(BUILD)/mc_bench_*; do [ -x "$$b" ] || continue; n=$${b##*/mc_bench_}; \
 	  echo "== $$n"; taskset -c 0 "$$b" | tee bench/results/$$n.json || exit 1; done
+
+# The built-in models of the neural schemes (models/*.mcnn, compiled into the
+# library): the committed command, data and seed; docs/schemes/at-resnet-cm.md
+# gives the time it takes.  Held out from training: everything else (the
+# phantom, ch2bet, BrainT1Slice, CT_small, ...).
+TRAIN_DATA := nifti/ch2.nii.gz itk/BrainProtonDensitySlice.png itk/BrainMidSagittalSlice.png dicom/MR_small.dcm
+TRAIN_FLAGS := --config default --seed 1 $(addprefix --data .cache/samples/,$(TRAIN_DATA))
+train-models: build samples
+	@mkdir -p models
+	OPENBLAS_NUM_THREADS=1 $(BUILD)/medcrypt train at-resnet-cm $(TRAIN_FLAGS) -o models/at-resnet-cm.mcnn -f
+	OPENBLAS_NUM_THREADS=1 $(BUILD)/medcrypt train resnet-cm $(TRAIN_FLAGS) -o models/resnet-cm.mcnn -f
+	cmake --build $(BUILD) -j$(JOBS)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

@@ -15,14 +15,18 @@ static void help(FILE *f) {
             "Usage: medcrypt train ARCH --data PATH [--data PATH]... -o MODEL [options]\n\n"
             "Train architecture ARCH on random patches of the images in PATH (files or\n"
             "directories, any format medcrypt reads; 3D volumes give one sample per slice).\n\n"
+            "  --config NAME       a configuration of ARCH (listed below): epochs, steps,\n"
+            "                      batch, patch, learning-rate decay and hyperparameters;\n"
+            "                      the options below override it (default: its first)\n"
             "  --epochs N          epochs (default 10)\n"
-            "  --steps N           steps per epoch (default 100)\n"
+            "  --steps N           steps per epoch (default 100; 0: one pass over the\n"
+            "                      data, ceil(slices / batch))\n"
             "  --batch N           patches per step (default 16)\n"
             "  --patch N           patch size in pixels (default 64)\n"
             "  --seed N            seed of initialisation, sampling and noise (default 1)\n"
             "  --hp NAME=VALUE     hyperparameter of ARCH (repeatable; see below)\n"
             "  --lr-decay linear   learning rate falls linearly to 0 over the second half\n"
-            "  --scale pm1|01      intensity scaling to [-1,1] (default) or [0,1]\n"
+            "  --scale pm1|01      intensity scaling to [-1,1] or [0,1] (default: ARCH's)\n"
             "  --no-flip           no random flips\n"
             "  --backend fast|ref  kernels for training (default fast)\n"
             "  --checkpoint FILE   save model and optimiser state after every epoch\n"
@@ -37,6 +41,13 @@ static void help(FILE *f) {
         fprintf(f, "  %-12s %s\n", a->name, a->help);
         for (size_t j = 0; j < a->nhp; j++)
             fprintf(f, "      %-14s %-8s %s\n", a->hp[j].name, a->hp[j].default_value, a->hp[j].help);
+        for (size_t j = 0; j < a->nconfigs; j++) {
+            const mc_nn_config *c = &a->configs[j];
+            fprintf(f, "      --config %-7s --epochs %" PRIu64 " --steps %" PRIu64 " --batch %u --patch %u%s", c->name,
+                    c->epochs, c->steps, c->batch, c->patch, c->lr_decay_linear ? " --lr-decay linear" : "");
+            for (size_t k = 0; k < c->nhp; k++) fprintf(f, " --hp %s", c->hp[k]);
+            fputc('\n', f);
+        }
     }
 }
 
@@ -81,10 +92,11 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, con
 }
 
 int cmd_train(int argc, char **argv) {
-    enum { O_EPOCHS = 256, O_STEPS, O_BATCH, O_PATCH, O_SEED, O_HP, O_DECAY, O_SCALE, O_NOFLIP, O_BACKEND, O_CKPT,
+    enum { O_CONFIG = 255, O_EPOCHS = 256, O_STEPS, O_BATCH, O_PATCH, O_SEED, O_HP, O_DECAY, O_SCALE, O_NOFLIP, O_BACKEND, O_CKPT,
            O_RESUME, O_LOG, O_PASS, O_PASSFILE, O_DATA };
     static const struct option lo[] = {
         {"data", required_argument, 0, O_DATA},     {"output", required_argument, 0, 'o'},
+        {"config", required_argument, 0, O_CONFIG},
         {"epochs", required_argument, 0, O_EPOCHS}, {"steps", required_argument, 0, O_STEPS},
         {"batch", required_argument, 0, O_BATCH},   {"patch", required_argument, 0, O_PATCH},
         {"seed", required_argument, 0, O_SEED},     {"hp", required_argument, 0, O_HP},
@@ -95,11 +107,13 @@ int cmd_train(int argc, char **argv) {
         {"passphrase", no_argument, 0, O_PASS},     {"passphrase-file", required_argument, 0, O_PASSFILE},
         {"force", no_argument, 0, 'f'},             {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *out = NULL, *ckpt = NULL, *resume = NULL, *logp = NULL, *decay = "const", *scale = "pm1";
+    const char *out = NULL, *ckpt = NULL, *resume = NULL, *logp = NULL, *decay = NULL, *scale = NULL;
+    const char *config = NULL;
     const char *backend = "fast";
     const char **data = calloc((size_t)argc + 1, sizeof *data), **hp = calloc((size_t)argc + 1, sizeof *hp);
     size_t ndata = 0, nhp = 0;
     uint64_t epochs = 10, steps = 100, batch = 16, patch = 64, seed = 1;
+    int set_epochs = 0, set_steps = 0, set_batch = 0, set_patch = 0;
     int flip = 1, force = 0, c, rc = EX_OK_;
     cli_keyopts ko = {0};
     if (!data || !hp) return cli_error(EX_IO_, "out of memory");
@@ -108,10 +122,11 @@ int cmd_train(int argc, char **argv) {
         switch (c) {
         case O_DATA: data[ndata++] = optarg; break;
         case 'o': out = optarg; break;
-        case O_EPOCHS: rc = parse_u64(optarg, 1, 1000000, &epochs, "--epochs"); break;
-        case O_STEPS: rc = parse_u64(optarg, 1, 100000000, &steps, "--steps"); break;
-        case O_BATCH: rc = parse_u64(optarg, 1, 4096, &batch, "--batch"); break;
-        case O_PATCH: rc = parse_u64(optarg, 4, 4096, &patch, "--patch"); break;
+        case O_CONFIG: config = optarg; break;
+        case O_EPOCHS: rc = parse_u64(optarg, 1, 1000000, &epochs, "--epochs"), set_epochs = 1; break;
+        case O_STEPS: rc = parse_u64(optarg, 0, 100000000, &steps, "--steps"), set_steps = 1; break;
+        case O_BATCH: rc = parse_u64(optarg, 1, 4096, &batch, "--batch"), set_batch = 1; break;
+        case O_PATCH: rc = parse_u64(optarg, 4, 4096, &patch, "--patch"), set_patch = 1; break;
         case O_SEED: rc = parse_u64(optarg, 0, UINT64_MAX, &seed, "--seed"); break;
         case O_HP: hp[nhp++] = optarg; break;
         case O_DECAY: decay = optarg; break;
@@ -154,6 +169,43 @@ int cmd_train(int argc, char **argv) {
         rc = cli_error(EX_USAGE_, "train: --backend must be fast or ref");
         goto out;
     }
+    const mc_nn_config *cfg = NULL;
+    if (config && !(cfg = mc_nn_arch_config(a, config))) {
+        rc = cli_error(EX_USAGE_, "train: %s has no configuration '%s' (medcrypt train --help lists them)", a->name,
+                       config);
+        goto out;
+    }
+    if (!cfg && a->nconfigs) cfg = &a->configs[0];
+    if (cfg) {
+        if (!set_epochs) epochs = cfg->epochs;
+        if (!set_steps) steps = cfg->steps;
+        if (!set_batch) batch = cfg->batch;
+        if (!set_patch) patch = cfg->patch;
+        if (!decay) decay = cfg->lr_decay_linear ? "linear" : "const";
+    }
+    if (cfg && !resume) {
+        /* the configuration's hyperparameters first; explicit --hp replace them */
+        const char **all = calloc(nhp + cfg->nhp + 1, sizeof *all);
+        if (!all) {
+            rc = cli_error(EX_IO_, "out of memory");
+            goto out;
+        }
+        size_t n = 0;
+        for (size_t k = 0; k < cfg->nhp; k++) {
+            const char *eq = strchr(cfg->hp[k], '=');
+            size_t kl = eq ? (size_t)(eq - cfg->hp[k]) : strlen(cfg->hp[k]);
+            int given = 0;
+            for (size_t j = 0; j < nhp; j++)
+                if (!strncmp(hp[j], cfg->hp[k], kl) && hp[j][kl] == '=') given = 1;
+            if (!given) all[n++] = cfg->hp[k];
+        }
+        for (size_t j = 0; j < nhp; j++) all[n++] = hp[j];
+        free(hp);
+        hp = all;
+        nhp = n;
+    }
+    if (!decay) decay = "const";
+    if (!scale) scale = a->scale == MC_NN_SCALE_01 ? "01" : "pm1";
     if (strcmp(decay, "const") && strcmp(decay, "linear")) {
         rc = cli_error(EX_USAGE_, "train: --lr-decay must be const or linear");
         goto out;
@@ -190,12 +242,6 @@ int cmd_train(int argc, char **argv) {
             rc = cli_fail(&err);
             goto out;
         }
-        if (!strcmp(decay, "linear"))
-            for (size_t k = 0; k < m.nnets; k++) {
-                m.opt[k].sched = MC_NN_SCHED_LINEAR;
-                m.opt[k].decay_start = epochs * steps / 2;
-                m.opt[k].decay_end = epochs * steps;
-            }
     }
     for (size_t k = 0; k < m.nnets; k++) m.net[k]->be = be;
     {
@@ -206,10 +252,18 @@ int cmd_train(int argc, char **argv) {
             goto out;
         }
     }
+    if (steps == 0) steps = (ds.n + batch - 1) / batch; /* one pass over the data */
+    if (!resume && !strcmp(decay, "linear"))
+        for (size_t k = 0; k < m.nnets; k++) {
+            m.opt[k].sched = MC_NN_SCHED_LINEAR;
+            m.opt[k].decay_start = epochs * steps / 2;
+            m.opt[k].decay_end = epochs * steps;
+        }
     if (logp && !(logf = fopen(logp, "a"))) {
         rc = cli_error(EX_IO_, "cannot open log %s", logp);
         goto out;
     }
+    if (logf) setvbuf(logf, NULL, _IOLBF, 0); /* a line per step, readable while training */
     if (logf && ftell(logf) == 0) fprintf(logf, "epoch,step,loss,lr,seconds\n");
     fprintf(stderr, "%s: training %s on %zu images (%zu files skipped), %d threads, %s kernels\n", g_prog, a->name,
             ds.n, ds.skipped, mc_nn_threads(), be->name);

@@ -44,7 +44,13 @@ int main(int argc, char **argv) {
         return EX_OK_;
     }
     if (!strcmp(c, "--version") || !strcmp(c, "version")) {
+#if defined(__clang__)
+        printf("medcrypt %s (built with clang %s)\n", MC_VERSION, __clang_version__);
+#elif defined(__GNUC__)
+        printf("medcrypt %s (built with gcc %s)\n", MC_VERSION, __VERSION__);
+#else
         printf("medcrypt %s\n", MC_VERSION);
+#endif
         return EX_OK_;
     }
     static const struct {

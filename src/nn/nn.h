@@ -313,6 +313,19 @@ typedef struct mc_nn_batch {
     float *x; /* n*c*h*w patches, scaled */
 } mc_nn_batch;
 
+/* A named training configuration of an architecture (`medcrypt train
+ * --config NAME`): loop settings and hyperparameters; options given on the
+ * command line override it. */
+typedef struct mc_nn_config {
+    const char *name;
+    uint64_t epochs;
+    uint64_t steps;      /* per epoch; 0 = one pass: ceil(slices / batch) */
+    uint32_t batch, patch;
+    int lr_decay_linear; /* learning rate falls linearly to 0 over the second half */
+    const char *const *hp; /* "k=v" */
+    size_t nhp;
+} mc_nn_config;
+
 typedef struct mc_nn_arch {
     const char *name;
     const char *help;
@@ -322,7 +335,13 @@ typedef struct mc_nn_arch {
     int (*build)(mc_nn_model *m, uint64_t seed, mc_err *err);
     /* one optimisation step on batch b; *loss receives the loss */
     int (*step)(mc_nn_model *m, const mc_nn_batch *b, uint64_t *rng, double *loss, mc_err *err);
+    int scale;                     /* mc_nn_scale the data needs by default (0: [-1, 1]) */
+    const mc_nn_config *configs;   /* the first one is the default */
+    size_t nconfigs;
 } mc_nn_arch;
+/* Architectures defined outside nn_arch.c (arch_*.c). */
+extern const mc_nn_arch mc_nn_arch_at_resnet_cm, mc_nn_arch_resnet_cm;
+const mc_nn_config *mc_nn_arch_config(const mc_nn_arch *a, const char *name);
 size_t mc_nn_arch_count(void);
 const mc_nn_arch *mc_nn_arch_at(size_t i);
 const mc_nn_arch *mc_nn_arch_find(const char *name);

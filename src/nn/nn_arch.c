@@ -133,12 +133,23 @@ static const mc_nn_arch arch_denoise = {
     sizeof denoise_hp / sizeof denoise_hp[0],
     denoise_build,
     denoise_step,
+    MC_NN_SCALE_PM1,
+    NULL,
+    0,
 };
 
 /* The registry: scheme issues append their architectures here. */
 static const mc_nn_arch *const arch_list[] = {
     &arch_denoise,
+    &mc_nn_arch_at_resnet_cm,
+    &mc_nn_arch_resnet_cm,
 };
+
+const mc_nn_config *mc_nn_arch_config(const mc_nn_arch *a, const char *name) {
+    for (size_t i = 0; i < a->nconfigs; i++)
+        if (!strcmp(a->configs[i].name, name)) return &a->configs[i];
+    return NULL;
+}
 
 size_t mc_nn_arch_count(void) { return sizeof arch_list / sizeof arch_list[0]; }
 const mc_nn_arch *mc_nn_arch_at(size_t i) { return i < mc_nn_arch_count() ? arch_list[i] : NULL; }

@@ -12,6 +12,13 @@
  * or 'd' (anti-diagonals, JPEG order).  idx has w*h entries. */
 void mc_zigzag_order(char pattern, uint32_t w, uint32_t h, uint32_t *idx);
 
+/* The logistic map's (mu, x0) from a scheme sub-key (and the image nonce when
+ * not NULL) under a stream label (logistic.c): mu in [3.99, 4), x0 in (0, 1)
+ * away from 0, 1 and the fixed point 1 - 1/mu; pin_mu, when nonzero, is mu
+ * (not drawn). */
+void mc_logistic_key_params(const uint8_t key[32], const uint8_t *nonce, const char *label, double *mu, double *x0,
+                            double pin_mu);
+
 /* Reinterpret a buffer of 16-bit samples between host order and little-endian
  * (swap each byte pair on big-endian hosts; no-op on little-endian ones). */
 static inline void mc_swap16_le(uint8_t *buf, size_t nbytes) {

@@ -18,6 +18,7 @@
  * hardened: (mu, x0) from the sub-key and the image's fresh nonce, plus the
  *           framework's MAC; pinned values are refused. */
 #include "core/internal.h"
+#include "schemes/classical.h"
 #include "schemes/logistic_core.h"
 #include "schemes/schemes.h"
 
@@ -73,21 +74,33 @@ static int logistic_params(const mc_scheme_ctx *ctx, double *mu, double *x0, uin
         return mc_err_set(err, MC_ERR_ARG,
                           "logistic: mu and x0 come from the key and the nonce in the hardened profile; "
                           "pin them only with --profile paper");
-    /* Key-derived values: 53-bit uniforms from the keyed stream (nonce mixed in
-     * when hardened).  mu = 3.99 + 0.01 u; x0 = u, kept away from 0, 1 and the
-     * fixed point 1 - 1/mu. */
+    double kmu, kx0;
+    mc_logistic_key_params(ctx->key, ctx->nonce, "logistic/params", &kmu, &kx0, pin_mu ? *mu : 0);
+    if (!pin_mu) *mu = kmu;
+    if (!pin_x0) *x0 = kx0;
+    volatile double *vk = &kmu, *vx = &kx0; /* key material */
+    *vk = 0;
+    *vx = 0;
+    return MC_OK;
+}
+
+/* Key-derived values: 53-bit uniforms from the keyed stream (nonce mixed in
+ * when hardened).  mu = 3.99 + 0.01 u; x0 = u, kept away from 0, 1 and the
+ * fixed point 1 - 1/mu (pin_mu, when nonzero, is used as mu and not drawn). */
+void mc_logistic_key_params(const uint8_t key[MC_KEY_BYTES], const uint8_t *nonce, const char *label, double *mu,
+                            double *x0, double pin_mu) {
     mc_stream st;
-    mc_stream_init(&st, ctx->key, ctx->nonce, "logistic/params", 0, 0);
-    if (!pin_mu) {
+    mc_stream_init(&st, key, nonce, label, 0, 0);
+    if (pin_mu != 0) {
+        *mu = pin_mu;
+    } else {
         do *mu = MU_MIN + 0.01 * mc_stream_unit(&st);
         while (!(*mu >= MU_MIN && *mu < 4.0));
     }
-    if (!pin_x0) {
-        do *x0 = mc_stream_unit(&st);
-        while (*x0 < 1e-6 || *x0 > 1.0 - 1e-6 || fabs(*x0 - (1.0 - 1.0 / *mu)) < 1e-6);
-    }
+    const double m = *mu;
+    do *x0 = mc_stream_unit(&st);
+    while (*x0 < 1e-6 || *x0 > 1.0 - 1e-6 || fabs(*x0 - (1.0 - 1.0 / m)) < 1e-6);
     mc_stream_wipe(&st);
-    return MC_OK;
 }
 
 /* Encryption and decryption are the same XOR. */

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# test_at_resnet_crossbuild.sh - a cipher of the neural schemes made by this
+# build decrypts bit-exactly with the binary of the other build of `make
+# test` (gcc RelWithDebInfo in build/, clang Debug + sanitizers in
+# build-asan/), and the other way round: the decryption network runs on the
+# engine's reference kernels, which must give the same bits whatever the
+# compiler and optimisation level.  Skipped (77) when the other build is not
+# there (make test-fast builds only one).
+source "$(dirname "$0")/lib.bash"
+SRC=${MEDCRYPT_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+mine=$(readlink -f "$MC")
+other=""
+for b in "$SRC/build/medcrypt" "$SRC/build-asan/medcrypt"; do
+  [ -x "$b" ] && [ "$(readlink -f "$b")" != "$mine" ] && other=$b
+done
+[ -n "$other" ] || { echo "SKIP: no second build beside $mine (make test builds both)" >&2; exit 77; }
+vm=$("$MC" --version) vo=$("$other" --version)
+echo "this build:  $vm"
+echo "other build: $vo"
+[ "${vm#*built with }" != "${vo#*built with }" ] || { echo "SKIP: both builds use the same compiler ($vm)" >&2; exit 77; }
+"$MC" keygen -o "$T/k.key" 2>/dev/null
+n=0
+for rel in dicom/CT_small.dcm dicom/MR_small.dcm itk/BrainT1Slice.png; do
+  in=$(sample "$rel"); [ -n "$in" ] || continue
+  ext=${rel##*.}
+  for s in at-resnet-cm resnet-cm; do
+    for dir in "$MC>$other" "$other>$MC"; do
+      enc=${dir%%>*} dec=${dir##*>} n=$((n + 1))
+      expect 0 "$s $rel: encrypt ($enc)" -- "$enc" encrypt -s "$s" -k "$T/k.key" "$in" -o "$T/c$n.$ext"
+      expect 0 "$s $rel: decrypt ($dec)" -- "$dec" decrypt -k "$T/k.key" "$T/c$n.$ext" -o "$T/d$n.$ext"
+      same_pixels "$in" "$T/d$n.$ext" "$s $rel: encrypted by $enc, decrypted by $dec"
+    done
+  done
+done
+[ "$n" -gt 0 ] || { echo "SKIP: no held-out sample (scripts/fetch-samples.sh)" >&2; exit 77; }
+finish
