@@ -152,7 +152,29 @@ typedef struct mc_image {
 
     int has_meta;                  /* file carried medcrypt metadata */
     mc_meta meta;
+    uint8_t *aux;                  /* binary side data of the scheme (encrypted by the scheme), NULL if none */
+    size_t aux_len;                /* bytes in aux; 0 if none */
 } mc_image;
+
+/* The aux blob: binary side data a scheme stores beside the pixels (e.g. an
+ * encrypted residual), too large for the one-line metadata.  Owned by the
+ * image (freed by mc_image_free), stored by every writer next to the metadata
+ * (PNG private chunk "mcAX", PGM/PPM "# medcrypt-aux" comment lines, DICOM
+ * (0009,xx02) OB in the medcrypt private block, NIfTI extension with ecode 0
+ * and the magic "medcrypt-aux-v1"; docs/metadata.md), and covered by the
+ * hardened MAC.  A file may carry one only together with medcrypt metadata.
+ *
+ * Hard cap, from the image's pixel bytes: twice the pixel bytes plus 1 MiB,
+ * and never more than MC_AUX_ABS_MAX_BYTES (64 MiB, the size of the other
+ * per-file allowances: PNG ancillary cache, NIfTI extension area).  Every
+ * reader checks a declared size against it before allocating (MC_ERR_LIMITS);
+ * mc_image_set_aux and the writers refuse more.  The argument is evaluated
+ * twice. */
+#define MC_AUX_ABS_MAX_BYTES ((uint64_t)64 << 20)
+#define MC_AUX_MAX_BYTES(pixel_bytes)                                                          \
+    ((uint64_t)(pixel_bytes) < (MC_AUX_ABS_MAX_BYTES - ((uint64_t)1 << 20)) / 2                \
+         ? 2 * (uint64_t)(pixel_bytes) + ((uint64_t)1 << 20)                                   \
+         : MC_AUX_ABS_MAX_BYTES)
 
 /* Checked size computation; MC_ERR_LIMITS on overflow or over limits. */
 int mc_image_size(uint32_t w, uint32_t h, uint32_t d, unsigned channels, unsigned bits,
@@ -161,6 +183,10 @@ int mc_image_size(uint32_t w, uint32_t h, uint32_t d, unsigned channels, unsigne
 int mc_image_new(mc_image **out, uint32_t w, uint32_t h, uint32_t d, unsigned channels,
                  unsigned bits, int is_signed, const mc_limits *lim, mc_err *err) MC_WUR;
 void mc_image_free(mc_image *img);
+/* Replace img's aux blob with a copy of buf[0..len) (len 0 / buf NULL: remove).
+ * MC_ERR_LIMITS beyond MC_AUX_MAX_BYTES(img->nbytes), MC_ERR_ARG for a NULL
+ * buf with len > 0; img is unchanged on error.  buf may point into img->aux. */
+int mc_image_set_aux(mc_image *img, const uint8_t *buf, size_t len, mc_err *err) MC_WUR;
 /* Number of samples (w*h*d*channels). */
 size_t mc_image_samples(const mc_image *img);
 
@@ -265,8 +291,9 @@ typedef struct mc_scheme_ctx {
 #define MC_PROFILES_PAPER 1u
 #define MC_PROFILES_HARDENED 2u
 /* The scheme's own decrypt authenticates the geometry, every metadata entry
- * (but "mac" and its own tag) and the pixels before it changes any pixel, so
- * the framework does not add its MAC on top (aead: Poly1305). */
+ * (but "mac" and its own tag), the pixels and the aux blob when there is one
+ * before it changes any pixel, so the framework does not add its MAC on top
+ * (aead: Poly1305). */
 #define MC_SCHEME_SELF_AUTH 1u
 /* The paper's scheme is lossy by design (latin: random LSB plane), so the
  * `paper` profile does not round-trip bit-exactly; `hardened` always does. */
@@ -294,19 +321,25 @@ const char *mc_scheme_param(const mc_scheme_ctx *ctx, const mc_scheme *s, const 
 
 /* Encrypt img in place with scheme `name`.  params: "k=v" strings (nparams of
  * them), validated against the scheme.  Sets img->meta (scheme, profile,
- * params, nonce, salt, mac) and img->has_meta. */
+ * params, nonce, salt, mac) and img->has_meta.  Any aux blob present on entry
+ * is dropped; the scheme may set a new one (mc_image_set_aux). */
 int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char *const *params,
                size_t nparams, const mc_key *key, mc_err *err) MC_WUR;
-/* Decrypt img in place using img->meta.  In the hardened profile the MAC is
- * checked before any pixel is touched: MC_ERR_AUTH on a wrong key or any
- * tampered pixel or metadata byte.  Clears img->has_meta on success. */
+/* Decrypt img in place using img->meta (and img->aux, for a scheme that uses
+ * one).  In the hardened profile the MAC is checked before any pixel is
+ * touched: MC_ERR_AUTH on a wrong key or any tampered pixel, metadata or aux
+ * byte, or an aux blob removed or added.  Clears img->has_meta and the aux
+ * blob on success. */
 int mc_decrypt(mc_image *img, const mc_key *key, mc_err *err) MC_WUR;
 
 /* The MAC of the hardened profile: Poly1305 under a one-time key
  * BLAKE2b-256(key = sub-key "mac", "medcrypt-mac-v2" || nonce) over
  * "medcrypt-mac-v2", the geometry (w, h, d, channels, bits, signed) and the
- * metadata length as LE u32, the metadata serialisation without "mac", and
- * the pixels (16-bit samples little-endian).  MC_ERR_AUTH without a nonce. */
+ * metadata length as LE u32, the metadata serialisation without "mac", the
+ * pixels (16-bit samples little-endian) and, only when img->aux_len > 0,
+ * LE u64 aux_len || aux (the pixel length is fixed by the geometry, so this
+ * is unambiguous, and a file without aux has the same MAC input as before
+ * the aux blob existed).  MC_ERR_AUTH without a nonce. */
 int mc_image_mac(const mc_image *img, const uint8_t master[MC_KEY_BYTES], uint8_t out[MC_MAC_BYTES]);
 
 #ifdef __cplusplus

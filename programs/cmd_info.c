@@ -7,7 +7,8 @@
 static void help(FILE *f) {
     fprintf(f, "Usage: medcrypt info FILE [--json]\n\n"
                "Print FILE's format, dimensions, bit depth, signedness, spacing and, for an\n"
-               "encrypted file, its scheme metadata (scheme, profile, parameters, nonce, MAC).\n");
+               "encrypted file, its scheme metadata (scheme, profile, parameters, nonce, MAC)\n"
+               "and the size of its aux blob (binary side data of the scheme), if any.\n");
 }
 
 int cmd_info(int argc, char **argv) {
@@ -38,10 +39,11 @@ int cmd_info(int argc, char **argv) {
         cli_json_str(stdout, path);
         printf(", \"format\": \"%s\", \"width\": %u, \"height\": %u, \"depth\": %u, \"channels\": %u, "
                "\"bits\": %u, \"bits_stored\": %u, \"signed\": %s, \"spacing\": [%g, %g, %g], \"bytes\": %zu, "
-               "\"encrypted\": %s",
+               "\"encrypted\": %s, \"aux_bytes\": %zu",
                mc_format_name(img->format), img->width, img->height, img->depth, img->channels, img->bits,
                img->bits_stored, img->is_signed ? "true" : "false", img->spacing[0], img->spacing[1],
-               img->spacing[2], img->nbytes, img->has_meta && mc_meta_get(m, "scheme") ? "true" : "false");
+               img->spacing[2], img->nbytes, img->has_meta && mc_meta_get(m, "scheme") ? "true" : "false",
+               img->aux_len);
         if (img->has_meta) {
             printf(", \"metadata\": {");
             for (size_t i = 0; i < m->n; i++) {
@@ -62,6 +64,7 @@ int cmd_info(int argc, char **argv) {
         printf("spacing:   %g x %g x %g mm\n", img->spacing[0], img->spacing[1], img->spacing[2]);
         printf("encrypted: %s\n", img->has_meta && mc_meta_get(m, "scheme") ? "yes" : "no");
         for (size_t i = 0; img->has_meta && i < m->n; i++) printf("  %-12s %s\n", m->e[i].key, m->e[i].val);
+        if (img->aux_len) printf("aux:       %zu bytes\n", img->aux_len);
     }
     mc_image_free(img);
     return EX_OK_;

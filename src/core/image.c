@@ -80,6 +80,7 @@ void mc_image_free(mc_image *img) {
     if (!img) return;
     if (img->src && img->src_free) img->src_free(img->src);
     free(img->pixels);
+    free(img->aux);
     free(img);
 }
 

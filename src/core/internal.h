@@ -5,6 +5,7 @@
 #include "medcrypt.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Lower-case hex.  out must hold 2*len+1 bytes. */
@@ -77,6 +78,40 @@ void mc_stream_wipe(mc_stream *s);
 #define MC_MK_BITS_STORED "bits_stored" /* original Bits Stored when < bits */
 #define MC_MK_PARAM_PREFIX "p."
 
+
+/* ---------------------------------------------------------------- aux blob */
+
+/* Give img the malloc'ed aux buffer buf (len > 0) without copying; the old
+ * one is freed.  Readers use it after their own cap check. */
+static inline void mc_image_take_aux(mc_image *img, uint8_t *buf, size_t len) {
+    free(img->aux);
+    img->aux = buf;
+    img->aux_len = buf ? len : 0;
+}
+/* MC_ERR_LIMITS (message naming `where`) when len exceeds
+ * MC_AUX_MAX_BYTES(pixel_bytes); MC_OK otherwise. */
+int mc_aux_check_len(uint64_t len, size_t pixel_bytes, const char *where, mc_err *err);
+/* What every writer checks before storing img->aux: within the cap, and only
+ * with metadata (a reader refuses an aux blob without it). */
+int mc_aux_check_write(const mc_image *img, const char *where, mc_err *err);
+/* Little-endian u64 helpers for the aux framing (MAC, DICOM, NIfTI). */
+static inline void mc_put_le64(uint8_t out[8], uint64_t v) {
+    for (int i = 0; i < 8; i++) out[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint64_t mc_get_le64(const uint8_t in[8]) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | in[i];
+    return v;
+}
+
+/* Base64 (RFC 4648 alphabet, '=' padding).  mc_b64_encode writes
+ * 4*ceil(n/3) characters (no NUL).  mc_b64_decode is strict: length a
+ * multiple of 4, the alphabet only, '=' only as the last one or two
+ * characters, unused bits zero (the canonical encoding, so one blob has one
+ * text); it writes at most cap bytes; MC_ERR_FORMAT otherwise. */
+#define MC_B64_LEN(n) (((n) + 2) / 3 * 4)
+void mc_b64_encode(char *out, const uint8_t *in, size_t n);
+int mc_b64_decode(uint8_t *out, size_t cap, const char *in, size_t n, size_t *outlen);
 
 /* Put 16-bit samples into little-endian byte order in place (no-op on
  * little-endian hosts); calling it again restores host order. */

@@ -45,7 +45,9 @@ const char *mc_scheme_param(const mc_scheme_ctx *ctx, const mc_scheme *s, const 
  * "mac", "medcrypt-mac-v2" || nonce).  The nonce is fresh for every
  * encryption, so no one-time key authenticates two different messages (the
  * same argument as in an AEAD); Poly1305 runs at ~4x BLAKE2b's speed, so the
- * MAC costs little next to the schemes. */
+ * MAC costs little next to the schemes.  The aux blob, when there is one,
+ * follows the pixels as LE u64 length || bytes; without one the input is
+ * exactly what it was before aux blobs existed, so older files verify. */
 int mc_image_mac(const mc_image *img, const uint8_t master[MC_KEY_BYTES], uint8_t out[MC_MAC_BYTES]) {
     static const char label[] = "medcrypt-mac-v2";
     uint8_t mk[MC_KEY_BYTES], otk[crypto_onetimeauth_KEYBYTES], nonce[MC_NONCE_BYTES];
@@ -87,6 +89,13 @@ int mc_image_mac(const mc_image *img, const uint8_t master[MC_KEY_BYTES], uint8_
             }
             if (crypto_onetimeauth_update(&st, tmp, 2 * c)) goto done;
         }
+    }
+    if (img->aux_len > 0) {
+        uint8_t alen[8];
+        if (!img->aux) goto done;
+        mc_put_le64(alen, (uint64_t)img->aux_len);
+        if (crypto_onetimeauth_update(&st, alen, sizeof alen) || crypto_onetimeauth_update(&st, img->aux, img->aux_len))
+            goto done;
     }
     if (crypto_onetimeauth_final(&st, out)) goto done;
     rc = MC_OK;
@@ -141,6 +150,7 @@ int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char
 
     mc_meta *m = &img->meta;
     mc_meta_clear(m);
+    mc_image_take_aux(img, NULL, 0); /* the scheme may set a new one */
     if (mc_meta_set(m, MC_MK_MAGIC, "1") || mc_meta_set(m, MC_MK_SCHEME, s->name) ||
         mc_meta_set(m, MC_MK_PROFILE, mc_profile_name(profile)))
         return mc_err_set(err, MC_ERR_INTERNAL, "metadata");
@@ -188,6 +198,7 @@ int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char
     sodium_munlock(sec, sizeof *sec); /* wipes, then unlocks */
     if (rc) {
         mc_meta_clear(m);
+        mc_image_take_aux(img, NULL, 0);
         img->has_meta = 0;
         return rc;
     }
@@ -243,6 +254,7 @@ int mc_decrypt(mc_image *img, const mc_key *key, mc_err *err) {
     if (rc) return rc;
     if (bs) img->bits_stored = (uint8_t)bs;
     mc_meta_clear(m);
+    mc_image_take_aux(img, NULL, 0);
     img->has_meta = 0;
     return MC_OK;
 }

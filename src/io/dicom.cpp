@@ -52,6 +52,15 @@
  *   data element (string VRs, or UN after an implicit-VR round trip through
  *   another tool).  The writer removes every existing MEDCRYPT block first and
  *   writes a new one only if img->has_meta.
+ *   (0009,xx02) OB = the aux blob, when img->aux_len > 0: LE u64 length ||
+ *   blob (DICOM pads an odd value with one NUL, hence the length).  The file
+ *   is first loaded without values over 4 KiB (DCMTK reads those on demand),
+ *   so the element's length is checked against MC_AUX_MAX_BYTES
+ *   (MC_ERR_LIMITS) before the value is read into memory.  A length prefix
+ *   that disagrees with the element, an empty blob, a text VR, are
+ *   MC_ERR_AUTH (tampering); the element lives inside the medcrypt block, so
+ *   it cannot exist without the metadata element (a block without (xx01) is
+ *   MC_ERR_AUTH already).
  */
 #include <cerrno>
 #include <cmath>
@@ -141,9 +150,39 @@ void remove_medcrypt_blocks(DcmItem *ds) {
     }
 }
 
-/* Read the medcrypt block if present.  MC_OK with *found = 0 when absent. */
-int read_meta(DcmItem *ds, mc_meta *meta, int *found, mc_err *err) {
-    *found = 0;
+DcmTagKey block_key(Uint16 slot, Uint16 el) { return DcmTagKey(kPrivGroup, (Uint16)((slot << 8) | el)); }
+
+/* The aux element (0009,xx02) of the medcrypt block in `slot`, if any. */
+int read_aux(DcmItem *ds, Uint16 slot, mc_image *img, mc_err *err) {
+    DcmElement *e = NULL;
+    if (ds->findAndGetElement(block_key(slot, 0x02), e).bad() || !e) return MC_OK;
+    if (e->isaString()) return mc_err_set(err, MC_ERR_AUTH, "DICOM medcrypt aux element has a text VR (tampered)");
+    const Uint32 len = e->getLength();
+    if (len == DCM_UndefinedLength || len < 9)
+        return mc_err_set(err, MC_ERR_AUTH, "DICOM medcrypt aux element too short (tampered)");
+    int rc = mc_aux_check_len((uint64_t)len - 9, img->nbytes, "DICOM", err);
+    if (rc) return rc;
+    Uint8 *b = NULL;
+    if (e->getUint8Array(b).bad() || !b) return mc_err_set(err, MC_ERR_FORMAT, "DICOM medcrypt aux element unreadable");
+    const uint64_t n = mc_get_le64(b);
+    if (n == 0) return mc_err_set(err, MC_ERR_AUTH, "DICOM medcrypt aux blob is empty (tampered)");
+    if ((rc = mc_aux_check_len(n, img->nbytes, "DICOM", err))) return rc;
+    const bool exact = (uint64_t)len == 8 + n, padded = (n & 1) && (uint64_t)len == 9 + n && b[len - 1] == 0;
+    if (!exact && !padded)
+        return mc_err_set(err, MC_ERR_AUTH, "DICOM medcrypt aux length %llu does not match its element (%u bytes, tampered)",
+                          (unsigned long long)n, (unsigned)len);
+    uint8_t *aux = static_cast<uint8_t *>(std::malloc((size_t)n));
+    if (!aux) return mc_err_set(err, MC_ERR_NOMEM, "out of memory allocating a %llu-byte aux blob", (unsigned long long)n);
+    std::memcpy(aux, b + 8, (size_t)n);
+    mc_image_take_aux(img, aux, (size_t)n);
+    return MC_OK;
+}
+
+/* Read the medcrypt block if present (metadata, aux blob).  MC_OK with
+ * img->has_meta = 0 when absent. */
+int read_meta(DcmItem *ds, mc_image *img, mc_err *err) {
+    mc_meta *meta = &img->meta;
+    img->has_meta = 0;
     std::vector<Uint16> slots = find_creators(ds);
     if (slots.empty()) return MC_OK;
     /* like a second iTXt chunk, comment or extension elsewhere: never pick one silently */
@@ -169,12 +208,13 @@ int read_meta(DcmItem *ds, mc_meta *meta, int *found, mc_err *err) {
     }
     int rc = mc_meta_parse(meta, text, len, err);
     if (rc) return rc;
-    *found = 1;
-    return MC_OK;
+    img->has_meta = 1;
+    return read_aux(ds, slots[0], img, err);
 }
 
-/* Insert the medcrypt block (creator + OB data) in the first free slot. */
-int write_meta(DcmItem *ds, const mc_meta *meta, mc_err *err) {
+/* Insert the medcrypt block (creator + OB metadata [+ OB aux]) in the first
+ * free slot. */
+int write_meta(DcmItem *ds, const mc_meta *meta, const mc_image *img, mc_err *err) {
     Uint16 slot = 0;
     for (Uint16 el = 0x10; el <= 0xFF && !slot; el++) {
         if (ds->tagExists(DcmTagKey(kPrivGroup, el))) continue;
@@ -198,6 +238,19 @@ int write_meta(DcmItem *ds, const mc_meta *meta, mc_err *err) {
         tag.setPrivateCreator(kCreator);
         std::unique_ptr<DcmOtherByteOtherWord> ob(new DcmOtherByteOtherWord(tag));
         c = ob->putUint8Array(reinterpret_cast<const Uint8 *>(text), (unsigned long)len);
+        if (c.good()) {
+            c = ds->insert(ob.get(), OFTrue);
+            if (c.good()) ob.release();
+        }
+    }
+    if (c.good() && img->aux_len > 0) {
+        std::vector<Uint8> v(8 + img->aux_len);
+        mc_put_le64(v.data(), (uint64_t)img->aux_len);
+        std::memcpy(v.data() + 8, img->aux, img->aux_len);
+        DcmTag tag(kPrivGroup, (Uint16)((slot << 8) | 0x02), EVR_OB);
+        tag.setPrivateCreator(kCreator);
+        std::unique_ptr<DcmOtherByteOtherWord> ob(new DcmOtherByteOtherWord(tag));
+        c = ob->putUint8Array(v.data(), (unsigned long)v.size());
         if (c.good()) {
             c = ds->insert(ob.get(), OFTrue);
             if (c.good()) ob.release();
@@ -248,6 +301,28 @@ int read_geometry(DcmItem *ds, Geometry *g, mc_err *err) {
     if (g->spp != 1 && g->spp != 3)
         return mc_err_set(err, MC_ERR_UNSUPPORTED, "DICOM SamplesPerPixel %u is not supported (1 or 3 only)", g->spp);
     if (g->spp == 3 && g->pc > 1) return mc_err_set(err, MC_ERR_FORMAT, "DICOM PlanarConfiguration %u invalid", g->pc);
+    return MC_OK;
+}
+
+/* Before the values are loaded: an aux element longer than the cap of the
+ * geometry is refused without reading it.  Geometry errors are left to the
+ * reader proper (which reports them with their usual status). */
+int precheck_aux(DcmItem *ds, const mc_limits *lim, mc_err *err) {
+    for (Uint16 slot : find_creators(ds)) {
+        DcmElement *e = NULL;
+        if (ds->findAndGetElement(block_key(slot, 0x02), e).bad() || !e) continue;
+        const Uint32 len = e->getLength();
+        if (len == DCM_UndefinedLength)
+            return mc_err_set(err, MC_ERR_AUTH, "DICOM medcrypt aux element of undefined length (tampered)");
+        Geometry g;
+        size_t nbytes = 0;
+        if (read_geometry(ds, &g, NULL) || mc_image_size(g.cols, g.rows, g.frames, g.spp, g.ba, lim, &nbytes)) continue;
+        /* len = 8 + n, or 9 + n with the padding NUL */
+        if (len > 9) {
+            int rc = mc_aux_check_len((uint64_t)len - 9, nbytes, "DICOM", err);
+            if (rc) return rc;
+        }
+    }
     return MC_OK;
 }
 
@@ -333,8 +408,13 @@ int read_impl(const char *path, const mc_limits *lim, mc_image **out, mc_err *er
     if (fsize == 0) return mc_err_set(err, MC_ERR_FORMAT, "empty DICOM file");
 
     std::unique_ptr<DcmFileFormat> ff(new DcmFileFormat());
+    /* values over DCM_MaxReadLength (4 KiB) stay on disk until loaded */
     OFCondition c = ff->loadFile(OFFilename(path), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
-    if (c.good()) c = ff->loadAllDataIntoMemory();
+    if (c.good()) {
+        int rc = precheck_aux(ff->getDataset(), lim, err);
+        if (rc) return rc;
+        c = ff->loadAllDataIntoMemory();
+    }
     if (c.bad()) return mc_err_set(err, MC_ERR_FORMAT, "not a valid DICOM file (truncated or corrupt): %s", c.text());
     DcmDataset *ds = ff->getDataset();
     const E_TransferSyntax xfer = ds->getOriginalXfer();
@@ -392,7 +472,7 @@ int read_impl(const char *path, const mc_limits *lim, mc_image **out, mc_err *er
     get_spacing(ds, img->spacing);
     rc = extract_pixels(pix, g, xf.getByteOrder(), img, err);
     if (rc) return rc;
-    rc = read_meta(ds, &img->meta, &img->has_meta, err);
+    rc = read_meta(ds, img, err);
     if (rc) return rc;
 
     /* keep the header only: the writer inserts fresh Pixel Data */
@@ -513,6 +593,8 @@ int write_impl(const mc_image *img, const char *path, mc_err *err) {
                           (unsigned long long)need);
     const unsigned bs = img->bits_stored ? img->bits_stored : img->bits;
     if (bs > img->bits) return mc_err_set(err, MC_ERR_ARG, "DICOM write: bits_stored %u > bits %u", bs, img->bits);
+    int arc = mc_aux_check_write(img, "DICOM write", err);
+    if (arc) return arc;
 
     init_dcmtk();
     const bool from_src = img->format == MC_FMT_DICOM && img->src;
@@ -609,7 +691,7 @@ int write_impl(const mc_image *img, const char *path, mc_err *err) {
 
     remove_medcrypt_blocks(ds);
     if (img->has_meta) {
-        int rc = write_meta(ds, &img->meta, err);
+        int rc = write_meta(ds, &img->meta, img, err);
         if (rc) return rc;
     }
 

@@ -39,6 +39,24 @@
  * current one is appended when img->has_meta.  A metadata line that does not begin with
  * "medcrypt=" cannot be stored (MC_ERR_ARG).
  *
+ * Aux blob (img->aux): one more extension, written after the metadata one,
+ * ecode 0 (NIFTI_ECODE_IGNORE, formerly "unknown": the registered code for
+ * private data no other program should interpret, valid for niftilib's
+ * nifti_is_valid_ecode; an unregistered number could be assigned to someone
+ * else later, the registry grows), content
+ *     "medcrypt-aux-v1\0" (16 bytes) || LE u64 length || blob || NUL padding
+ * to esize, a multiple of 16.  Only an ecode-0 extension with that magic is
+ * the aux blob; any other is carried as before.  The reader reads the 24
+ * bytes of magic and length first and checks the length against
+ * MC_AUX_MAX_BYTES (MC_ERR_LIMITS) and against esize before allocating; two
+ * of them, a zero or mismatched length, non-zero padding, or one without
+ * the metadata extension are MC_ERR_AUTH.
+ *
+ * Limits: the other extensions (metadata included) and any gap before the
+ * voxels stay within 64 MiB as before; the aux extension comes on top, so
+ * vox_offset may reach 352 + 64 MiB + the aux extension (at most 128 MiB and
+ * 32 bytes after the header, which a float vox_offset still holds exactly).
+ *
  * Carried through (img->src, a nifti_src owned by the image): the native-
  * order 348-byte header (qform/sform, descrip, intent, scl_*, units, ...) and
  * every other extension; a NIfTI written back from a NIfTI keeps them byte
@@ -66,6 +84,9 @@
 #define NII_EXT_AREA_MAX (64u << 20) /* bytes between 352 and vox_offset */
 #define NII_META_PREFIX "medcrypt="
 #define NII_CHUNK (16u << 20)
+#define NII_AUX_ECODE 0 /* NIFTI_ECODE_IGNORE */
+#define NII_AUX_MAGIC "medcrypt-aux-v1" /* with its NUL: 16 bytes */
+#define NII_AUX_HDR 24                  /* magic + LE u64 length */
 
 typedef struct nii_ext {
     int ecode;
@@ -135,6 +156,21 @@ static int zwrite_all(gzFile fp, const void *buf, size_t n) {
     return 0;
 }
 
+/* esize of an extension with len bytes of content */
+static size_t ext_size(size_t len) { return (len + 8 + 15) / 16 * 16; }
+#define NII_AUX_EXT_MAX ((uint64_t)(NII_AUX_HDR + 8 + 15) + MC_AUX_ABS_MAX_BYTES)
+
+/* Skip n bytes of the stream. */
+static int zskip(gzFile fp, size_t n) {
+    uint8_t buf[4096];
+    while (n > 0) {
+        size_t k = n < sizeof buf ? n : sizeof buf;
+        if (zread_all(fp, buf, k)) return -1;
+        n -= k;
+    }
+    return 0;
+}
+
 static int has_meta_prefix(const nii_ext *e) {
     size_t n = sizeof NII_META_PREFIX - 1;
     return e->ecode == NIFTI_ECODE_COMMENT && e->len >= n && !memcmp(e->data, NII_META_PREFIX, n);
@@ -147,7 +183,8 @@ int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err
     int rc = MC_OK;
     mc_image *img = NULL;
     nifti_src *src = NULL;
-    uint8_t *scratch = NULL;
+    uint8_t *aux = NULL;
+    size_t aux_len = 0, aux_esize = 0;
     errno = 0;
     gzFile fp = gzopen(path, "rb");
     if (!fp)
@@ -229,13 +266,17 @@ int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err
         rc = mc_err_set(err, MC_ERR_FORMAT, "NIfTI: invalid vox_offset %g", vo);
         goto done;
     }
-    if (vo > 352.0 + NII_EXT_AREA_MAX) {
+    if (vo > 352.0 + NII_EXT_AREA_MAX + (double)NII_AUX_EXT_MAX) {
         rc = mc_err_set(err, MC_ERR_LIMITS, "NIfTI: vox_offset %.0f beyond the 64 MiB extension limit", vo);
         goto done;
     }
     size_t vox_offset = (size_t)vo;
     size_t nbytes;
     if ((rc = mc_check_geometry(nx, ny, nz, 1, bits, lim, &nbytes, err))) goto done;
+    if ((uint64_t)vox_offset > 352 + NII_EXT_AREA_MAX + ext_size(NII_AUX_HDR + (size_t)MC_AUX_MAX_BYTES(nbytes))) {
+        rc = mc_err_set(err, MC_ERR_LIMITS, "NIfTI: vox_offset %.0f beyond the 64 MiB extension limit", vo);
+        goto done;
+    }
 
     /* extensions */
     size_t pos = sizeof *h;
@@ -247,6 +288,7 @@ int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err
         }
         pos += 4;
         int seen_meta = 0;
+        size_t others = 0;
         while (extender[0] && pos + 8 <= vox_offset) {
             int32_t eh[2];
             if (zread_all(fp, eh, 8)) {
@@ -260,18 +302,74 @@ int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err
                 rc = mc_err_set(err, MC_ERR_FORMAT, "NIfTI: invalid extension size %d", (int)eh[0]);
                 goto done;
             }
-            size_t len = (size_t)eh[0] - 8;
+            size_t len = (size_t)eh[0] - 8, have = 0;
+            uint8_t ah[NII_AUX_HDR];
+            if (eh[1] == NII_AUX_ECODE && len >= NII_AUX_HDR) {
+                /* perhaps the aux blob: magic and length before any allocation */
+                if (zread_all(fp, ah, sizeof ah)) {
+                    rc = mc_err_set(err, MC_ERR_FORMAT, "NIfTI: truncated extension");
+                    goto done;
+                }
+                pos += sizeof ah;
+                have = sizeof ah;
+                if (!memcmp(ah, NII_AUX_MAGIC, sizeof NII_AUX_MAGIC)) {
+                    uint64_t n = mc_get_le64(ah + sizeof NII_AUX_MAGIC);
+                    uint8_t pad[16];
+                    if (aux) {
+                        rc = mc_err_set(err, MC_ERR_AUTH, "NIfTI: more than one medcrypt aux extension (tampered?)");
+                        goto done;
+                    }
+                    if (n == 0) {
+                        rc = mc_err_set(err, MC_ERR_AUTH, "NIfTI: empty medcrypt aux extension (tampered?)");
+                        goto done;
+                    }
+                    if ((rc = mc_aux_check_len(n, nbytes, "NIfTI", err))) goto done;
+                    if (ext_size(NII_AUX_HDR + (size_t)n) != (size_t)eh[0]) {
+                        rc = mc_err_set(err, MC_ERR_AUTH,
+                                        "NIfTI: aux length %llu does not match its extension (esize %d, tampered?)",
+                                        (unsigned long long)n, (int)eh[0]);
+                        goto done;
+                    }
+                    size_t padn = len - NII_AUX_HDR - (size_t)n; /* < 16 */
+                    aux = malloc((size_t)n);
+                    if (!aux) {
+                        rc = mc_err_set(err, MC_ERR_NOMEM, "out of memory allocating a %llu-byte aux blob",
+                                        (unsigned long long)n);
+                        goto done;
+                    }
+                    aux_len = (size_t)n;
+                    aux_esize = (size_t)eh[0];
+                    if (zread_all(fp, aux, aux_len) || zread_all(fp, pad, padn)) {
+                        rc = mc_err_set(err, MC_ERR_FORMAT, "NIfTI: truncated extension");
+                        goto done;
+                    }
+                    for (size_t i = 0; i < padn; i++)
+                        if (pad[i]) {
+                            rc = mc_err_set(err, MC_ERR_AUTH, "NIfTI: non-zero padding in the aux extension (tampered?)");
+                            goto done;
+                        }
+                    pos += len - NII_AUX_HDR;
+                    continue;
+                }
+            }
+            /* an ordinary extension: within the 64 MiB of the others */
+            others += (size_t)eh[0];
+            if (others > NII_EXT_AREA_MAX) {
+                rc = mc_err_set(err, MC_ERR_LIMITS, "NIfTI: header extensions beyond the 64 MiB extension limit");
+                goto done;
+            }
             char *data = malloc(len ? len : 1);
             if (!data) {
                 rc = mc_err_set(err, MC_ERR_NOMEM, "out of memory");
                 goto done;
             }
-            if (zread_all(fp, data, len)) {
+            memcpy(data, ah, have);
+            if (zread_all(fp, data + have, len - have)) {
                 free(data);
                 rc = mc_err_set(err, MC_ERR_FORMAT, "NIfTI: truncated extension");
                 goto done;
             }
-            pos += len;
+            pos += len - have;
             nii_ext e = {eh[1], len, data};
             if (has_meta_prefix(&e)) {
                 if (seen_meta++) {
@@ -290,20 +388,15 @@ int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err
             src->ext[src->next++] = e;
         }
     }
+    /* the 64 MiB for everything but the aux extension, as before it existed */
+    if (vox_offset > 352 + NII_EXT_AREA_MAX + aux_esize) {
+        rc = mc_err_set(err, MC_ERR_LIMITS, "NIfTI: vox_offset %.0f beyond the 64 MiB extension limit", vo);
+        goto done;
+    }
     /* skip to the voxels */
-    if (pos < vox_offset) {
-        size_t skip = vox_offset - pos;
-        scratch = malloc(skip);
-        if (!scratch) {
-            rc = mc_err_set(err, MC_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-        if (zread_all(fp, scratch, skip)) {
-            rc = mc_err_set(err, MC_ERR_FORMAT, "NIfTI: truncated before the voxel data");
-            goto done;
-        }
-        free(scratch);
-        scratch = NULL;
+    if (pos < vox_offset && zskip(fp, vox_offset - pos)) {
+        rc = mc_err_set(err, MC_ERR_FORMAT, "NIfTI: truncated before the voxel data");
+        goto done;
     }
 
     if ((rc = mc_image_new(&img, nx, ny, nz, 1, bits, is_signed, lim, err))) goto done;
@@ -335,11 +428,19 @@ int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err
         src->next--;
         break;
     }
+    if (aux) {
+        if (!img->has_meta) {
+            rc = mc_err_set(err, MC_ERR_AUTH, "NIfTI: aux extension without medcrypt metadata (tampered?)");
+            goto done;
+        }
+        mc_image_take_aux(img, aux, aux_len);
+        aux = NULL;
+    }
     mc_image_set_src(img, src, nifti_src_free);
     src = NULL;
 
 done:
-    free(scratch);
+    free(aux);
     nifti_src_free(src);
     gzclose(fp);
     if (rc) {
@@ -359,7 +460,6 @@ static int ends_with_gz(const char *path) {
     return s[0] == '.' && (s[1] == 'g' || s[1] == 'G') && (s[2] == 'z' || s[2] == 'Z');
 }
 
-static size_t ext_size(size_t len) { return (len + 8 + 15) / 16 * 16; }
 
 static int write_ext(gzFile fp, int ecode, const char *data, size_t len) {
     size_t es = ext_size(len);
@@ -433,7 +533,9 @@ int mc_nifti_write(const mc_image *img, const char *path, mc_err *err) {
         h.xyzt_units = (char)((h.xyzt_units & 0x38) | NIFTI_UNITS_MM);
     }
 
-    /* extensions: the carried ones (no medcrypt), then the current metadata */
+    if ((rc = mc_aux_check_write(img, "NIfTI write", err))) return rc;
+    /* extensions: the carried ones (no medcrypt), then the current metadata,
+     * then the aux blob */
     char *meta_text = NULL;
     size_t meta_len = 0;
     if (img->has_meta) {
@@ -453,7 +555,8 @@ int mc_nifti_write(const mc_image *img, const char *path, mc_err *err) {
         free(meta_text);
         return mc_err_set(err, MC_ERR_LIMITS, "NIfTI write: header extensions too large");
     }
-    h.vox_offset = (float)(352 + ext_total);
+    size_t aux_ext = img->aux_len ? ext_size(NII_AUX_HDR + img->aux_len) : 0;
+    h.vox_offset = (float)(352 + ext_total + aux_ext);
 
     /* "T": transparent (uncompressed) writing through the same interface */
     errno = 0;
@@ -463,13 +566,22 @@ int mc_nifti_write(const mc_image *img, const char *path, mc_err *err) {
         return mc_err_set(err, MC_ERR_IO, "%s: %s", mc_basename(path), errno ? strerror(errno) : "cannot open");
     }
     gzbuffer(fp, 1u << 20);
-    uint8_t extender[4] = {ext_total ? 1 : 0, 0, 0, 0};
+    uint8_t extender[4] = {ext_total + aux_ext ? 1 : 0, 0, 0, 0};
     int bad = zwrite_all(fp, &h, sizeof h) || zwrite_all(fp, extender, 4);
     if (src)
         for (size_t i = 0; i < src->next && !bad; i++)
             if (!has_meta_prefix(&src->ext[i]))
                 bad = write_ext(fp, src->ext[i].ecode, src->ext[i].data, src->ext[i].len);
     if (!bad && meta_text) bad = write_ext(fp, NIFTI_ECODE_COMMENT, meta_text, meta_len);
+    if (!bad && aux_ext) {
+        uint8_t ah[NII_AUX_HDR];
+        static const uint8_t zeros[16];
+        int32_t eh[2] = {(int32_t)aux_ext, NII_AUX_ECODE};
+        memcpy(ah, NII_AUX_MAGIC, sizeof NII_AUX_MAGIC);
+        mc_put_le64(ah + sizeof NII_AUX_MAGIC, (uint64_t)img->aux_len);
+        bad = zwrite_all(fp, eh, 8) || zwrite_all(fp, ah, sizeof ah) || zwrite_all(fp, img->aux, img->aux_len) ||
+              zwrite_all(fp, zeros, aux_ext - 8 - NII_AUX_HDR - img->aux_len);
+    }
     if (!bad) bad = zwrite_all(fp, img->pixels, img->nbytes);
     free(meta_text);
     int cl = gzclose(fp);

@@ -35,6 +35,18 @@
  *     "signed=0|1" entries separated by ';'; any other key is
  *     MC_ERR_UNSUPPORTED (never misinterpret pixels).
  *
+ * Aux blob (img->aux): one private ancillary chunk "mcAX" (ancillary,
+ * private, reserved bit clear, NOT safe-to-copy: it depends on the pixels,
+ * which its MAC covers, so an editor that changes the image must drop it),
+ * its data the raw blob.  Written after IDAT when img->aux_len > 0 (and only
+ * with metadata).  libspng 0.7.3 would keep unknown chunks only by
+ * allocating them first, so the reader does not ask it to: after libspng has
+ * validated the whole file, the chunk list is walked again here, the
+ * length of mcAX checked against MC_AUX_MAX_BYTES before anything is
+ * allocated (MC_ERR_LIMITS), its CRC checked (MC_ERR_FORMAT).  Two mcAX
+ * chunks, an empty one, or one in a file without medcrypt metadata are
+ * MC_ERR_AUTH (tampering, like a second metadata chunk).
+ *
  * Carried through (img->src, a png_src owned by the image) when a PNG read
  * is written back as PNG: pHYs (kept bit-exact while the spacing is
  * unchanged) and all other text chunks (non-empty ones; zTXt re-compressed).
@@ -52,11 +64,13 @@
 #include <math.h>
 #include <spng.h>
 #include <stdlib.h>
+#include <zlib.h>
 
 #define PNG_KW_META "medcrypt"
 #define PNG_KW_IMAGE "medcrypt-image"
 #define PNG_CHUNK_MAX (16u << 20)
 #define PNG_CACHE_MAX (64u << 20)
+#define PNG_AUX_CHUNK "mcAX"
 
 /* ------------------------------------------------------------- source info */
 
@@ -121,6 +135,79 @@ static int spng_fail(mc_err *err, int e, const char *what) {
 
 /* ------------------------------------------------------------------- read */
 
+static uint32_t be32(const uint8_t *b) {
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* Walk the chunks of a file libspng has accepted and read the one mcAX
+ * chunk, if any, into *out (malloc'ed): its length is checked against the
+ * cap before the allocation. */
+static int read_aux_chunk(FILE *f, size_t pixel_bytes, uint8_t **out, size_t *outlen, mc_err *err) {
+    uint8_t *buf = NULL;
+    size_t blen = 0;
+    int rc = MC_OK;
+    *out = NULL;
+    *outlen = 0;
+    if (fseek(f, 8, SEEK_SET) != 0) return mc_err_set(err, MC_ERR_IO, "PNG: seek error");
+    for (;;) {
+        uint8_t h[8], crcb[4];
+        if (fread(h, 1, 8, f) != 8) {
+            rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: truncated chunk list");
+            break;
+        }
+        uint32_t len = be32(h);
+        if (len > 0x7fffffffu) {
+            rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: invalid chunk length");
+            break;
+        }
+        if (!memcmp(h + 4, "IEND", 4)) break;
+        if (memcmp(h + 4, PNG_AUX_CHUNK, 4)) {
+            if (fseek(f, (long)len + 4, SEEK_CUR) != 0) {
+                rc = mc_err_set(err, MC_ERR_IO, "PNG: seek error");
+                break;
+            }
+            continue;
+        }
+        if (buf) {
+            rc = mc_err_set(err, MC_ERR_AUTH, "PNG: more than one %s aux chunk (tampered?)", PNG_AUX_CHUNK);
+            break;
+        }
+        if (len == 0) {
+            rc = mc_err_set(err, MC_ERR_AUTH, "PNG: empty %s aux chunk (tampered?)", PNG_AUX_CHUNK);
+            break;
+        }
+        if ((rc = mc_aux_check_len(len, pixel_bytes, "PNG", err))) break;
+        buf = malloc(len);
+        if (!buf) {
+            rc = mc_err_set(err, MC_ERR_NOMEM, "out of memory allocating a %u-byte aux blob", (unsigned)len);
+            break;
+        }
+        blen = len;
+        if (fread(buf, 1, len, f) != len || fread(crcb, 1, 4, f) != 4) {
+            rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: truncated %s aux chunk", PNG_AUX_CHUNK);
+            break;
+        }
+        uLong crc = crc32(0L, h + 4, 4);
+        for (size_t o = 0; o < blen;) { /* crc32 takes uInt lengths */
+            uInt k = (uInt)(blen - o < (1u << 30) ? blen - o : (1u << 30));
+            crc = crc32(crc, buf + o, k);
+            o += k;
+        }
+        if ((uint32_t)crc != be32(crcb)) {
+            rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: CRC error in the %s aux chunk", PNG_AUX_CHUNK);
+            break;
+        }
+    }
+    if (!rc && ferror(f)) rc = mc_err_set(err, MC_ERR_IO, "PNG: read error");
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *outlen = buf ? blen : 0;
+    return MC_OK;
+}
+
 int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) {
     mc_limits def;
     if (!lim) {
@@ -133,7 +220,8 @@ int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
 
     int rc = MC_OK, e;
     mc_image *img = NULL;
-    uint8_t *tmp = NULL;
+    uint8_t *tmp = NULL, *aux = NULL;
+    size_t aux_len = 0;
     png_src *src = NULL;
     struct spng_text *texts = NULL;
     spng_ctx *ctx = spng_ctx_new(0);
@@ -301,6 +389,7 @@ int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
             goto done;
         }
     }
+    if ((rc = read_aux_chunk(f, img->nbytes, &aux, &aux_len, err))) goto done;
 
     src = calloc(1, sizeof *src);
     if (!src) {
@@ -370,12 +459,21 @@ int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
         rc = spng_fail(err, e, "text chunks");
         goto done;
     }
+    if (aux) {
+        if (!img->has_meta) {
+            rc = mc_err_set(err, MC_ERR_AUTH, "PNG: %s aux chunk without medcrypt metadata (tampered?)", PNG_AUX_CHUNK);
+            goto done;
+        }
+        mc_image_take_aux(img, aux, aux_len);
+        aux = NULL;
+    }
     mc_image_set_src(img, src, png_src_free);
     src = NULL;
 
 done:
     free(texts);
     free(tmp);
+    free(aux);
     png_src_free(src);
     spng_ctx_free(ctx);
     fclose(f);
@@ -408,6 +506,9 @@ int mc_png_write(const mc_image *img, const char *path, mc_err *err) {
     if (nbytes != img->nbytes) return mc_err_set(err, MC_ERR_ARG, "PNG write: inconsistent image size");
     if (img->width > 0x7fffffffu || img->height > 0x7fffffffu)
         return mc_err_set(err, MC_ERR_LIMITS, "PNG write: image too large for PNG");
+
+    if ((rc = mc_aux_check_write(img, "PNG write", err))) return rc;
+    if (img->aux_len > 0x7fffffffu) return mc_err_set(err, MC_ERR_LIMITS, "PNG write: aux blob too large for a chunk");
 
     const png_src *src = (img->src && img->src_free == png_src_free) ? img->src : NULL;
     char *meta_text = NULL;
@@ -455,6 +556,8 @@ int mc_png_write(const mc_image *img, const char *path, mc_err *err) {
     }
 
     FILE *f = NULL;
+    struct spng_unknown_chunk aux_chunk;
+    memset(&aux_chunk, 0, sizeof aux_chunk);
     spng_ctx *ctx = spng_ctx_new(SPNG_CTX_ENCODER);
     int e;
     if (!ctx) {
@@ -494,6 +597,14 @@ int mc_png_write(const mc_image *img, const char *path, mc_err *err) {
     }
     if (have_phys && (e = spng_set_phys(ctx, &phys))) goto spng_err;
     if (nt > 0 && (e = spng_set_text(ctx, texts, nt))) goto spng_err;
+    if (img->aux_len > 0) {
+        /* libspng keeps the pointer to the array: it lives until ctx is freed */
+        aux_chunk.length = img->aux_len;
+        aux_chunk.data = img->aux;
+        aux_chunk.location = SPNG_AFTER_IDAT;
+        memcpy(aux_chunk.type, PNG_AUX_CHUNK, 4);
+        if ((e = spng_set_unknown_chunks(ctx, &aux_chunk, 1))) goto spng_err;
+    }
     if ((e = spng_encode_image(ctx, img->pixels, img->nbytes, SPNG_FMT_PNG, SPNG_ENCODE_FINALIZE)))
         goto spng_err;
     spng_ctx_free(ctx);

@@ -24,7 +24,23 @@
  *   On read, a comment "# medcrypt <text>" is parsed with mc_meta_parse (more
  *   than one, or one longer than any valid metadata line, is MC_ERR_AUTH:
  *   tampering, as for metadata that does not parse); "# medcrypt-image ..." takes ';'-separated
- *   signed=0|1 entries (anything else MC_ERR_UNSUPPORTED).  Other comments
+ *   signed=0|1 entries (anything else MC_ERR_UNSUPPORTED).
+ *
+ * Aux blob (img->aux): header comment lines after the metadata comment,
+ *     "# medcrypt-aux-size <bytes, decimal>"
+ *     "# medcrypt-aux <base64>"   (one per 57 bytes: 76 characters, the last
+ *                                  line 4..76, '='-padded; nothing else)
+ *   one comment per line, so netpbm and every other reader skip them.  The
+ *   size line comes first and once; the data lines follow it as consecutive
+ *   comments (only whitespace between them), every line but the last exactly
+ *   76 characters, canonical base64.  The header is read in one pass that
+ *   validates and counts the data lines without storing them; once the
+ *   geometry is known the declared size is checked against MC_AUX_MAX_BYTES
+ *   (MC_ERR_LIMITS) and only then allocated and decoded in a second pass
+ *   from the first data line's offset.  Any deviation (bad base64, a short
+ *   line before the end, more or fewer bytes than declared, a second size
+ *   line, data without the size line, an aux blob without the metadata) is
+ *   MC_ERR_AUTH, like damaged metadata.  Other comments
  *   (up to 64 lines of up to 1 KiB) and the maxval are kept in img->src and
  *   written back when a PNM is written from a PNM.
  *
@@ -43,6 +59,9 @@
 
 #define PNM_KW_META "medcrypt"
 #define PNM_KW_IMAGE "medcrypt-image"
+#define PNM_KW_AUX "medcrypt-aux"
+#define PNM_KW_AUX_SIZE "medcrypt-aux-size"
+#define PNM_AUX_LINE 76 /* base64 characters per full line (57 bytes) */
 #define PNM_MAX_COMMENTS 64
 #define PNM_COMMENT_MAX 1024
 /* longest comment we will buffer: the metadata line plus its keyword */
@@ -69,15 +88,66 @@ typedef struct pnm_parse {
     pnm_src *src;
     int seen_meta, seen_image, is_signed;
     mc_meta meta;
+    /* aux blob, first pass (validated and counted, decoded later) */
+    unsigned long ncomments, ntokens; /* for the contiguity of the data lines */
+    int aux_size_seen, aux_final;
+    uint64_t aux_declared, aux_have;
+    size_t aux_lines;
+    long aux_first; /* offset of the '#' of the first data line */
+    unsigned long aux_last_comment, aux_tokens;
 } pnm_parse;
 
 static int is_ws(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+/* "# medcrypt-aux-size N": N decimal, no sign or leading zero, >= 1. */
+static int aux_size_line(pnm_parse *p, const char *t, size_t n, mc_err *err) {
+    if (p->aux_size_seen++)
+        return mc_err_set(err, MC_ERR_AUTH, "PNM: more than one %s comment (tampered?)", PNM_KW_AUX_SIZE);
+    if (p->aux_lines)
+        return mc_err_set(err, MC_ERR_AUTH, "PNM: %s after the aux data (tampered?)", PNM_KW_AUX_SIZE);
+    uint64_t v = 0;
+    if (n == 0 || n > 19 || t[0] == '0') goto bad;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < '0' || t[i] > '9') goto bad;
+        v = v * 10 + (uint64_t)(t[i] - '0'); /* 19 digits cannot overflow */
+    }
+    p->aux_declared = v;
+    return MC_OK;
+bad:
+    return mc_err_set(err, MC_ERR_AUTH, "PNM: malformed %s comment (tampered?)", PNM_KW_AUX_SIZE);
+}
+
+/* "# medcrypt-aux <base64>", first pass: validate and count only. */
+static int aux_data_line(pnm_parse *p, long at, const char *t, size_t n, mc_err *err) {
+    if (!p->aux_size_seen)
+        return mc_err_set(err, MC_ERR_AUTH, "PNM: %s data without a %s comment (tampered?)", PNM_KW_AUX, PNM_KW_AUX_SIZE);
+    if (p->aux_lines && (p->aux_final || p->ncomments != p->aux_last_comment + 1 || p->ntokens != p->aux_tokens))
+        return mc_err_set(err, MC_ERR_AUTH, "PNM: %s lines out of order or interrupted (tampered?)", PNM_KW_AUX);
+    uint8_t tmp[PNM_AUX_LINE / 4 * 3];
+    size_t got;
+    if (n < 4 || n > PNM_AUX_LINE || mc_b64_decode(tmp, sizeof tmp, t, n, &got))
+        return mc_err_set(err, MC_ERR_AUTH, "PNM: malformed base64 in a %s comment (tampered?)", PNM_KW_AUX);
+    if (got > p->aux_declared - p->aux_have)
+        return mc_err_set(err, MC_ERR_AUTH, "PNM: more aux data than the declared %llu bytes (tampered?)",
+                          (unsigned long long)p->aux_declared);
+    if (!p->aux_lines) {
+        p->aux_first = at;
+        p->aux_tokens = p->ntokens;
+    }
+    p->aux_have += got;
+    p->aux_final = n < PNM_AUX_LINE || got < sizeof tmp;
+    p->aux_last_comment = p->ncomments;
+    p->aux_lines++;
+    return MC_OK;
+}
 
 /* After a '#': read the comment to the end of line.  *endc gets the
  * terminating character ('\n', '\r' or EOF). */
 static int read_comment(pnm_parse *p, int *endc, mc_err *err) {
     size_t n = 0;
     int c, overflow = 0;
+    long at = ftell(p->f) - 1; /* the '#' */
+    p->ncomments++;
     while ((c = getc(p->f)) != EOF && c != '\n' && c != '\r') {
         if (n < PNM_LINE_MAX) p->line[n++] = (char)c;
         else overflow = 1;
@@ -88,6 +158,16 @@ static int read_comment(pnm_parse *p, int *endc, mc_err *err) {
     *endc = c;
     p->line[n] = 0;
     const size_t km = sizeof(" " PNM_KW_META " ") - 1, ki = sizeof(" " PNM_KW_IMAGE " ") - 1;
+    const size_t ka = sizeof(" " PNM_KW_AUX " ") - 1, ks = sizeof(" " PNM_KW_AUX_SIZE " ") - 1;
+    if (n >= ka && !memcmp(p->line, " " PNM_KW_AUX " ", ka)) {
+        if (overflow) return mc_err_set(err, MC_ERR_AUTH, "PNM: %s comment too long (tampered?)", PNM_KW_AUX);
+        if (at < 0) return mc_err_set(err, MC_ERR_IO, "PNM: cannot tell the file position");
+        return aux_data_line(p, at, p->line + ka, n - ka, err);
+    }
+    if (n >= ks && !memcmp(p->line, " " PNM_KW_AUX_SIZE " ", ks)) {
+        if (overflow) return mc_err_set(err, MC_ERR_AUTH, "PNM: %s comment too long (tampered?)", PNM_KW_AUX_SIZE);
+        return aux_size_line(p, p->line + ks, n - ks, err);
+    }
     if (n >= km && !memcmp(p->line, " " PNM_KW_META " ", km)) {
         if (overflow) return mc_err_set(err, MC_ERR_AUTH, "PNM: medcrypt metadata comment too long (tampered?)");
         if (p->seen_meta++)
@@ -138,6 +218,31 @@ static int read_uint(pnm_parse *p, const char *what, uint64_t max, int over_stat
     if (over) return mc_err_set(err, over_status, "PNM: %s out of range", what);
     if (c != EOF) ungetc(c, p->f);
     *out = v;
+    p->ntokens++;
+    return MC_OK;
+}
+
+/* Second pass over the aux data lines (validated by the first): decode them
+ * into out (exactly len bytes). */
+static int read_aux_lines(pnm_parse *p, uint8_t *out, size_t len, mc_err *err) {
+    const size_t ka = sizeof(" " PNM_KW_AUX " ") - 1;
+    size_t o = 0;
+    if (fseek(p->f, p->aux_first, SEEK_SET) != 0) return mc_err_set(err, MC_ERR_IO, "PNM: seek error");
+    for (size_t i = 0; i < p->aux_lines; i++) {
+        int c;
+        while ((c = getc(p->f)) != EOF && is_ws(c)) {
+        }
+        size_t n = 0;
+        if (c == '#')
+            while ((c = getc(p->f)) != EOF && c != '\n' && c != '\r' && n < ka + PNM_AUX_LINE) p->line[n++] = (char)c;
+        size_t got;
+        if (ferror(p->f)) return mc_err_set(err, MC_ERR_IO, "PNM: read error");
+        if (n < ka || memcmp(p->line, " " PNM_KW_AUX " ", ka) ||
+            mc_b64_decode(out + o, len - o, p->line + ka, n - ka, &got))
+            return mc_err_set(err, MC_ERR_AUTH, "PNM: %s lines changed while reading (tampered?)", PNM_KW_AUX);
+        o += got;
+    }
+    if (o != len) return mc_err_set(err, MC_ERR_AUTH, "PNM: %s lines changed while reading (tampered?)", PNM_KW_AUX);
     return MC_OK;
 }
 
@@ -212,6 +317,19 @@ int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
     unsigned bits = maxval > 255 ? 16 : 8;
     size_t nbytes;
     if ((rc = mc_check_geometry((uint32_t)w, (uint32_t)h, 1, channels, bits, lim, &nbytes, err))) goto done;
+    if (p->aux_size_seen) {
+        /* the declared size against the cap, before anything is allocated */
+        if ((rc = mc_aux_check_len(p->aux_declared, nbytes, "PNM", err))) goto done;
+        if (p->aux_have != p->aux_declared) {
+            rc = mc_err_set(err, MC_ERR_AUTH, "PNM: aux blob truncated: %llu of %llu bytes (tampered?)",
+                            (unsigned long long)p->aux_have, (unsigned long long)p->aux_declared);
+            goto done;
+        }
+        if (!p->seen_meta) {
+            rc = mc_err_set(err, MC_ERR_AUTH, "PNM: aux blob without medcrypt metadata (tampered?)");
+            goto done;
+        }
+    }
     if ((rc = mc_image_new(&img, (uint32_t)w, (uint32_t)h, 1, channels, bits, p->is_signed, lim, err))) goto done;
     img->format = MC_FMT_PNM;
     unsigned bs = 0;
@@ -257,6 +375,16 @@ int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
     if (p->seen_meta) {
         img->meta = p->meta;
         img->has_meta = 1;
+    }
+    if (p->aux_size_seen) {
+        uint8_t *aux = malloc((size_t)p->aux_declared);
+        if (!aux) {
+            rc = mc_err_set(err, MC_ERR_NOMEM, "out of memory allocating a %llu-byte aux blob",
+                            (unsigned long long)p->aux_declared);
+            goto done;
+        }
+        mc_image_take_aux(img, aux, (size_t)p->aux_declared);
+        if ((rc = read_aux_lines(p, img->aux, img->aux_len, err))) goto done;
     }
     p->src->maxval = (unsigned)maxval;
     mc_image_set_src(img, p->src, pnm_src_free);
@@ -316,6 +444,7 @@ int mc_pnm_write(const mc_image *img, const char *path, mc_err *err) {
         }
     }
 
+    if ((rc = mc_aux_check_write(img, "PNM write", err))) return rc;
     char *meta_text = NULL;
     size_t meta_len = 0;
     if (img->has_meta && (rc = mc_meta_to_text(&img->meta, &meta_text, &meta_len)))
@@ -329,6 +458,16 @@ int mc_pnm_write(const mc_image *img, const char *path, mc_err *err) {
     fprintf(f, "P%c\n", img->channels == 3 ? '6' : '5');
     if (img->is_signed) fprintf(f, "# %s signed=1\n", PNM_KW_IMAGE);
     if (meta_text && meta_len > 0) fprintf(f, "# %s %s\n", PNM_KW_META, meta_text);
+    if (img->aux_len > 0) {
+        char line[PNM_AUX_LINE];
+        const size_t per = PNM_AUX_LINE / 4 * 3;
+        fprintf(f, "# %s %zu\n", PNM_KW_AUX_SIZE, img->aux_len);
+        for (size_t o = 0; o < img->aux_len; o += per) {
+            size_t k = img->aux_len - o < per ? img->aux_len - o : per;
+            mc_b64_encode(line, img->aux + o, k);
+            fprintf(f, "# %s %.*s\n", PNM_KW_AUX, (int)MC_B64_LEN(k), line);
+        }
+    }
     if (src)
         for (unsigned i = 0; i < src->ncomments; i++) fprintf(f, "#%s\n", src->comments[i]);
     fprintf(f, "%u %u\n%u\n", img->width, img->height, maxval);

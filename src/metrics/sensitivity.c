@@ -62,6 +62,7 @@ int mc_sensitivity_compute(const mc_image *img, const char *scheme, mc_profile p
     memcpy(c3->pixels, c1->pixels, c1->nbytes);
     c3->meta = c1->meta;
     c3->has_meta = c1->has_meta;
+    if ((rc = mc_image_set_aux(c3, c1->aux, c1->aux_len, err))) goto done;
     mc_err derr = {0};
     out->wrong_key_status = mc_decrypt(c3, K2, &derr);
     if (out->wrong_key_status == MC_OK) {

@@ -3,7 +3,10 @@
  *
  * Associated data: "medcrypt-aead-v1", the geometry (w, h, d, channels, bits,
  * signed as LE u32) and the metadata serialisation without "tag" and "mac"
- * (scheme, profile, parameters, nonce, salt...).  The 16-byte Poly1305 tag is
+ * (scheme, profile, parameters, nonce, salt...), then, only when the image
+ * carries an aux blob, LE u64 aux_len || aux: aead sets none, so one added to
+ * an aead file fails authentication, and files without one keep the
+ * associated data they always had.  The 16-byte Poly1305 tag is
  * stored as metadata "tag".  The nonce is the framework's fresh 192-bit nonce.
  * Output has the input's size and type: noise-like pixels.
  *
@@ -23,7 +26,8 @@
 /* Build the associated data; caller frees. */
 static int build_ad(const mc_image *img, const mc_meta *meta, uint8_t **out, size_t *outlen) {
     mc_meta *tmp = malloc(sizeof *tmp);
-    uint8_t *ad = malloc(sizeof AEAD_LABEL - 1 + 24 + MC_META_TEXT_MAX);
+    size_t auxpart = img->aux_len ? 8 + img->aux_len : 0;
+    uint8_t *ad = malloc(sizeof AEAD_LABEL - 1 + 24 + MC_META_TEXT_MAX + auxpart);
     if (!tmp || !ad) {
         free(tmp);
         free(ad);
@@ -44,8 +48,18 @@ static int build_ad(const mc_image *img, const mc_meta *meta, uint8_t **out, siz
         free(ad);
         return rc;
     }
+    o += tl;
+    if (auxpart) {
+        if (!img->aux) {
+            free(ad);
+            return MC_ERR_ARG;
+        }
+        mc_put_le64(ad + o, (uint64_t)img->aux_len);
+        memcpy(ad + o + 8, img->aux, img->aux_len);
+        o += auxpart;
+    }
     *out = ad;
-    *outlen = o + tl;
+    *outlen = o;
     return MC_OK;
 }
 
