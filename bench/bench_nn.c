@@ -14,7 +14,9 @@
  *                padding: GFLOP/s of both paths and fast/ref; the 512x512
  *                stack and a small attention network (conv 2->8, two
  *                residual blocks of 8 channels each followed by channel and
- *                spatial attention, conv 8->1, sigmoid): ms of both paths.
+ *                spatial attention, conv 8->1, sigmoid): ms of both paths;
+ *                on one thread also the ref conv 16->16 with each kernel set
+ *                (scalar, portable 4-lane, AVX2, AVX-512; 0 = not on this CPU).
  * Medians of --reps runs (default 3).  Threads: OpenMP's (all cores unless
  * OMP_NUM_THREADS or an affinity mask says otherwise; `make bench` pins to one
  * core, so run it directly for the 2-core figures); the ref_vs_fast cases set
@@ -172,6 +174,27 @@ static double conv_fwd_sec(const char *backend, uint32_t hw, uint32_t C, mc_nn_p
     return mc_bench_median(t, reps);
 }
 
+/* the reference conv forward (3x3 C->C, 512x512, zero padding, one thread)
+ * with kernel set isa: GFLOP/s, 0 if the machine lacks it */
+static double ref_set_gflops(int isa, uint32_t C, int reps) {
+    const uint32_t hw = 512;
+    mc_nn_conv_shape s = {1, C, hw, hw, C, hw, hw, 3, 1, 1, MC_NN_PAD_ZERO};
+    uint64_t seed = 6;
+    size_t nx = (size_t)C * hw * hw, nw = (size_t)C * C * 9;
+    float *x = rnd(nx, &seed), *w = rnd(nw, &seed), *b = rnd(C, &seed), *y = rnd(nx, &seed);
+    double t[16], g = 0;
+    if (!mc_nn_ref_conv_fwd_with(isa, 1, &s, x, w, b, y)) {
+        for (int r = 0; r < reps; r++) {
+            double t0 = mc_bench_now();
+            if (mc_nn_ref_conv_fwd_with(isa, 1, &s, x, w, b, y)) exit(1);
+            t[r] = mc_bench_now() - t0;
+        }
+        g = 2.0 * hw * hw * 9.0 * C * C / mc_bench_median(t, reps) / 1e9;
+    }
+    free(x), free(w), free(b), free(y);
+    return g;
+}
+
 /* conv 2->8, 2 x (residual block of 8, channel attention r=2, spatial attention hid 4), conv 8->1, sigmoid */
 static mc_nn_net *attnet(uint32_t hw) {
     mc_err err = {0};
@@ -231,6 +254,13 @@ static void ref_vs_fast(int t, int reps, int last) {
                    "\"ref_gflops\": %.2f, \"fast_gflops\": %.2f, \"ref_over_fast\": %.2f},\n",
                    C, C, pm ? "reflect" : "zero", 1e3 * sr, 1e3 * sf, flop / sr / 1e9, flop / sf / 1e9, sr / sf);
         }
+    if (t == 1) {
+        static const char *names[] = {"scalar", "vec4", "avx2", "avx512"};
+        printf("      \"ref_conv3x3_16_to_16_512x512_gflops_by_kernel_set\": {");
+        for (int k = MC_NN_REF_SCALAR; k <= MC_NN_REF_AVX512; k++)
+            printf("\"%s\": %.2f%s", names[k - MC_NN_REF_SCALAR], ref_set_gflops(k, 16, reps),
+                   k < MC_NN_REF_AVX512 ? ", " : "},\n");
+    }
     double sum_r, sum_f;
     mc_nn_net *net = stack(32, hw);
     double mr = net_ms(net, "ref", hw, reps, &sum_r), mf = net_ms(net, "fast", hw, reps, &sum_f);

@@ -7,9 +7,11 @@
  * gives residual adds, concatenations and attention masks without a general
  * graph.  Layers do no arithmetic of their own: every kernel goes through a
  * backend table (mc_nn_backend).  Two backends exist:
- *   "ref"   plain C, one thread, fixed summation order, own exp/tanh/sigmoid:
- *           bit-identical on every compiler, flag set and machine.  Encryption
- *           and decryption use it.
+ *   "ref"   C (GNU vector extensions, OpenMP over bands of output rows), a
+ *           fixed summation order per output, own exp/tanh/sigmoid: vectors
+ *           and threads only compute different outputs side by side, so it is
+ *           bit-identical on every compiler, flag set, thread count and
+ *           machine.  Encryption and decryption use it.
  *   "fast"  im2col + OpenBLAS sgemm, OpenMP over the batch; the reference
  *           kernels for everything but convolution and linear layers.  Checked
  *           against "ref" within a tolerance by the tests (ggml style).

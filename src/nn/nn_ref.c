@@ -1,16 +1,29 @@
 /*
- * nn_ref.c - the reference kernels: plain C, one thread, a fixed summation
- * order, no libm transcendental functions (nn_math.c), sqrt only (correctly
+ * nn_ref.c - the reference kernels: a fixed order of operations for every
+ * output, no libm transcendental functions (nn_math.c), sqrt only (correctly
  * rounded by IEEE 754).  Their output bytes are the same for every compiler,
- * optimisation level and machine (tests/cli/test_nn_determinism.sh), which is
- * what lets a cipher made on one machine decrypt on another.
+ * optimisation level, vector width, thread count and machine
+ * (tests/cli/test_nn_determinism.sh, tests/unit/test_nn_ref_exact.c), which
+ * is what lets a cipher made on one machine decrypt on another.
  *
  * Summation orders (the contract; the fast backend does not keep them):
  *   conv:   y = (sum over ic, then ky, then kx, ascending, of w * x, in float,
- *           starting from 0) + bias
+ *           starting from 0; zero-padded taps skipped) + bias
  *   linear: y = (sum over k ascending of x * w, in float, from 0) + bias
  *   norm:   mean and variance summed in double, ascending
+ *   pools:  average summed in double, ascending; max: the first largest
  * Gradients (training only) are summed in double, ascending.
+ *
+ * How it is fast anyway (docs/nn.md, "The reference path, fast"): the
+ * contract fixes each output's own chain of operations, not which outputs
+ * are computed together.  The forward convolution keeps strips of outputs
+ * (up to 4 output channels x up to 8 vectors of 4, 8 or 16 lanes along x)
+ * in registers and runs each lane's chain in the contract's order, on a
+ * buffer of padded, stride-phase-split input rows per tile (an image and a
+ * band of output rows, sized for L2); tiles go to OpenMP threads, each
+ * output to exactly one of them.  Statistics run 4 groups' chains side by
+ * side; elementwise loops vectorise.  Never reassociate a sum here, never
+ * build without -ffp-contract=off, never with -ffast-math.
  */
 #include "nn/nn.h"
 

@@ -175,6 +175,16 @@ static void test_widths(void **state) {
     }
 }
 
+/* every channel count 1..17 in and out (all output-channel block remainders) */
+static void test_channels(void **state) {
+    (void)state;
+    for (uint32_t c = 1; c <= 17; c++) {
+        check(1, c, 4, 37, c, 3, 1, 1, MC_NN_PAD_ZERO, 1, 0, 0);
+        check(2, 18 - c, 5, 21, c, 5, 2, 2, MC_NN_PAD_REFLECT, 0, 0, 0);
+        check(1, c, 3, 66, 18 - c, 1, 1, 0, MC_NN_PAD_ZERO, 1, 0, 0);
+    }
+}
+
 /* bands, tiles and threads: tall images, many channels, one row per band */
 static void test_tiles(void **state) {
     (void)state;
@@ -361,7 +371,8 @@ static void test_count(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shapes),      cmocka_unit_test(test_widths), cmocka_unit_test(test_tiles),
+        cmocka_unit_test(test_shapes),      cmocka_unit_test(test_widths), cmocka_unit_test(test_channels),
+        cmocka_unit_test(test_tiles),
         cmocka_unit_test(test_nonfinite),   cmocka_unit_test(test_count),  cmocka_unit_test(test_activations),
         cmocka_unit_test(test_stats),       cmocka_unit_test(test_upsample),
     };
