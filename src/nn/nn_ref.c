@@ -296,6 +296,8 @@ static int conv_fwd_tiled(const mc_nn_conv_shape *s, const float *x, const float
     for (size_t i = 0; i < (size_t)s->oc * s->ic * kk; i++)
         if (!(w[i] - w[i] == 0.0f)) return conv_fwd_plain(s, x, w, b, y);
     if (!s->n || !s->oc || !s->oh || !s->ow) return MC_OK;
+    /* shapes no layer has: no input channel, kernel or stride out of range */
+    if (!s->ic || !s->k || s->k > MC_NN_MAX_KERNEL || !s->stride) return conv_fwd_plain(s, x, w, b, y);
     const uint32_t S = s->stride, k = s->k;
     const size_t PW = (size_t)s->ow + (k - 1) / S; /* columns per phase */
     const size_t ncol = (size_t)S * PW, rowf = ncol; /* floats per band row of one channel */
@@ -317,7 +319,8 @@ static int conv_fwd_tiled(const mc_nn_conv_shape *s, const float *x, const float
     if (!cm) return MC_ERR_NOMEM;
     for (size_t c = 0; c < ncol; c++) cm[c] = pad_index((long)c - (long)s->pad, (long)s->iw, s->pad_mode);
     /* stride 1: padded columns [c0, c1) copy the row as it is */
-    const size_t c0 = s->pad < ncol ? s->pad : ncol, c1 = (size_t)s->pad + s->iw < ncol ? (size_t)s->pad + s->iw : ncol;
+    const size_t c0 = s->pad < ncol ? s->pad : ncol;
+    const size_t c1 = (size_t)s->pad + s->iw < ncol ? (size_t)s->pad + s->iw : ncol;
     const size_t ip = (size_t)s->ih * s->iw, op = (size_t)s->oh * s->ow;
     int fail = 0;
 #ifdef _OPENMP

@@ -315,7 +315,8 @@ static void test_stats(void **state) {
         for (size_t groups = 1; groups <= 9; groups++)
             for (int kind = 0; kind < 4; kind++) {
                 const size_t len = lens[li], tot = groups * len;
-                float *x = malloc(tot * sizeof(float)), *a = malloc(tot * sizeof(float)), *b = malloc(tot * sizeof(float));
+                float *x = malloc(tot * sizeof(float)), *a = malloc(tot * sizeof(float));
+                float *b = malloc(tot * sizeof(float));
                 float sa[9], sb[9];
                 uint32_t ia[9], ib[9];
                 assert_true(x && a && b);
@@ -356,7 +357,8 @@ static void test_upsample(void **state) {
                 const size_t ow = (size_t)w * f, oh = (size_t)h * f;
                 for (size_t p = 0; p < planes; p++)
                     for (size_t oy = 0; oy < oh; oy++)
-                        for (size_t ox = 0; ox < ow; ox++) a[(p * oh + oy) * ow + ox] = x[(p * h + oy / f) * w + ox / f];
+                        for (size_t ox = 0; ox < ow; ox++)
+                            a[(p * oh + oy) * ow + ox] = x[(p * h + oy / f) * w + ox / f];
                 mc_nn_backend_ref.upsample_fwd(planes, h, w, f, x, b);
                 assert_memory_equal(a, b, ny * sizeof(float));
                 free(x), free(a), free(b);
