@@ -7,9 +7,11 @@
  * gives residual adds, concatenations and attention masks without a general
  * graph.  Layers do no arithmetic of their own: every kernel goes through a
  * backend table (mc_nn_backend).  Two backends exist:
- *   "ref"   plain C, one thread, fixed summation order, own exp/tanh/sigmoid:
- *           bit-identical on every compiler, flag set and machine.  Encryption
- *           and decryption use it.
+ *   "ref"   C (GNU vector extensions, OpenMP over bands of output rows), a
+ *           fixed summation order per output, own exp/tanh/sigmoid: vectors
+ *           and threads only compute different outputs side by side, so it is
+ *           bit-identical on every compiler, flag set, thread count and
+ *           machine.  Encryption and decryption use it.
  *   "fast"  im2col + OpenBLAS sgemm, OpenMP over the batch; the reference
  *           kernels for everything but convolution and linear layers.  Checked
  *           against "ref" within a tolerance by the tests (ggml style).
@@ -41,6 +43,9 @@
 float mc_nn_expf(float x);
 float mc_nn_tanhf(float x);
 float mc_nn_sigmoidf(float x);
+/* y[i] = mc_nn_sigmoidf(x[i]) / mc_nn_tanhf(x[i]), the same bits, several at a time */
+void mc_nn_sigmoidf_n(const float *x, float *y, size_t n);
+void mc_nn_tanhf_n(const float *x, float *y, size_t n);
 
 /* ------------------------------------------------------------- kernels */
 typedef enum mc_nn_pad { MC_NN_PAD_ZERO = 0, MC_NN_PAD_REFLECT = 1 } mc_nn_pad;
@@ -114,6 +119,22 @@ void mc_nn_ref_gap_fwd(size_t groups, size_t len, const float *x, float *y);
 void mc_nn_ref_gmp_fwd(size_t groups, size_t len, const float *x, float *y, uint32_t *arg);
 void mc_nn_ref_upsample_fwd(size_t planes, uint32_t h, uint32_t w, uint32_t f, const float *x, float *y);
 void mc_nn_ref_upsample_bwd(size_t planes, uint32_t h, uint32_t w, uint32_t f, const float *dy, float *dx);
+/* The reference forward convolution with a chosen kernel set, for tests and
+ * benchmarks (every set computes the same bits): MC_NN_REF_PLAIN is the
+ * contract's loop as written (one thread); the others the tiled kernels with
+ * 1-lane, portable 4-lane, AVX2 or AVX-512 strips; AUTO the best this machine
+ * has (what the backend uses).  threads: 0 = the backend's choice.
+ * MC_ERR_UNSUPPORTED when the machine or the build lacks the set. */
+enum {
+    MC_NN_REF_AUTO = -1,
+    MC_NN_REF_PLAIN = 0,
+    MC_NN_REF_SCALAR = 1,
+    MC_NN_REF_VEC4 = 2,
+    MC_NN_REF_AVX2 = 3,
+    MC_NN_REF_AVX512 = 4
+};
+int mc_nn_ref_conv_fwd_with(int isa, int threads, const mc_nn_conv_shape *s, const float *x, const float *w,
+                            const float *b, float *y);
 /* "ref" or "fast"; NULL if unknown. */
 const mc_nn_backend *mc_nn_backend_find(const char *name);
 /* Threads the fast backend uses (OpenMP), 1 without OpenMP. */

@@ -411,9 +411,12 @@ static int norm_forward(mc_nn_layer *l, mc_nn_net *net) {
     net->be->norm_fwd(groups, len, l->s.eps, in_data(net, l->s.in[0]), l->aux, l->aux2);
     const size_t pl = plane(l), tot = net->n * per_sample(l);
     if (l->nparam) {
-        for (size_t i = 0; i < tot; i++) {
-            size_t c = (i / pl) % l->c;
-            l->out[i] = l->aux[i] * l->p[0].w[c] + l->p[1].w[c];
+        for (size_t g = 0; g < (size_t)net->n * l->c; g++) {
+            const size_t c = g % l->c;
+            const float ga = l->p[0].w[c], be = l->p[1].w[c];
+            const float *xh = l->aux + g * pl;
+            float *o = l->out + g * pl;
+            for (size_t i = 0; i < pl; i++) o[i] = xh[i] * ga + be;
         }
     } else {
         memcpy(l->out, l->aux, tot * sizeof(float));
@@ -464,8 +467,9 @@ static int iln_forward(mc_nn_layer *l, mc_nn_net *net) {
             const float g = gb ? gb[n * 2 * l->c + c] : l->p[1].w[c];
             const float b = gb ? gb[n * 2 * l->c + l->c + c] : l->p[2].w[c];
             const size_t o = (n * l->c + c) * pl;
-            for (size_t i = 0; i < pl; i++)
-                l->out[o + i] = g * (rho * l->aux[o + i] + (1.0f - rho) * l->aux[tot + o + i]) + b;
+            const float *xi = l->aux + o, *xl = l->aux + tot + o;
+            float *y = l->out + o;
+            for (size_t i = 0; i < pl; i++) y[i] = g * (rho * xi[i] + (1.0f - rho) * xl[i]) + b;
         }
     return MC_OK;
 }
@@ -555,7 +559,8 @@ static int pool_backward(mc_nn_layer *l, mc_nn_net *net) {
 static int add_forward(mc_nn_layer *l, mc_nn_net *net) {
     const float *a = in_data(net, l->s.in[0]), *b = in_data(net, l->s.in[1]);
     const size_t tot = net->n * per_sample(l);
-    for (size_t i = 0; i < tot; i++) l->out[i] = a[i] + b[i];
+    float *o = l->out; /* a local: through l, every store could move l->out (no strict aliasing) */
+    for (size_t i = 0; i < tot; i++) o[i] = a[i] + b[i];
     return MC_OK;
 }
 
@@ -602,10 +607,17 @@ static inline size_t bcast(const mc_nn_layer *l, size_t c, size_t i) {
 static int mul_forward(mc_nn_layer *l, mc_nn_net *net) {
     const float *a = in_data(net, l->s.in[0]), *b = in_data(net, l->s.in[1]);
     const size_t pl = plane(l), s0 = per_sample(l), s1 = (size_t)l->ic2 * l->ih2 * l->iw2;
+    /* bcast(l, c, i) = c * cs + i * is */
+    const size_t cs = bcast(l, 1, 0), is = pl > 1 ? bcast(l, 0, 1) : 0;
     for (size_t n = 0; n < net->n; n++)
-        for (size_t c = 0; c < l->c; c++)
-            for (size_t i = 0; i < pl; i++)
-                l->out[n * s0 + c * pl + i] = a[n * s0 + c * pl + i] * b[n * s1 + bcast(l, c, i)];
+        for (size_t c = 0; c < l->c; c++) {
+            const float *ar = a + n * s0 + c * pl, *br = b + n * s1 + c * cs;
+            float *o = l->out + n * s0 + c * pl;
+            if (is)
+                for (size_t i = 0; i < pl; i++) o[i] = ar[i] * br[i];
+            else
+                for (size_t i = 0; i < pl; i++) o[i] = ar[i] * br[0];
+        }
     return MC_OK;
 }
 
@@ -647,8 +659,11 @@ static int chanatt_forward(mc_nn_layer *l, mc_nn_net *net) {
     net->be->linear_fwd(N, H, C, hm, l->p[2].w, l->p[3].w, om);
     for (size_t i = 0; i < N * C; i++) oa[i] = oa[i] + om[i];
     net->be->act_fwd(MC_NN_ACT_SIGMOID, 0, oa, sg, N * C);
-    for (size_t g = 0; g < N * C; g++)
-        for (size_t i = 0; i < pl; i++) l->out[g * pl + i] = x[g * pl + i] * sg[g];
+    for (size_t g = 0; g < N * C; g++) {
+        const float sv = sg[g], *xg = x + g * pl;
+        float *o = l->out + g * pl;
+        for (size_t i = 0; i < pl; i++) o[i] = xg[i] * sv;
+    }
     return MC_OK;
 }
 

@@ -3,7 +3,8 @@
  * from a fixed seed, runs it on a fixed input with the reference backend, and
  * writes the output floats (little-endian) followed by mc_nn_expf, tanhf and
  * sigmoidf over a grid of arguments to the file argv[1].  Compiled with several
- * compilers and flag sets, every build must write the same bytes. */
+ * compilers and flag sets, every build must write the same bytes.  With
+ * --wide: probe 2 (probe_wide below). */
 #include "nn/nn.h"
 
 #include <stdio.h>
@@ -26,9 +27,57 @@ static void put(FILE *f, float v) {
         }                                                                                                          \
     } while (0)
 
+/* Probe 2 (--wide): wider and deeper planes than probe 1, so that the
+ * reference kernels' vector strips of every width, row tails, bands and
+ * (in an OpenMP build) threads all run; every layer's output is written.
+ * Its digest is pinned separately (probe 1's bytes are unchanged). */
+static int probe_wide(const char *out) {
+    mc_err err = {0};
+    uint64_t seed = 77;
+    mc_nn_net *net = NULL;
+    int a, b, c;
+    CK(mc_nn_net_new(&net, "wide", 3, 31, 31, &err)); /* odd sizes keep the two branches equal */
+    CK(a = mc_nn_conv(net, MC_NN_IN_NET, 12, 5, 1, 2, MC_NN_PAD_REFLECT, MC_NN_F_BIAS, &seed, &err));
+    CK(a = mc_nn_layer1(net, MC_NN_INSTNORM, a, 1, &err));
+    CK(a = mc_nn_layer1(net, MC_NN_LEAKY, a, 0.2f, &err));
+    CK(b = mc_nn_conv(net, a, 7, 3, 2, 1, MC_NN_PAD_ZERO, MC_NN_F_BIAS, &seed, &err));
+    CK(b = mc_nn_layer1(net, MC_NN_RELU, b, 0, &err));
+    CK(b = mc_nn_conv(net, b, 17, 1, 1, 0, MC_NN_PAD_ZERO, 0, &seed, &err));
+    CK(b = mc_nn_resblock(net, b, 17, 1, &seed, &err));
+    mc_nn_spec ca = {MC_NN_CHANATT, {b, MC_NN_IN_NONE}, 0, 0, 0, 0, 0, 0, 3, 0, 0};
+    CK(mc_nn_add(net, &ca, &seed, &b, &err));
+    CK(b = mc_nn_layer1(net, MC_NN_UPSAMPLE, b, 2, &err));
+    CK(b = mc_nn_conv(net, b, 5, 7, 1, 3, MC_NN_PAD_REFLECT, MC_NN_F_BIAS, &seed, &err));
+    CK(b = mc_nn_layer1(net, MC_NN_LAYERNORM, b, 1, &err));
+    CK(b = mc_nn_layer1(net, MC_NN_TANH, b, 0, &err));
+    CK(c = mc_nn_conv(net, a, 5, 4, 1, 2, MC_NN_PAD_REFLECT, MC_NN_F_BIAS | MC_NN_F_SN, &seed, &err));
+    CK(c = mc_nn_layer2(net, MC_NN_CONCAT, b, c, &err));
+    CK(c = mc_nn_spatial_attention(net, c, 6, &seed, &err));
+    CK(c = mc_nn_conv(net, c, 2, 3, 1, 1, MC_NN_PAD_ZERO, MC_NN_F_BIAS, &seed, &err));
+    CK(c = mc_nn_layer1(net, MC_NN_SIGMOID, c, 0, &err));
+    /* input 45 x 157: odd widths below and above every vector strip */
+    const uint32_t n = 2, h = 45, w = 157;
+    CK(mc_nn_net_resize(net, n, h, w, &err));
+    float *x = malloc((size_t)n * 3 * h * w * sizeof(float));
+    if (!x) return 1;
+    for (size_t i = 0; i < (size_t)n * 3 * h * w; i++) x[i] = 2.0f * mc_nn_randu(&seed) - 1.0f;
+    CK(mc_nn_forward(net, x, &err));
+    FILE *f = fopen(out, "wb");
+    if (!f) return 1;
+    for (size_t l = 0; l < net->nlayers; l++) {
+        const mc_nn_layer *ly = &net->layers[l];
+        for (size_t i = 0; i < (size_t)n * ly->c * ly->h * ly->w; i++) put(f, ly->out[i]);
+    }
+    if (fclose(f)) return 1;
+    free(x);
+    mc_nn_net_free(net);
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && !strcmp(argv[1], "--wide")) return probe_wide(argv[2]);
     if (argc != 2) {
-        fprintf(stderr, "usage: nn_det_driver OUT\n");
+        fprintf(stderr, "usage: nn_det_driver [--wide] OUT\n");
         return 2;
     }
     mc_err err = {0};

@@ -4,18 +4,26 @@
 # vectorisation: nn_det_driver.c + the reference sources (src/nn/nn_math.c,
 # nn_ref.c, nn_net.c, src/core/error.c) are compiled with gcc -O0, gcc -O3,
 # gcc -O3 -march=native, gcc -O2 -fno-tree-vectorize, clang -O2, clang -O3
-# -march=native, and linked against the built libmedcrypt; every build must
+# -march=native, gcc -O3 -fopenmp, and linked against the built libmedcrypt; every build must
 # write identical bytes, and they must match the digest pinned below (a
 # change to the reference path's output breaks every cipher made with it).
+# Probe 2 (nn_det_driver --wide: wider planes, every layer's output, so that
+# the kernels' vector strips, row tails, bands and threads all run) is
+# checked the same way against its own digest, and the OpenMP builds run it
+# on 1, 2 and 3 threads.
 source "$(dirname "$0")/lib.bash"
 SRC=${MEDCRYPT_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 # sha256 of the driver's output; update ONLY with a deliberate, documented
 # change of the reference path (docs/nn.md, "Determinism").
 PINNED=893f8265f4a922439500d6c0af899abc4ac9ad26b13cc417a5dc2f5ca4c9caa2
+# probe 2, pinned from the reference path as it was before its kernels were
+# tiled and vectorised (same rule)
+PINNED2=e0134b6188ba3a01d6380cb4d6ed18bf46d5223003699050142e524033a740a3
 files=("$SRC/tests/cli/nn_det_driver.c" "$SRC/src/nn/nn_math.c" "$SRC/src/nn/nn_ref.c" "$SRC/src/nn/nn_net.c"
        "$SRC/src/core/error.c")
 common=(-std=c11 -ffp-contract=off -fno-strict-aliasing -Wall -Wextra -Werror -I"$SRC/include" -I"$SRC/src")
-builds=("gcc -O0" "gcc -O3" "gcc -O3 -march=native" "gcc -O2 -fno-tree-vectorize" "clang -O2" "clang -O3 -march=native")
+builds=("gcc -O0" "gcc -O3" "gcc -O3 -march=native" "gcc -O2 -fno-tree-vectorize" "clang -O2" "clang -O3 -march=native"
+        "gcc -O3 -fopenmp")
 for tool in gcc clang; do
   command -v $tool >/dev/null || { echo "SKIP: $tool not installed (scripts/install-deps.sh)" >&2; exit 77; }
 done
@@ -29,9 +37,17 @@ for b in "${builds[@]}"; do
     continue
   fi
   expect 0 "$b: run" -- "$T/drv$i" "$T/out$i"
+  for t in 1 3; do
+    expect 0 "$b: probe 2, $t threads" -- env OMP_NUM_THREADS=$t "$T/drv$i" --wide "$T/wide$i.$t"
+  done
   [ -s "$T/out$i" ] || { bad "$b: no output"; continue; }
-  if [ -z "$ref" ]; then ref="$T/out$i"; refname=$b; ok; continue; fi
+  if [ -z "$ref" ]; then ref="$T/out$i"; ref2="$T/wide$i.1"; refname=$b; ok; continue; fi
   if cmp -s "$ref" "$T/out$i"; then ok; else bad "$b: output differs from $refname ($(cmp "$ref" "$T/out$i" | head -1))"; fi
+  for t in 1 3; do
+    if cmp -s "$ref2" "$T/wide$i.$t"; then ok; else
+      bad "$b: probe 2 ($t threads) differs from $refname ($(cmp "$ref2" "$T/wide$i.$t" | head -1))"
+    fi
+  done
 done
 # the shipped library (not in the sanitizer build: the driver is not instrumented)
 if [ "${MEDCRYPT_SANITIZE:-0}" != 1 ] && [ -n "${MEDCRYPT_BUILD:-}" ] && [ -e "$MEDCRYPT_BUILD/libmedcrypt.so" ]; then
@@ -39,6 +55,10 @@ if [ "${MEDCRYPT_SANITIZE:-0}" != 1 ] && [ -n "${MEDCRYPT_BUILD:-}" ] && [ -e "$
        -Wl,-rpath,"$MEDCRYPT_BUILD" -o "$T/drvlib" 2>"$T/cclib"; then
     expect 0 "libmedcrypt: run" -- "$T/drvlib" "$T/outlib"
     if cmp -s "$ref" "$T/outlib"; then ok; else bad "libmedcrypt build: output differs from $refname"; fi
+    for t in 1 2 3; do
+      expect 0 "libmedcrypt: probe 2, $t threads" -- env OMP_NUM_THREADS=$t "$T/drvlib" --wide "$T/widelib.$t"
+      if cmp -s "$ref2" "$T/widelib.$t"; then ok; else bad "libmedcrypt build: probe 2 ($t threads) differs from $refname"; fi
+    done
   else
     bad "driver against libmedcrypt: link failed: $(head -c 400 "$T/cclib")"
   fi
@@ -50,5 +70,7 @@ if [ -n "$ref" ]; then
   if cmp -s "$ref" "$T/perturbed"; then bad "perturbed copy compares equal"; else ok; fi
   got=$(sha256sum "$ref" | cut -d' ' -f1)
   if [ "$got" = "$PINNED" ]; then ok; else bad "reference output digest $got, pinned $PINNED (see the comment above PINNED)"; fi
+  got=$(sha256sum "$ref2" | cut -d' ' -f1)
+  if [ "$got" = "$PINNED2" ]; then ok; else bad "probe 2 digest $got, pinned $PINNED2 (see the comment above PINNED)"; fi
 fi
 finish
