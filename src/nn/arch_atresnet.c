@@ -33,7 +33,7 @@ static const mc_param_def atres_hp[] = {
     {"channels", "16", "feature channels C"},
     {"blocks", "2", "residual blocks B (each with attention in at-resnet-cm)"},
     {"reduction", "4", "channel attention reduction r (FC1: C -> C/r)"},
-    {"target_weight", "1", "weight of MSE(enc output, target image) against the reconstruction MSE"},
+    {"target_weight", "0.1", "weight of MSE(enc output, target image) against the reconstruction MSE"},
     {"quant_levels", "255", "quantisation noise of training: U(-1/2, 1/2) / levels"},
     {"lr", "0.001", "Adam learning rate"},
     {"in_c", "1", "image channels (1; RGB images are encrypted channel by channel)"},
