@@ -48,6 +48,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 
+
 static const mc_param_def tpe_h2mwd_params[] = {
     {"block", "32", "block side in pixels, 2..256: the thumbnail tile whose sum is kept (paper: 32)"},
     {"rounds", "10", "encryption rounds, 1..256 (paper: 10)"},
@@ -66,7 +67,7 @@ typedef struct geo {
     uint64_t *benes; /* benes_shape: 8 models * stages * (n / 64) masks, else NULL */
 } geo;
 
-/* Bytes of keyed bits mat_draw_pow2 takes per round, at most (K = 64, 16-bit
+/* Bytes of keyed fields board_round takes per round, at most (K = 64, 16-bit
  * samples: 8 * (3 + 12) + 8 * 64 * (4 + 12) bits), one leading byte, padding. */
 #define H2_RBUF (1 + 1039 + 16)
 
@@ -92,9 +93,17 @@ typedef struct h2 {
     uint8_t *wd;     /* rounds * wd_bytes */
     size_t mat_u16, wd_bytes;
     uint64_t *tl;    /* P * 64 tiles: the packed planes of the fast path */
-    uint64_t *zs;    /* H2_ZS words: tile_zmp_benes's scratch */
-    uint8_t rbuf[H2_RBUF]; /* mat_draw_pow2: one round's bit fields */
-    int general;     /* 1: never take the fast path (tests) */
+    uint64_t *zs;    /* H2_ZS words: board_zmp's scratch */
+    uint8_t rbuf[H2_RBUF]; /* board_round: one round's bit fields */
+    uint64_t *bb;    /* P * 64 words: the boards of the bit-board path */
+    uint64_t *bt;    /* 64 tiles: a board cut into tiles (board_moves_tiles) */
+    uint8_t *kd, *dd; /* L * 128: the PMH2M sequences of the bit-board path */
+    uint8_t *sbuf;   /* sbuf_cap bytes: a board block's keyed bytes, every round */
+    size_t sbuf_cap;
+    size_t roff[TPE_ROUNDS_MAX]; /* round r's first field byte in sbuf */
+    uint8_t rn0[TPE_ROUNDS_MAX]; /* bits left over from round r - 1's fields */
+    tpe_h2mwd_x86 *x86; /* the vector kernels' tables where the CPU has them, else NULL */
+    int general;     /* 1: never take a fast path (tests) */
 } h2;
 
 /* JPEG-style zigzag over an R x C grid from (0, 0), first step right. */
@@ -212,53 +221,7 @@ static mat_view mat_at(const h2 *h, unsigned r, uint32_t bh, uint32_t bw) {
     return m;
 }
 
-static inline uint16_t rbuf_get(const uint8_t *buf, size_t *bp, unsigned w, int le) {
-    uint64_t x;
-    memcpy(&x, buf + (*bp >> 3), 8);
-    if (!le) x = __builtin_bswap64(x);
-    const uint16_t v = (uint16_t)((x >> (*bp & 7)) & ((1u << w) - 1));
-    *bp += w;
-    return v;
-}
-
-/* mat_draw for square blocks of side K = 2^k <= 64: every value is then a
- * plain k-bit (or 2- or 3-bit) field (no rejection), so the round's B bits are
- * known in advance: take the bits tpe_bits would have taken (the nacc < 8
- * held in rng->acc, then the bytes it would have fetched, exactly) into
- * h->rbuf, cut the fields from there and leave rng as tpe_bits would. */
-static void mat_draw_pow2(h2 *h, tpe_rng *rng, mat_view m, uint32_t K) {
-    const unsigned k = tpe_width(K), L = h->L;
-    const int le = mc_host_le();
-    const size_t B = (size_t)L * (3 + 2 * k) + (size_t)L * K * (4 + 2 * k);
-    const unsigned n0 = rng->nacc; /* < 8 */
-    const size_t need = B > n0 ? (B - n0 + 7) / 8 : 0;
-    uint8_t *buf = h->rbuf;
-    buf[0] = (uint8_t)(rng->acc << (8 - n0));
-    tpe_fill(rng, buf + 1, need);
-    memset(buf + 1 + need, 0, 8);
-    size_t bp = 8 - n0;
-    for (unsigned q = 0; q < L; q++) {
-        m.zmp[3 * q] = rbuf_get(buf, &bp, 3, le);
-        m.zmp[3 * q + 1] = rbuf_get(buf, &bp, k, le);
-        m.zmp[3 * q + 2] = rbuf_get(buf, &bp, k, le);
-    }
-    uint16_t *s = m.seq;
-    for (unsigned q = 0; q < L; q++)
-        for (unsigned part = 0; part < 4; part++) {
-            const unsigned w = part & 1 ? k : 2;
-            for (uint32_t t = 0; t < K; t++) *s++ = rbuf_get(buf, &bp, w, le);
-        }
-    const size_t last = 1 + need; /* buf[0, last) holds the bits taken */
-    rng->nacc = (unsigned)(8 * last - bp);
-    rng->acc = rng->nacc ? (uint64_t)(buf[last - 1] >> (8 - rng->nacc)) : 0;
-    tpe_fill(rng, m.wd, (size_t)(h->P - 1) * m.wdb);
-}
-
 static void mat_draw(h2 *h, tpe_rng *rng, mat_view m, uint32_t bh, uint32_t bw) {
-    if (!h->general && bh == bw && bh <= 64 && (bh & (bh - 1)) == 0) {
-        mat_draw_pow2(h, rng, m, bh);
-        return;
-    }
     const unsigned kh = tpe_width(bh), kw = tpe_width(bw);
     for (unsigned q = 0; q < h->L; q++) {
         m.zmp[3 * q] = (uint16_t)tpe_bits(rng, 3);
@@ -906,7 +869,7 @@ H2_INLINE void benes_apply(uint64_t *x, size_t n, unsigned L, const uint64_t *ma
 
 /* The masks of the 8 models for shape g (K = g->bw): g->benes. */
 static int benes_build(geo *g) {
-    const uint32_t K = g->bw, T = K / 8;
+    const uint32_t K = g->bw;
     const size_t n = (size_t)K * K, nw = n / 64;
     const unsigned L = 2 * tpe_width(K), S = 2 * L - 1;
     g->benes = calloc(8 * S * nw, sizeof *g->benes);
@@ -916,55 +879,11 @@ static int benes_build(geo *g) {
         return MC_ERR_NOMEM;
     }
     for (unsigned m = 0; m < 8; m++) {
-        for (size_t x = 0; x < n; x++) {
-            const uint32_t cell = g->T2[m * 2 * n + x], r = cell / K, c = cell % K;
-            p[((r >> 3) * T + (c >> 3)) * 64 + (r & 7) * 8 + (c & 7)] = (uint32_t)x;
-        }
+        for (size_t x = 0; x < n; x++) p[g->T2[m * 2 * n + x]] = (uint32_t)x; /* raster bit -> traversal */
         benes_route(p, (uint32_t)n, 0, 0, L, g->benes + m * S * nw, nw, p + n);
     }
     free(p);
     return MC_OK;
-}
-
-/* ZMP of packed low plane tl in place, K a power of two; scratch h->zs */
-H2_INLINE void tile_zmp_benes(h2 *h, const geo *g, uint64_t *tl, const uint16_t *off, int enc, const uint32_t K) {
-    const uint32_t T = K / 8, nt = T * T;
-    const size_t n = (size_t)K * K, nw = n / 64;
-    const unsigned L = 2 * tpe_width(K), S = 2 * L - 1;
-    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
-    const size_t c1 = tile_ones(tl, nt), c0 = n - c1;
-    const unsigned model = (unsigned)(((c1 % 8) + 8 - (c0 % 8)) % 8 + off[0]) % 8;
-    const uint32_t sr = (uint32_t)((c0 + off[1]) % K), sc = (uint32_t)((c1 + off[2]) % K);
-    const size_t s = g->inv[model * n + (size_t)sr * K + sc];
-    const uint64_t *masks = g->benes + model * S * nw;
-    uint64_t *Y = h->zs; /* the traversal-order bits twice over, one pad word */
-    if (enc) {
-        memcpy(Y, tl, nw * sizeof *Y);
-        benes_apply(Y, n, L, masks, 0);
-        memcpy(Y + nw, Y, nw * sizeof *Y);
-        Y[2 * nw] = 0;
-        memset(tl, 0, nt * sizeof *tl);
-        for (uint32_t r = 0; r < K; r++) { /* row r: traversal bits (s + rK) mod n .. */
-            size_t q = s + (size_t)r * K;
-            if (q >= n) q -= n;
-            const uint64_t row = bits_at(Y, q) & full;
-            H2_UNROLL
-            for (uint32_t J = 0; J < T; J++) tl[(r >> 3) * T + J] |= ((row >> 8 * J) & 0xFF) << 8 * (r & 7);
-        }
-    } else {
-        uint64_t *R = Y, *X = h->zs + 2 * nw + 1; /* R: raster bits twice over, pad */
-        memset(R, 0, (2 * nw + 1) * sizeof *R);
-        for (uint32_t r = 0; r < K; r++) {
-            uint64_t row = 0;
-            H2_UNROLL
-            for (uint32_t J = 0; J < T; J++) row |= ((tl[(r >> 3) * T + J] >> 8 * (r & 7)) & 0xFF) << 8 * J;
-            bits_put(R, (size_t)r * K, K, row);
-        }
-        memcpy(R + nw, R, nw * sizeof *R);
-        for (size_t w = 0; w < nw; w++) X[w] = bits_at(R, (64 * w + n - s) % n); /* traversal bit x = raster x - s */
-        benes_apply(X, n, L, masks, 1);
-        memcpy(tl, X, nt * sizeof *tl);
-    }
 }
 
 /* wdpcs_pair on packed planes: hi (r, c), lo (r, c) and lo (r, c + K/2), c
@@ -1051,13 +970,9 @@ H2_INLINE void round_fast_k(h2 *h, const geo *g, mat_view m, int enc, const uint
     uint64_t *tl = h->tl;
     if (enc) {
         for (unsigned q = 0; q < h->L; q++) {
-            if (g->benes) {
-                tile_zmp_benes(h, g, tl + q * nt, m.zmp + 3 * q, 1, K);
-            } else {
-                tile_unpack(tl + q * nt, K, u);
-                zmp_bytes(g, u, s, m.zmp + 3 * q, 1, tile_ones(tl + q * nt, nt));
-                tile_pack(s, K, tl + q * nt);
-            }
+            tile_unpack(tl + q * nt, K, u);
+            zmp_bytes(g, u, s, m.zmp + 3 * q, 1, tile_ones(tl + q * nt, nt));
+            tile_pack(s, K, tl + q * nt);
             tile_seqs(h, g, tl + q * nt, K, m.seq + q * seqs);
             tile_pmh2m_k(h, tl + (h->L + q) * nt, K, 1);
         }
@@ -1067,25 +982,482 @@ H2_INLINE void round_fast_k(h2 *h, const geo *g, mat_view m, int enc, const uint
         for (unsigned q = 0; q < h->L; q++) {
             tile_seqs(h, g, tl + q * nt, K, m.seq + q * seqs);
             tile_pmh2m_k(h, tl + (h->L + q) * nt, K, 0);
-            if (g->benes) {
-                tile_zmp_benes(h, g, tl + q * nt, m.zmp + 3 * q, 0, K);
-            } else {
-                tile_unpack(tl + q * nt, K, u);
-                zmp_bytes(g, u, s, m.zmp + 3 * q, 0, tile_ones(tl + q * nt, nt));
-                tile_pack(s, K, tl + q * nt);
-            }
+            tile_unpack(tl + q * nt, K, u);
+            zmp_bytes(g, u, s, m.zmp + 3 * q, 0, tile_ones(tl + q * nt, nt));
+            tile_pack(s, K, tl + q * nt);
         }
     }
 }
 
 static void round_fast(h2 *h, const geo *g, mat_view m, int enc) {
-    switch (g->bw) { /* a constant K for each: the loops over tiles unroll */
-    case 8: round_fast_k(h, g, m, enc, 8); break;
-    case 16: round_fast_k(h, g, m, enc, 16); break;
-    case 32: round_fast_k(h, g, m, enc, 32); break;
-    case 48: round_fast_k(h, g, m, enc, 48); break;
-    default: round_fast_k(h, g, m, enc, 64); break;
+    round_fast_k(h, g, m, enc, 48); /* the one tile shape that is not a board shape */
+}
+
+/* ------------------------------------------------------- bit-board path */
+
+/* Square blocks of side K = 8, 16, 32 or 64 (every full block at the usual
+ * block sizes) run on bit boards: plane p is the K^2-bit string of its cells
+ * in raster order (cell (r, c) = bit rK + c, LSB first), nw = K^2 / 64 words;
+ * at K = 32 a word holds two rows, at K = 64 one.  All of a block's keyed
+ * bytes (every round) come from its stream in one call; a round's bit fields
+ * are cut from them where tpe_bits would have taken them.
+ *  - ZMP: a model's traversal read in raster order is a fixed permutation of
+ *    the plane's bits (a Benes network routed once per image and shape) and
+ *    the start a rotation of the traversal-order string.
+ *  - PMH2M sequences: column counts mod K as bit slices (carry-save adders
+ *    down the words, then folding the rows a word holds), sums of three
+ *    neighbours as bit-sliced additions; row counts as SWAR byte popcounts;
+ *    Imp and Vis for all t at once, one byte each, keyed offsets added in
+ *    SWAR byte lanes.
+ *  - PMH2M moves: board_moves (a vector kernel where the CPU has one, else
+ *    the 8 x 8 tile moves of the packed fast path on a copy of the plane cut
+ *    into tiles).
+ *  - WDPCS: one word of each plane at a time, the key bits spread to the
+ *    left halves of the rows it holds.
+ * test_tpe compares this path with the byte-per-bit general path on random
+ * blocks; test_tpe_golden pins the cipher. */
+
+static int board_shape(uint32_t bh, uint32_t bw) {
+    return bh == bw && (bh == 8 || bh == 16 || bh == 32 || bh == 64);
+}
+
+/* bytes of x: the number of ones in each */
+static inline uint64_t pop_bytes(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    return (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+}
+
+/* 8 x 8 bit matrix (row i = byte i, column j = bit j) transposed */
+static inline uint64_t transpose8(uint64_t x) {
+    uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
+    x ^= t ^ (t << 7);
+    t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
+    x ^= t ^ (t << 14);
+    t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ULL;
+    return x ^ t ^ (t << 28);
+}
+
+/* 8 x 8 byte matrix (row i = y[i], column j = byte j) transposed in place */
+static inline void transpose8_bytes(uint64_t *y) {
+    for (unsigned i = 0; i < 4; i++) {
+        const uint64_t a = y[i], b = y[i + 4];
+        y[i] = (a & 0x00000000FFFFFFFFULL) | (b << 32);
+        y[i + 4] = (a >> 32) | (b & 0xFFFFFFFF00000000ULL);
     }
+    for (unsigned i = 0; i < 8; i += (i & 1) ? 3 : 1) { /* 0 1 4 5 */
+        const uint64_t a = y[i], b = y[i + 2];
+        y[i] = (a & 0x0000FFFF0000FFFFULL) | ((b << 16) & 0xFFFF0000FFFF0000ULL);
+        y[i + 2] = ((a >> 16) & 0x0000FFFF0000FFFFULL) | (b & 0xFFFF0000FFFF0000ULL);
+    }
+    for (unsigned i = 0; i < 8; i += 2) {
+        const uint64_t a = y[i], b = y[i + 1];
+        y[i] = (a & 0x00FF00FF00FF00FFULL) | ((b << 8) & 0xFF00FF00FF00FF00ULL);
+        y[i + 1] = ((a >> 8) & 0x00FF00FF00FF00FFULL) | (b & 0xFF00FF00FF00FF00ULL);
+    }
+}
+
+static inline void store_le64(uint8_t *p, uint64_t x, int le) {
+    if (!le) x = __builtin_bswap64(x);
+    memcpy(p, &x, 8);
+}
+
+/* levels (K x K, raster) -> P boards: 64 levels at a time, bit-transposed
+ * in groups of 8, the groups byte-transposed */
+H2_INLINE void board_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
+    for (size_t w = 0; w < nw; w++)
+        for (unsigned half = 0; half < P / 8; half++) {
+            uint64_t y[8];
+            for (unsigned g8 = 0; g8 < 8; g8++) {
+                const uint32_t *s = v + 64 * w + 8 * g8;
+                uint64_t x = 0;
+                for (unsigned i = 0; i < 8; i++) x |= (uint64_t)((s[i] >> 8 * half) & 0xFF) << 8 * i;
+                y[g8] = transpose8(x); /* byte p: bit 8 half + p of the 8 levels */
+            }
+            transpose8_bytes(y); /* y[p] byte g8: the same */
+            for (unsigned p = 0; p < 8; p++) bb[(8 * half + p) * nw + w] = y[p];
+            sodium_memzero(y, sizeof y);
+        }
+}
+
+H2_INLINE void board_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
+    for (size_t w = 0; w < nw; w++) {
+        for (unsigned i = 0; i < 64; i++) v[64 * w + i] = 0;
+        for (unsigned half = 0; half < P / 8; half++) {
+            uint64_t y[8];
+            for (unsigned p = 0; p < 8; p++) y[p] = bb[(8 * half + p) * nw + w];
+            transpose8_bytes(y);
+            for (unsigned g8 = 0; g8 < 8; g8++) {
+                const uint64_t x = transpose8(y[g8]);
+                uint32_t *s = v + 64 * w + 8 * g8;
+                for (unsigned i = 0; i < 8; i++) s[i] |= (uint32_t)((x >> 8 * i) & 0xFF) << 8 * half;
+            }
+            sodium_memzero(y, sizeof y);
+        }
+    }
+}
+
+/* w-bit field at bit bp of fb (LSB first; fb padded) */
+static inline uint32_t board_field(const uint8_t *fb, size_t bp, unsigned w, int le) {
+    return (uint32_t)((load_le64(fb + (bp >> 3), le) >> (bp & 7)) & ((1ULL << w) - 1));
+}
+
+/* 8 consecutive w-bit fields (w <= 6) from bit bp of fb, field i in byte i */
+static inline uint64_t board_fields8(const uint8_t *fb, size_t bp, unsigned w, int le) {
+    uint64_t x = (load_le64(fb + (bp >> 3), le) >> (bp & 7)) & ((1ULL << 8 * w) - 1);
+    const uint64_t m4 = (1ULL << 4 * w) - 1;
+    x = (x & m4) | ((x & ~m4) << (32 - 4 * w));
+    const uint64_t m2 = ((1ULL << 2 * w) - 1) * 0x0000000100000001ULL;
+    x = (x & m2) | ((x & ~m2) << (16 - 2 * w));
+    const uint64_t m1 = ((1ULL << w) - 1) * 0x0001000100010001ULL;
+    return (x & m1) | ((x & ~m1) << (8 - w));
+}
+
+/* bit j of Y = bit (j + s) mod 64 nw of X */
+H2_INLINE void board_rot(const uint64_t *X, uint64_t *Y, size_t nw, size_t s) {
+    const size_t a = s >> 6;
+    const unsigned b = (unsigned)(s & 63);
+    for (size_t w = 0; w < nw; w++) {
+        const uint64_t x0 = X[(w + a) & (nw - 1)], x1 = X[(w + a + 1) & (nw - 1)];
+        Y[w] = b ? (x0 >> b) | (x1 << (64 - b)) : x0;
+    }
+}
+
+/* ZMP of board X (fields at bit bp of fb): its model's network masks and the
+ * rotation (the start's traversal index); then, portable, the network and
+ * the rotation (Y: nw words of scratch) */
+H2_INLINE const uint64_t *board_zmp_prep(const geo *g, const uint64_t *X, const uint8_t *fb, size_t bp, unsigned k,
+                                         int le, int simd, size_t *rot, const uint32_t K) {
+    const size_t n = (size_t)K * K, nw = n / 64;
+    const unsigned S = 4 * k - 1;
+    size_t c1 = 0;
+    if (simd) {
+        c1 = tpe_h2mwd_x86_ones(X, nw);
+    } else {
+        for (size_t w = 0; w < nw; w++) c1 += (size_t)((pop_bytes(X[w]) * L8) >> 56);
+    }
+    const size_t c0 = n - c1;
+    const uint32_t o0 = board_field(fb, bp, 3, le), o1 = board_field(fb, bp + 3, k, le),
+                   o2 = board_field(fb, bp + 3 + k, k, le);
+    const unsigned model = (unsigned)(((c1 % 8) + 8 - (c0 % 8)) % 8 + o0) % 8;
+    const size_t sr = (c0 + o1) & (K - 1), sc = (c1 + o2) & (K - 1);
+    *rot = g->inv[model * n + sr * K + sc];
+    return g->benes + model * S * nw;
+}
+
+H2_INLINE void board_zmp_apply(uint64_t *X, uint64_t *Y, const uint64_t *masks, size_t s, int enc, const uint32_t K) {
+    const size_t n = (size_t)K * K, nw = n / 64;
+    const unsigned Lg = 2 * tpe_width(K);
+    if (enc) {
+        benes_apply(X, n, Lg, masks, 0);
+        board_rot(X, Y, nw, s);
+    } else {
+        board_rot(X, Y, nw, (n - s) & (n - 1));
+        benes_apply(Y, n, Lg, masks, 1);
+    }
+    memcpy(X, Y, nw * sizeof *X);
+}
+
+/* ZMP of the L low boards */
+H2_INLINE void board_zmp(h2 *h, const geo *g, uint64_t *bb, const uint8_t *fb, size_t bz, unsigned k, int enc, int le,
+                         const uint32_t K) {
+    const size_t nw = (size_t)K * K / 64;
+    const uint64_t *masks[8];
+    size_t rot[8];
+    const int simd = h->x86 && K >= 16;
+    for (unsigned q = 0; q < h->L; q++)
+        masks[q] = board_zmp_prep(g, bb + q * nw, fb, bz + q * (3 + 2 * k), k, le, simd, &rot[q], K);
+    if (simd) {
+        tpe_h2mwd_x86_zmp(bb, h->L, K, masks, rot, enc);
+        return;
+    }
+    for (unsigned q = 0; q < h->L; q++) board_zmp_apply(bb + q * nw, h->zs, masks[q], rot[q], enc, K);
+}
+
+/* S += A mod 2^k, bit-sliced */
+static inline void bs_add(uint64_t *S, const uint64_t *A, unsigned k) {
+    uint64_t c = 0;
+    for (unsigned i = 0; i < k; i++) {
+        const uint64_t s = S[i], a = A[i], t = s ^ a;
+        S[i] = t ^ c;
+        c = (s & a) | (t & c);
+    }
+}
+
+/* column counts of board X mod 2^k as k bit slices (bit c of S[i]: bit i of
+ * the count of column c, c < K) */
+H2_INLINE void board_colsum(const uint64_t *X, size_t nw, uint32_t K, unsigned k, uint64_t *S) {
+    uint64_t A[6] = {0};
+    for (unsigned i = 0; i < k; i++) S[i] = 0;
+    size_t w = 0;
+    for (; w + 8 <= nw; w += 8) { /* 8 words by carry-save adders: a 4-bit count */
+        const uint64_t *x = X + w;
+        uint64_t t = x[0] ^ x[1];
+        const uint64_t s1 = t ^ x[2], c1 = (x[0] & x[1]) | (t & x[2]);
+        t = x[3] ^ x[4];
+        const uint64_t s2 = t ^ x[5], c2 = (x[3] & x[4]) | (t & x[5]);
+        t = s1 ^ s2;
+        const uint64_t s3 = t ^ x[6], c3 = (s1 & s2) | (t & x[6]);
+        const uint64_t ones = s3 ^ x[7], c4 = s3 & x[7];
+        t = c1 ^ c2;
+        const uint64_t s5 = t ^ c3, c5 = (c1 & c2) | (t & c3);
+        A[0] = ones;
+        A[1] = s5 ^ c4;
+        const uint64_t c6 = s5 & c4;
+        A[2] = c5 ^ c6;
+        A[3] = c5 & c6;
+        bs_add(S, A, k);
+    }
+    for (; w < nw; w++) {
+        uint64_t c = X[w];
+        for (unsigned i = 0; i < k; i++) {
+            const uint64_t t = S[i] & c;
+            S[i] ^= c;
+            c = t;
+        }
+    }
+    /* a word holds 64 / K rows: fold its lanes */
+    static const uint64_t lane[] = {0x00000000FFFFFFFFULL, 0x0000FFFF0000FFFFULL, 0x00FF00FF00FF00FFULL};
+    unsigned li = 0;
+    for (unsigned wd = 64; wd > K; wd >>= 1, li++) {
+        for (unsigned i = 0; i < k; i++) {
+            A[i] = (S[i] >> wd / 2) & lane[li];
+            S[i] &= lane[li];
+        }
+        bs_add(S, A, k);
+    }
+}
+
+/* row counts of board X, row r in byte r mod 8 of R[r / 8] */
+H2_INLINE void board_rowsum(const uint64_t *X, size_t nw, uint32_t K, uint64_t *R) {
+    for (uint32_t i = 0; i < K / 8; i++) R[i] = 0;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t c = pop_bytes(X[w]);
+        switch (K) {
+        case 8: R[0] = c; break;
+        case 16:
+            c += c >> 8;
+            R[w >> 1] |= even_bytes(c) << 32 * (w & 1);
+            break;
+        case 32:
+            c += c >> 8;
+            c += c >> 16;
+            R[w >> 2] |= ((c & 0xFF) | ((c >> 24) & 0xFF00)) << 16 * (w & 3);
+            break;
+        default: R[w >> 3] |= ((c * L8) >> 56) << 8 * (w & 7); break;
+        }
+    }
+}
+
+/* bytes t + j (cyclic over the K = 8 m bytes of R) of the word i */
+static inline uint64_t rot_bytes(const uint64_t *R, unsigned m, unsigned i, unsigned j) {
+    const uint64_t a = R[i], b = R[i + 1 == m ? 0 : i + 1];
+    return (a >> 8 * j) | (b << (64 - 8 * j));
+}
+
+/* The PMH2M sequences of scrambled low board X with the keyed offsets at bit
+ * bp of fb (Imp1, Vis1, Imp2, Vis2 offsets, K fields each): kind[t] = Imp1[t],
+ * dist[t] = Vis1[t], kind[K + t] = Imp2[t], dist[K + t] = Vis2[t]. */
+H2_INLINE void board_seqs(const uint64_t *X, uint32_t K, unsigned k, const uint8_t *fb, size_t bp, int le, uint8_t *kind,
+                       uint8_t *dist) {
+    const size_t nw = (size_t)K * K / 64;
+    const unsigned m = K / 8;
+    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1, kmask = (uint64_t)(K - 1) * L8;
+    const size_t pi1 = bp, pv1 = bp + 2 * K, pi2 = pv1 + (size_t)k * K, pv2 = pi2 + 2 * K;
+    /* Vis1: column counts of columns t, t + 1, t + 2, mod K */
+    uint64_t S[6], V[6], A[6];
+    board_colsum(X, nw, K, k, S);
+    for (unsigned i = 0; i < k; i++) V[i] = S[i] &= full;
+    for (unsigned j = 1; j <= 2; j++) {
+        for (unsigned i = 0; i < k; i++) A[i] = rotr_k(S[i], j, K, full);
+        bs_add(V, A, k);
+    }
+    for (unsigned gi = 0; gi < m; gi++) {
+        uint64_t u = 0;
+        for (unsigned i = 0; i < k; i++) u |= k_spread[(V[i] >> 8 * gi) & 0xFF] << i;
+        store_le64(dist + 8 * gi, (u + board_fields8(fb, pv1 + (size_t)8 * gi * k, k, le)) & kmask, le);
+    }
+    /* Vis2: row counts */
+    uint64_t R[8];
+    board_rowsum(X, nw, K, R);
+    for (unsigned gi = 0; gi < m; gi++) {
+        const uint64_t u = R[gi] + rot_bytes(R, m, gi, 1) + rot_bytes(R, m, gi, 2); /* bytes <= 192 */
+        store_le64(dist + K + 8 * gi, (u + board_fields8(fb, pv2 + (size_t)8 * gi * k, k, le)) & kmask, le);
+    }
+    /* Imp1 / Imp2: first row, first column, bits t + 1 and t + 2 */
+    uint64_t r0 = X[0] & full, c0 = 0;
+    for (size_t w = 0; w < nw; w++) /* its 64 / K rows' first bits */
+        for (uint32_t j = 0; j < 64 / K; j++) c0 |= ((X[w] >> j * K) & 1) << (w * (64 / K) + j);
+    const uint64_t a1 = rotr_k(r0, 1, K, full), a2 = rotr_k(r0, 2, K, full);
+    const uint64_t b1 = rotr_k(c0, 1, K, full), b2 = rotr_k(c0, 2, K, full);
+    for (unsigned gi = 0; gi < m; gi++) {
+        const unsigned sh = 8 * gi;
+        uint64_t u = k_spread[(a1 >> sh) & 0xFF] << 1 | k_spread[(a2 >> sh) & 0xFF];
+        store_le64(kind + 8 * gi, (u + board_fields8(fb, pi1 + 16 * gi, 2, le)) & 0x0303030303030303ULL, le);
+        u = k_spread[(b1 >> sh) & 0xFF] << 1 | k_spread[(b2 >> sh) & 0xFF];
+        store_le64(kind + K + 8 * gi, (u + board_fields8(fb, pi2 + 16 * gi, 2, le)) & 0x0303030303030303ULL, le);
+    }
+}
+
+/* WDPCS of boards lo (plane i), hi (plane i + 1), key bits kb */
+H2_INLINE void board_wdpcs(uint64_t *lo, uint64_t *hi, uint32_t K, size_t nw, const uint8_t *kb) {
+    const unsigned hw = K / 2;
+    for (size_t w = 0; w < nw; w++) {
+        const uint8_t *p = kb + 4 * w; /* key bits 32 w ..: the left halves of this word's rows */
+        uint64_t k = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+        if (K <= 32) k = (k & 0xFFFFULL) | ((k & 0xFFFF0000ULL) << 16);
+        if (K <= 16) k = (k & 0x000000FF000000FFULL) | ((k & 0x0000FF000000FF00ULL) << 8);
+        if (K <= 8) k = (k & 0x000F000F000F000FULL) | ((k & 0x00F000F000F000F0ULL) << 4);
+        const uint64_t a = hi[w], b = lo[w], c = b >> hw;
+        const uint64_t mm = k & (a ^ b) & ~(b ^ c);
+        hi[w] = a ^ mm;
+        lo[w] = b ^ mm ^ (mm << hw);
+    }
+}
+
+/* the tile moves of the packed fast path, with the sequences as bytes */
+H2_INLINE void tile_moves_k(uint64_t *tl, const uint8_t *kind, const uint8_t *dist, int enc, const uint32_t K) {
+    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
+    if (enc) {
+        for (uint32_t t = 0; t < K; t++) tile_pop_move(tl, K, full, kind[t], 0, t, dist[t], 1);
+        for (uint32_t t = 0; t < K; t++) tile_pop_move(tl, K, full, kind[K + t], 1, t, dist[K + t], 1);
+    } else {
+        for (uint32_t t = K; t-- > 0;) tile_pop_move(tl, K, full, kind[K + t], 1, t, dist[K + t], 0);
+        for (uint32_t t = K; t-- > 0;) tile_pop_move(tl, K, full, kind[t], 0, t, dist[t], 0);
+    }
+}
+
+/* board <-> 8 x 8 tiles (tile (I, J) byte j = byte (8I + j) K/8 + J of the board) */
+H2_INLINE void board_to_tiles(const uint64_t *X, uint32_t K, uint64_t *tl) {
+    const uint32_t T = K / 8;
+    for (uint32_t I = 0; I < T; I++)
+        for (uint32_t J = 0; J < T; J++) {
+            uint64_t x = 0;
+            for (uint32_t j = 0; j < 8; j++) {
+                const size_t b = (size_t)(8 * I + j) * T + J;
+                x |= ((X[b >> 3] >> 8 * (b & 7)) & 0xFF) << 8 * j;
+            }
+            tl[I * T + J] = x;
+        }
+}
+
+H2_INLINE void tiles_to_board(const uint64_t *tl, uint32_t K, uint64_t *X) {
+    const uint32_t T = K / 8;
+    for (size_t w = 0; w < (size_t)K * K / 64; w++) {
+        uint64_t x = 0;
+        for (uint32_t e = 0; e < 8; e++) {
+            const size_t b = 8 * w + e, r = b / T, J = b % T; /* row r = 8I + j */
+            x |= ((tl[(r >> 3) * T + J] >> 8 * (r & 7)) & 0xFF) << 8 * e;
+        }
+        X[w] = x;
+    }
+}
+
+/* PMH2M moves of the L high boards (H + q nw) with sequences h->kd / h->dd
+ * (128 bytes per plane), portable: through tiles */
+static void board_moves_tiles(h2 *h, uint64_t *H, uint32_t K, int enc) {
+    const size_t nw = (size_t)K * K / 64;
+    for (unsigned q = 0; q < h->L; q++) {
+        uint64_t *X = H + q * nw;
+        const uint8_t *kind = h->kd + 128 * q, *dist = h->dd + 128 * q;
+        switch (K) {
+        case 8: tile_moves_k(X, kind, dist, enc, 8); continue; /* one tile: the board itself */
+        case 16: board_to_tiles(X, K, h->bt); tile_moves_k(h->bt, kind, dist, enc, 16); break;
+        case 32: board_to_tiles(X, K, h->bt); tile_moves_k(h->bt, kind, dist, enc, 32); break;
+        default: board_to_tiles(X, K, h->bt); tile_moves_k(h->bt, kind, dist, enc, 64); break;
+        }
+        tiles_to_board(h->bt, K, X);
+    }
+}
+
+static void board_moves(h2 *h, uint64_t *H, uint32_t K, int enc) {
+    if (h->x86 && K >= 16) {
+        tpe_h2mwd_x86_moves(h->x86, H, h->L, K, h->kd, h->dd, enc);
+        return;
+    }
+    board_moves_tiles(h, H, K, enc);
+}
+
+/* Bits of keyed fields per round: ZMP (model, row, column) per low plane,
+ * then Imp1 Vis1 Imp2 Vis2 offsets per low plane. */
+static size_t board_field_bits(unsigned L, uint32_t K, unsigned k) {
+    return (size_t)L * (3 + 2 * k) + (size_t)L * K * (4 + 2 * k);
+}
+
+/* One round r of block material h->sbuf (offsets h->roff, h->rn0). */
+H2_INLINE void board_round_k(h2 *h, const geo *g, unsigned r, int enc, const uint32_t K) {
+    const unsigned k = tpe_width(K), L = h->L, P = h->P;
+    const size_t nw = (size_t)K * K / 64, wdb = (size_t)K * K / 16, wdbytes = (P - 1) * wdb;
+    const int le = mc_host_le();
+    const unsigned n0 = h->rn0[r];
+    const size_t need = (board_field_bits(L, K, k) - n0 + 7) / 8;
+    /* the round's fields as one bit string (as mat_draw takes them): the
+     * n0 bits left in the last field byte of round r - 1, then `need` bytes */
+    uint8_t *fb = h->rbuf;
+    fb[0] = n0 ? (uint8_t)(h->sbuf[h->roff[r] - wdbytes - 1] & (0xFFu << (8 - n0))) : 0;
+    memcpy(fb + 1, h->sbuf + h->roff[r], need);
+    memset(fb + 1 + need, 0, 8);
+    const size_t bz = 8 - n0, bs = bz + (size_t)L * (3 + 2 * k), per = (size_t)K * (4 + 2 * k);
+    const uint8_t *wd = h->sbuf + h->roff[r] + need;
+    uint64_t *bb = h->bb;
+    if (enc) {
+        board_zmp(h, g, bb, fb, bz, k, 1, le, K);
+        for (unsigned q = 0; q < L; q++)
+            board_seqs(bb + q * nw, K, k, fb, bs + q * per, le, h->kd + 128 * q, h->dd + 128 * q);
+        board_moves(h, bb + L * nw, K, 1);
+        for (unsigned i = 0; i + 1 < P; i++) board_wdpcs(bb + i * nw, bb + (i + 1) * nw, K, nw, wd + i * wdb);
+    } else {
+        for (unsigned i = P - 1; i-- > 0;) board_wdpcs(bb + i * nw, bb + (i + 1) * nw, K, nw, wd + i * wdb);
+        for (unsigned q = 0; q < L; q++)
+            board_seqs(bb + q * nw, K, k, fb, bs + q * per, le, h->kd + 128 * q, h->dd + 128 * q);
+        board_moves(h, bb + L * nw, K, 0);
+        board_zmp(h, g, bb, fb, bz, k, 0, le, K);
+    }
+}
+
+static void board_round(h2 *h, const geo *g, unsigned r, int enc) {
+    switch (g->bw) { /* a constant K for each: the loops over words unroll */
+    case 8: board_round_k(h, g, r, enc, 8); break;
+    case 16: board_round_k(h, g, r, enc, 16); break;
+    case 32: board_round_k(h, g, r, enc, 32); break;
+    default: board_round_k(h, g, r, enc, 64); break;
+    }
+}
+
+/* A board-shaped block: every round's keyed bytes in one call, then the
+ * rounds (forwards or backwards) on the boards. */
+static int board_block(h2 *h, const geo *g, const tpe_block *b, int enc) {
+    const uint32_t K = b->bw;
+    const unsigned k = tpe_width(K);
+    const size_t nw = (size_t)K * K / 64, wdbytes = (h->P - 1) * ((size_t)K * K / 16);
+    const size_t B = board_field_bits(h->L, K, k);
+    size_t off = 0;
+    unsigned n0 = 0;
+    for (unsigned r = 0; r < h->rounds; r++) {
+        const size_t need = (B - n0 + 7) / 8;
+        h->roff[r] = off;
+        h->rn0[r] = (uint8_t)n0;
+        off += need + wdbytes;
+        n0 = (unsigned)(8 * need + n0 - B);
+    }
+    if (off > h->sbuf_cap) {
+        if (h->sbuf) sodium_memzero(h->sbuf, h->sbuf_cap);
+        free(h->sbuf);
+        h->sbuf_cap = 0;
+        h->sbuf = malloc(off);
+        if (!h->sbuf) return MC_ERR_NOMEM;
+        h->sbuf_cap = off;
+    }
+    mc_stream s;
+    mc_stream_init(&s, b->ctx->key, b->ctx->nonce, "tpe-h2mwd", b->plane, b->index);
+    mc_stream_bytes(&s, h->sbuf, off);
+    mc_stream_wipe(&s);
+    if (h->x86) tpe_h2mwd_x86_split(b->v, nw, h->P, h->bb);
+    else board_split(b->v, nw, h->P, h->bb);
+    for (unsigned i = 0; i < h->rounds; i++) board_round(h, g, enc ? i : h->rounds - 1 - i, enc);
+    if (h->x86) tpe_h2mwd_x86_merge(h->bb, nw, h->P, b->v);
+    else board_merge(h->bb, nw, h->P, b->v);
+    return MC_OK;
 }
 
 static int h2_block(void *user, const tpe_block *b, int enc, mc_err *err) {
@@ -1095,6 +1467,10 @@ static int h2_block(void *user, const tpe_block *b, int enc, mc_err *err) {
     const geo *g;
     int rc = geo_get(h, bh, bw, &g);
     if (rc) return mc_err_set(err, rc, "tpe-h2mwd: out of memory");
+    if (!h->general && board_shape(bh, bw)) {
+        rc = board_block(h, g, b, enc);
+        return rc ? mc_err_set(err, rc, "tpe-h2mwd: out of memory") : MC_OK;
+    }
     const int fast = !h->general && fast_shape(bh, bw);
     void (*run)(h2 *, const geo *, mat_view, int) = fast ? round_fast : round_run;
     if (fast) {
@@ -1133,6 +1509,12 @@ static int h2_block(void *user, const tpe_block *b, int enc, mc_err *err) {
 #define H2_TILES(P) ((size_t)(P) * 64) /* packed planes: up to 8 x 8 tiles each */
 #define H2_ZS (3 * 64 + 1)             /* a plane's bits three times over, one pad word */
 
+static int h2_portable; /* tpe_h2mwd_portable(1): never the vector kernel */
+
+void tpe_h2mwd_portable(int on) {
+    h2_portable = on;
+}
+
 /* h->rounds is the number of rounds of material held (1 when encrypting). */
 static void h2_free(h2 *h) {
     const size_t nn = (size_t)h->block * h->block;
@@ -1140,6 +1522,11 @@ static void h2_free(h2 *h) {
     if (h->pool) sodium_memzero(h->pool, (size_t)(h->P + 1) * nn);
     if (h->tl) sodium_memzero(h->tl, H2_TILES(h->P) * sizeof *h->tl);
     if (h->zs) sodium_memzero(h->zs, H2_ZS * sizeof *h->zs);
+    if (h->bb) sodium_memzero(h->bb, H2_TILES(h->P) * sizeof *h->bb);
+    if (h->bt) sodium_memzero(h->bt, 64 * sizeof *h->bt);
+    if (h->kd) sodium_memzero(h->kd, 128 * (size_t)h->L);
+    if (h->dd) sodium_memzero(h->dd, 128 * (size_t)h->L);
+    if (h->sbuf) sodium_memzero(h->sbuf, h->sbuf_cap);
     sodium_memzero(h->rbuf, sizeof h->rbuf);
     if (h->tmp) sodium_memzero(h->tmp, 2 * (size_t)h->block);
     if (h->dest) sodium_memzero(h->dest, (size_t)h->block * sizeof *h->dest);
@@ -1151,6 +1538,12 @@ static void h2_free(h2 *h) {
     free(h->pool);
     free(h->tl);
     free(h->zs);
+    free(h->bb);
+    free(h->bt);
+    free(h->kd);
+    free(h->dd);
+    free(h->sbuf);
+    tpe_h2mwd_x86_free(h->x86);
     free(h->tmp);
     free(h->occ);
     free(h->dest);
@@ -1166,6 +1559,7 @@ static void h2_free(h2 *h) {
  * material held (1 for encryption) and calls h2_free. */
 static int h2_init(h2 *h, unsigned bits, unsigned block, unsigned rounds, int enc, mc_err *err) {
     *h = (h2){.rounds = rounds, .P = bits, .L = bits / 2u, .block = block};
+    if (!h2_portable && tpe_h2mwd_simd()) h->x86 = tpe_h2mwd_x86_new(); /* NULL: the portable code */
     const size_t nn = (size_t)block * block;
     h->mat_u16 = 3 * (size_t)h->L + (size_t)h->L * 4 * block;
     h->wd_bytes = (size_t)(h->P - 1) * ((nn / 2 + 7) / 8);
@@ -1173,6 +1567,10 @@ static int h2_init(h2 *h, unsigned bits, unsigned block, unsigned rounds, int en
     h->pool = malloc((size_t)(h->P + 1) * nn);
     h->tl = malloc(H2_TILES(h->P) * sizeof *h->tl);
     h->zs = malloc(H2_ZS * sizeof *h->zs);
+    h->bb = malloc(H2_TILES(h->P) * sizeof *h->bb);
+    h->bt = malloc(64 * sizeof *h->bt);
+    h->kd = malloc(128 * (size_t)h->L);
+    h->dd = malloc(128 * (size_t)h->L);
     h->tmp = malloc(2 * (size_t)block);
     h->occ = malloc(block);
     h->dest = malloc((size_t)block * sizeof *h->dest);
@@ -1181,7 +1579,7 @@ static int h2_init(h2 *h, unsigned bits, unsigned block, unsigned rounds, int en
     h->seqv = malloc(2 * (size_t)block * sizeof *h->seqv);
     h->mat = malloc(h->mat_u16 * mr * sizeof *h->mat);
     h->wd = malloc(h->wd_bytes * mr);
-    if (!h->pool || !h->tl || !h->zs || !h->tmp || !h->occ || !h->dest || !h->cnt || !h->seqb || !h->seqv || !h->mat ||
+    if (!h->pool || !h->tl || !h->zs || !h->bb || !h->bt || !h->kd || !h->dd || !h->tmp || !h->occ || !h->dest || !h->cnt || !h->seqb || !h->seqv || !h->mat ||
         !h->wd) {
         h->rounds = 0;
         h2_free(h);
@@ -1212,7 +1610,11 @@ int tpe_h2mwd_block(const tpe_block *b, unsigned rounds, int enc, int general, m
     h2 h;
     int rc = h2_init(&h, b->bits, b->bh > b->bw ? b->bh : b->bw, rounds, enc, err);
     if (rc) return rc;
-    h.general = general;
+    h.general = general == 1;
+    if (general == 2) {
+        tpe_h2mwd_x86_free(h.x86);
+        h.x86 = NULL;
+    }
     rc = h2_block(&h, b, enc, err);
     h.rounds = enc ? 1 : rounds;
     h2_free(&h);

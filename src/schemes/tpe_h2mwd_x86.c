@@ -1,0 +1,489 @@
+/* tpe_h2mwd_x86.c - tpe-h2mwd's bit-board path with AVX-512 (F, BW, DQ, VL),
+ * taken at run time where the CPU has it (tpe_h2mwd_simd); elsewhere
+ * tpe_h2mwd.c does the same in portable C.  Both give the same cipher
+ * (test_tpe compares them with the byte-per-bit general path where the CPU
+ * has AVX-512, test_tpe_golden pins the cipher).  Nothing here is secret-
+ * dependent in its memory addresses or branches beyond what the portable
+ * code already is (table lookups by keyed and data-dependent indices).
+ *
+ * PMH2M moves.  A board of side K (16, 32, 64) is K rows of K bits, row r =
+ * lane r of vectors of K-bit lanes (K = 32: two zmm, K = 64: eight, K = 16:
+ * one ymm).  A column or a diagonal is one bit per lane (lane bit c(r) =
+ * A r + B mod K, A = 0, 1 or -1): a test gives it as a mask, i.e. the K-bit
+ * population word (bit r = the cell of row r); a row is lane r itself, taken
+ * out with a permute.  The word is permuted in a scalar register (the parity
+ * rule of rows and columns: two rotations and a mask; a diagonal: one
+ * rotation) and goes back by a masked XOR of the lane bits (columns,
+ * diagonals) or a masked move into lane r (rows).  Each move does both, with
+ * the other's mask empty: no branch on the move's kind (a random choice,
+ * which a branch would mispredict about one time in three).  Four planes'
+ * move sequences (independent) are interleaved to hide each chain's latency.
+ *
+ * ZMP.  The board through its model's Benes network (19 stages at K = 32:
+ * masked delta swaps within a qword, permuted qword lanes, or whole zmm) and
+ * rotated by the start; four planes at a time for ILP.
+ *
+ * Split / merge.  64 levels at a time: packed to bytes, one test per bit
+ * plane gives the plane's word; back: a masked byte broadcast per plane. */
+#include "schemes/tpe_common.h"
+
+#include <stdlib.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#define X86_TARGET "avx512f,avx512bw,avx512dq,avx512vl,popcnt"
+#define X86_AVX512 __attribute__((target(X86_TARGET)))
+#define X86_INLINE static inline __attribute__((always_inline, target(X86_TARGET)))
+
+int tpe_h2mwd_simd(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("popcnt");
+}
+
+/* the permutation of a population word by d: (ror(w, a) & m) | (ror(w, b) & ~m) */
+typedef struct mv_par {
+    uint64_t m;
+    uint32_t a, b;
+} mv_par;
+
+struct tpe_h2mwd_x86 {
+    __m512i lb32[2 * 96]; /* K = 32: lane bits, entry 32 s + B (2 zmm): 1 << (A_s r + B mod 32) */
+    mv_par pp[3][2][128]; /* [K = 16, 32, 64][enc]: [d] rows and columns, [64 + d] diagonals */
+    uint8_t li[3][512];   /* [K]: lane-bit entry of (step 3, kind, t), see mv_lane_index */
+};
+
+/* step 2 (t < K): the populations through (0, t); step 3: through (t, 0).
+ * Lane bit of a column / diagonal: A r + B, A from k_asel, B = t k_bcoef. */
+static const int8_t k_bcoef[2][4] = {{0, 1, 1, 1}, {0, 0, 1, -1}}; /* [step3][kind: row col minor major] */
+static const uint8_t k_asel[4] = {0, 0, 2, 1};                      /* s = 0: A = 0, 1: A = 1, 2: A = -1 */
+
+static void mv_params(mv_par *pp, uint32_t K, int enc) {
+    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
+    for (uint32_t d = 0; d < K; d++) {
+        mv_par *p = pp + d, *q = pp + 64 + d;
+        if (d == 0) {
+            p->a = p->b = q->a = q->b = 0;
+            p->m = q->m = full;
+            continue;
+        }
+        /* even cells k go to k - d, odd ones to k + d (tpe_h2mwd.c: line_word) */
+        p->a = enc ? d : K - d;
+        p->b = K - p->a;
+        p->m = ((enc && (d & 1)) ? 0xAAAAAAAAAAAAAAAAULL : 0x5555555555555555ULL) & full;
+        /* enc: row r takes row r - d */
+        q->a = q->b = enc ? K - d : d;
+        q->m = full;
+    }
+}
+
+/* li[step3 * 4K + kind * K + t] = 32 s + (B mod K) */
+static void mv_lane_index(uint8_t *li, uint32_t K) {
+    for (unsigned step3 = 0; step3 < 2; step3++)
+        for (unsigned kind = 0; kind < 4; kind++)
+            for (uint32_t t = 0; t < K; t++) {
+                const int B = (int)t * k_bcoef[step3][kind];
+                li[step3 * 4 * K + kind * K + t] =
+                    (uint8_t)(k_asel[kind] * K + (uint32_t)((B % (int)K + (int)K) % (int)K));
+            }
+}
+
+X86_AVX512 tpe_h2mwd_x86 *tpe_h2mwd_x86_new(void) {
+    tpe_h2mwd_x86 *x = aligned_alloc(64, sizeof *x);
+    if (!x) return NULL;
+    static const uint32_t ks[3] = {16, 32, 64};
+    for (unsigned i = 0; i < 3; i++) {
+        mv_params(x->pp[i][0], ks[i], 0);
+        mv_params(x->pp[i][1], ks[i], 1);
+        mv_lane_index(x->li[i], ks[i]);
+    }
+    const __m512i one = _mm512_set1_epi32(1), i0 = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i i1 = _mm512_add_epi32(i0, _mm512_set1_epi32(16));
+    for (int B = 0; B < 32; B++) {
+        const __m512i bb = _mm512_set1_epi32(B);
+        x->lb32[2 * B] = x->lb32[2 * B + 1] = _mm512_rolv_epi32(one, bb);
+        x->lb32[2 * (32 + B)] = _mm512_rolv_epi32(one, _mm512_add_epi32(i0, bb));
+        x->lb32[2 * (32 + B) + 1] = _mm512_rolv_epi32(one, _mm512_add_epi32(i1, bb));
+        x->lb32[2 * (64 + B)] = _mm512_rolv_epi32(one, _mm512_sub_epi32(bb, i0));
+        x->lb32[2 * (64 + B) + 1] = _mm512_rolv_epi32(one, _mm512_sub_epi32(bb, i1));
+    }
+    return x;
+}
+
+void tpe_h2mwd_x86_free(tpe_h2mwd_x86 *x) {
+    free(x);
+}
+
+static inline uint32_t ror32(uint32_t x, uint32_t s) {
+    return (x >> s) | (x << ((32 - s) & 31));
+}
+static inline uint64_t ror64(uint64_t x, uint32_t s) {
+    return (x >> s) | (x << ((64 - s) & 63));
+}
+static inline uint16_t ror16(uint16_t x, uint32_t s) {
+    return (uint16_t)((x >> s) | (x << ((16 - s) & 15)));
+}
+
+/* all ones for a column or a diagonal, 0 for a row; opaque, so that the
+ * compiler keeps the selections below as masks, not branches */
+static inline uint64_t line_mask(unsigned kind) {
+    uint64_t line = 0 - (uint64_t)(kind != 0);
+    __asm__("" : "+r"(line));
+    return line;
+}
+
+/* ------------------------------------------------------------- K = 32 */
+
+/* rsel: lane r in element 0 of a permute of (z0, z1); rbit = 1 << r */
+X86_INLINE void mv32(__m512i *z0, __m512i *z1, unsigned kind, unsigned d, const __m512i *bits, const mv_par *pp,
+                     __m512i rsel, uint32_t rbit) {
+    const mv_par *p = pp + (kind >= 2 ? 64 : 0) + d;
+    const uint32_t a = p->a, b = p->b, m = (uint32_t)p->m, line = (uint32_t)line_mask(kind);
+    const uint32_t wl = (uint32_t)_mm512_test_epi32_mask(*z0, bits[0]) | (uint32_t)_mm512_test_epi32_mask(*z1, bits[1]) << 16;
+    const uint32_t wr = (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(_mm512_permutex2var_epi32(*z0, rsel, *z1)));
+    const uint32_t w = (wl & line) | (wr & ~line);
+    const uint32_t nw = (ror32(w, a) & m) | (ror32(w, b) & ~m);
+    const uint32_t ch = (w ^ nw) & line, rm = rbit & ~line;
+    const __m512i nv = _mm512_set1_epi32((int)nw);
+    *z0 = _mm512_mask_mov_epi32(_mm512_mask_xor_epi32(*z0, (__mmask16)ch, *z0, bits[0]), (__mmask16)rm, nv);
+    *z1 = _mm512_mask_mov_epi32(_mm512_mask_xor_epi32(*z1, (__mmask16)(ch >> 16), *z1, bits[1]), (__mmask16)(rm >> 16),
+                                nv);
+}
+
+X86_AVX512 static void moves32(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
+                               int enc) {
+    const mv_par *pp = x->pp[1][enc != 0];
+    const uint8_t *li = x->li[1];
+    const __m512i *lb = x->lb32;
+    for (unsigned q0 = 0; q0 < L; q0 += 4) {
+        __m512i z[8];
+        for (unsigned q = 0; q < 4; q++) {
+            z[2 * q] = _mm512_loadu_si512((const void *)(H + 16 * (q0 + q)));
+            z[2 * q + 1] = _mm512_loadu_si512((const void *)(H + 16 * (q0 + q) + 8));
+        }
+        const uint8_t *k0 = kd + 128 * q0, *d0 = dd + 128 * q0;
+        for (unsigned i = 0; i < 64; i++) {
+            const unsigned t = enc ? i : 63 - i, r = t >= 32 ? t - 32 : 0;
+            const uint8_t *lt = li + (t >> 5) * 128 + (t & 31);
+            const __m512i rsel = _mm512_set1_epi32((int)r);
+            const uint32_t rbit = 1u << r;
+            for (unsigned q = 0; q < 4; q++) {
+                const unsigned kind = k0[128 * q + t];
+                mv32(&z[2 * q], &z[2 * q + 1], kind, d0[128 * q + t], lb + 2 * lt[32 * kind], pp, rsel, rbit);
+            }
+        }
+        for (unsigned q = 0; q < 4; q++) {
+            _mm512_storeu_si512((void *)(H + 16 * (q0 + q)), z[2 * q]);
+            _mm512_storeu_si512((void *)(H + 16 * (q0 + q) + 8), z[2 * q + 1]);
+        }
+    }
+}
+
+/* ------------------------------------------------------------- K = 64 */
+
+/* one plane, rows 8j.. in Z[j]; iot[8 s + j]: A_s times the rows of Z[j] */
+X86_INLINE void mv64(__m512i *Z, unsigned kind, unsigned d, unsigned t, const mv_par *pp, const __m512i *iot) {
+    const unsigned step3 = t >> 6, tt = t & 63, r = step3 ? tt : 0;
+    const mv_par *p = pp + (kind >= 2 ? 64 : 0) + d;
+    const uint32_t a = p->a, b = p->b;
+    const uint64_t m = p->m, line = line_mask(kind);
+    const __m512i B = _mm512_set1_epi64((long long)tt * k_bcoef[step3][kind]), one = _mm512_set1_epi64(1);
+    const __m512i *io = iot + 8 * k_asel[kind];
+    __m512i bits[8];
+    uint64_t wl = 0;
+    for (unsigned j = 0; j < 8; j++) {
+        bits[j] = _mm512_rolv_epi64(one, _mm512_add_epi64(io[j], B));
+        wl |= (uint64_t)_mm512_test_epi64_mask(Z[j], bits[j]) << 8 * j;
+    }
+    const __m512i zr = Z[r >> 3];
+    const uint64_t wr =
+        (uint64_t)_mm_cvtsi128_si64(_mm512_castsi512_si128(_mm512_permutexvar_epi64(_mm512_set1_epi64(r & 7), zr)));
+    const uint64_t w = (wl & line) | (wr & ~line);
+    const uint64_t nw = (ror64(w, a) & m) | (ror64(w, b) & ~m);
+    const uint64_t ch = (w ^ nw) & line;
+    for (unsigned j = 0; j < 8; j++) Z[j] = _mm512_mask_xor_epi64(Z[j], (__mmask8)(ch >> 8 * j), Z[j], bits[j]);
+    Z[r >> 3] = _mm512_mask_mov_epi64(Z[r >> 3], (__mmask8)((1u << (r & 7)) & ~line), _mm512_set1_epi64((long long)nw));
+}
+
+X86_AVX512 static void moves64(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
+                               int enc) {
+    const mv_par *pp = x->pp[2][enc != 0];
+    __m512i iot[24];
+    const __m512i i0 = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    for (unsigned j = 0; j < 8; j++) {
+        iot[j] = _mm512_setzero_si512();
+        iot[8 + j] = _mm512_add_epi64(i0, _mm512_set1_epi64(8 * j));
+        iot[16 + j] = _mm512_sub_epi64(_mm512_setzero_si512(), iot[8 + j]);
+    }
+    for (unsigned q0 = 0; q0 < L; q0 += 2) {
+        __m512i Z0[8], Z1[8];
+        for (unsigned j = 0; j < 8; j++) {
+            Z0[j] = _mm512_loadu_si512((const void *)(H + 64 * q0 + 8 * j));
+            Z1[j] = _mm512_loadu_si512((const void *)(H + 64 * (q0 + 1) + 8 * j));
+        }
+        const uint8_t *k0 = kd + 128 * q0, *d0 = dd + 128 * q0;
+        for (unsigned i = 0; i < 128; i++) {
+            const unsigned t = enc ? i : 127 - i;
+            mv64(Z0, k0[t], d0[t], t, pp, iot);
+            mv64(Z1, k0[128 + t], d0[128 + t], t, pp, iot);
+        }
+        for (unsigned j = 0; j < 8; j++) {
+            _mm512_storeu_si512((void *)(H + 64 * q0 + 8 * j), Z0[j]);
+            _mm512_storeu_si512((void *)(H + 64 * (q0 + 1) + 8 * j), Z1[j]);
+        }
+    }
+}
+
+/* ------------------------------------------------------------- K = 16 */
+
+X86_INLINE void mv16(__m256i *z, unsigned kind, unsigned d, unsigned t, const mv_par *pp, const __m256i *iot) {
+    const unsigned step3 = t >> 4, tt = t & 15, r = step3 ? tt : 0;
+    const mv_par *p = pp + (kind >= 2 ? 64 : 0) + d;
+    const uint32_t a = p->a, b = p->b;
+    const uint16_t m = (uint16_t)p->m, line = (uint16_t)line_mask(kind);
+    const __m256i m15 = _mm256_set1_epi16(15);
+    const __m256i B = _mm256_set1_epi16((short)((int)tt * k_bcoef[step3][kind]));
+    const __m256i bits = _mm256_sllv_epi16(_mm256_set1_epi16(1), _mm256_and_si256(_mm256_add_epi16(iot[k_asel[kind]], B), m15));
+    const uint16_t wl = (uint16_t)_mm256_test_epi16_mask(*z, bits);
+    const uint16_t wr = (uint16_t)_mm_extract_epi16(_mm256_castsi256_si128(_mm256_permutexvar_epi16(_mm256_set1_epi16((short)r), *z)), 0);
+    const uint16_t w = (uint16_t)((wl & line) | (wr & ~line));
+    const uint16_t nw = (uint16_t)((ror16(w, a) & m) | (ror16(w, b) & (uint16_t)~m));
+    const uint16_t ch = (uint16_t)((w ^ nw) & line);
+    const __m256i y = _mm256_mask_mov_epi16(*z, (__mmask16)ch, _mm256_xor_si256(*z, bits));
+    *z = _mm256_mask_mov_epi16(y, (__mmask16)((1u << r) & (uint16_t)~line), _mm256_set1_epi16((short)nw));
+}
+
+X86_AVX512 static void moves16(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
+                               int enc) {
+    const mv_par *pp = x->pp[0][enc != 0];
+    __m256i iot[3];
+    iot[0] = _mm256_setzero_si256();
+    iot[1] = _mm256_set_epi16(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    iot[2] = _mm256_sub_epi16(iot[0], iot[1]);
+    for (unsigned q0 = 0; q0 < L; q0 += 4) {
+        __m256i z[4];
+        for (unsigned q = 0; q < 4; q++) z[q] = _mm256_loadu_si256((const void *)(H + 4 * (q0 + q)));
+        const uint8_t *k0 = kd + 128 * q0, *d0 = dd + 128 * q0;
+        for (unsigned i = 0; i < 32; i++) {
+            const unsigned t = enc ? i : 31 - i;
+            for (unsigned q = 0; q < 4; q++) mv16(&z[q], k0[128 * q + t], d0[128 * q + t], t, pp, iot);
+        }
+        for (unsigned q = 0; q < 4; q++) _mm256_storeu_si256((void *)(H + 4 * (q0 + q)), z[q]);
+    }
+}
+
+void tpe_h2mwd_x86_moves(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, uint32_t K, const uint8_t *kd,
+                         const uint8_t *dd, int enc) {
+    switch (K) {
+    case 16: moves16(x, H, L, kd, dd, enc); break;
+    case 32: moves32(x, H, L, kd, dd, enc); break;
+    default: moves64(x, H, L, kd, dd, enc); break;
+    }
+}
+
+/* --------------------------------------------------------------- ZMP */
+
+/* qword lanes l and l ^ D swapped */
+X86_INLINE __m512i zmp_lanes(__m512i x, unsigned D) {
+    switch (D) {
+    case 1: return _mm512_permutex_epi64(x, 0xB1);
+    case 2: return _mm512_permutex_epi64(x, 0x4E);
+    default: return _mm512_shuffle_i64x2(x, x, 0x4E);
+    }
+}
+
+/* NP boards of nz zmm each (x[p nz + z]; at K = 16 the upper half of the one
+ * zmm is padding, its masks read as zero) through their networks, stage by
+ * stage for all boards at once */
+X86_INLINE void zmp_benes(__m512i *x, unsigned NP, unsigned nz, size_t nw, unsigned L, const uint64_t *const *masks,
+                          int inverse) {
+    const size_t n = (size_t)1 << L;
+    const unsigned S = 2 * L - 1;
+    const __mmask8 lm = nw >= 8 ? 0xFF : (__mmask8)((1u << nw) - 1);
+    for (unsigned k = 0; k < S; k++) {
+        const unsigned i = inverse ? S - 1 - k : k;
+        const size_t d = i < L ? n >> (i + 1) : n >> (2 * L - 1 - i);
+        for (unsigned p = 0; p < NP; p++) {
+            const uint64_t *M = masks[p] + (size_t)i * nw;
+            __m512i *y = x + p * nz;
+            if (d >= 512) {
+                const unsigned D = (unsigned)(d / 512);
+                for (unsigned z = 0; z < nz; z++) {
+                    if (z & D) continue;
+                    const __m512i t =
+                        _mm512_ternarylogic_epi64(y[z], y[z + D], _mm512_loadu_si512((const void *)(M + 8 * z)), 0x28);
+                    y[z] = _mm512_xor_si512(y[z], t);
+                    y[z + D] = _mm512_xor_si512(y[z + D], t);
+                }
+            } else if (d >= 64) {
+                const unsigned D = (unsigned)(d / 64);
+                for (unsigned z = 0; z < nz; z++) {
+                    const __m512i t = _mm512_ternarylogic_epi64(y[z], zmp_lanes(y[z], D),
+                                                                _mm512_maskz_loadu_epi64(lm, M + 8 * z), 0x28);
+                    y[z] = _mm512_ternarylogic_epi64(y[z], t, zmp_lanes(t, D), 0x96);
+                }
+            } else {
+                for (unsigned z = 0; z < nz; z++) {
+                    const __m512i t = _mm512_ternarylogic_epi64(_mm512_srli_epi64(y[z], (unsigned)d), y[z],
+                                                                _mm512_maskz_loadu_epi64(lm, M + 8 * z), 0x28);
+                    y[z] = _mm512_ternarylogic_epi64(y[z], t, _mm512_slli_epi64(t, (unsigned)d), 0x96);
+                }
+            }
+        }
+    }
+}
+
+/* y bit j = x bit (j + s) mod 64 nw, one board of nz zmm */
+X86_INLINE void zmp_rot(const __m512i *x, __m512i *y, unsigned nz, size_t nw, size_t s) {
+    const unsigned a = (unsigned)(s >> 6);
+    const __m128i cb = _mm_cvtsi32_si128((int)(s & 63)), cc = _mm_cvtsi32_si128((int)(64 - (s & 63)));
+    const __m512i iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    if (nw < 8) { /* K = 16: four words */
+        const __m512i i0 = _mm512_and_si512(_mm512_add_epi64(iota, _mm512_set1_epi64(a)), _mm512_set1_epi64(3));
+        const __m512i i1 = _mm512_and_si512(_mm512_add_epi64(iota, _mm512_set1_epi64(a + 1)), _mm512_set1_epi64(3));
+        y[0] = _mm512_or_si512(_mm512_srl_epi64(_mm512_permutexvar_epi64(i0, x[0]), cb),
+                               _mm512_sll_epi64(_mm512_permutexvar_epi64(i1, x[0]), cc));
+        return;
+    }
+    /* output zmm j: words 8j + a + l and the next, l < 8: lanes o + l, o + l + 1 <= 15 of
+     * zmm (j + a / 8) and the one after it */
+    const unsigned A = a >> 3, o = a & 7;
+    const __m512i i0 = _mm512_add_epi64(iota, _mm512_set1_epi64(o)), i1 = _mm512_add_epi64(i0, _mm512_set1_epi64(1));
+    for (unsigned j = 0; j < nz; j++) {
+        const __m512i lo = x[(j + A) % nz], hi = x[(j + A + 1) % nz];
+        const __m512i w0 = _mm512_permutex2var_epi64(lo, i0, hi), w1 = _mm512_permutex2var_epi64(lo, i1, hi);
+        y[j] = _mm512_or_si512(_mm512_srl_epi64(w0, cb), _mm512_sll_epi64(w1, cc));
+    }
+}
+
+/* NP boards X + p nw */
+X86_INLINE void zmp_k(uint64_t *X, unsigned NP, unsigned nz, size_t nw, unsigned L, const uint64_t *const *masks,
+                      const size_t *s, int enc) {
+    __m512i x[8], y[8];
+    const size_t n = 64 * nw;
+    const __mmask8 lm = nw >= 8 ? 0xFF : (__mmask8)((1u << nw) - 1);
+    for (unsigned p = 0; p < NP; p++)
+        for (unsigned z = 0; z < nz; z++) x[p * nz + z] = _mm512_maskz_loadu_epi64(lm, X + p * nw + 8 * z);
+    if (enc) {
+        zmp_benes(x, NP, nz, nw, L, masks, 0);
+        for (unsigned p = 0; p < NP; p++) zmp_rot(x + p * nz, y + p * nz, nz, nw, s[p]);
+    } else {
+        for (unsigned p = 0; p < NP; p++) zmp_rot(x + p * nz, y + p * nz, nz, nw, (n - s[p]) & (n - 1));
+        zmp_benes(y, NP, nz, nw, L, masks, 1);
+    }
+    for (unsigned p = 0; p < NP; p++)
+        for (unsigned z = 0; z < nz; z++) _mm512_mask_storeu_epi64(X + p * nw + 8 * z, lm, y[p * nz + z]);
+}
+
+X86_AVX512 static void zmp16(uint64_t *X, unsigned L, const uint64_t *const *masks, const size_t *s, int enc) {
+    for (unsigned q = 0; q < L; q += 4) zmp_k(X + 4 * q, 4, 1, 4, 8, masks + q, s + q, enc);
+}
+X86_AVX512 static void zmp32(uint64_t *X, unsigned L, const uint64_t *const *masks, const size_t *s, int enc) {
+    for (unsigned q = 0; q < L; q += 4) zmp_k(X + 16 * q, 4, 2, 16, 10, masks + q, s + q, enc);
+}
+X86_AVX512 static void zmp64(uint64_t *X, unsigned L, const uint64_t *const *masks, const size_t *s, int enc) {
+    for (unsigned q = 0; q < L; q++) zmp_k(X + 64 * q, 1, 8, 64, 12, masks + q, s + q, enc);
+}
+
+void tpe_h2mwd_x86_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const *masks, const size_t *s, int enc) {
+    switch (K) {
+    case 16: zmp16(X, L, masks, s, enc); break;
+    case 32: zmp32(X, L, masks, s, enc); break;
+    default: zmp64(X, L, masks, s, enc); break;
+    }
+}
+
+X86_AVX512 size_t tpe_h2mwd_x86_ones(const uint64_t *X, size_t nw) {
+    size_t c = 0;
+    for (size_t w = 0; w < nw; w++) c += (size_t)__builtin_popcountll(X[w]);
+    return c;
+}
+
+/* -------------------------------------------------------- split / merge */
+
+/* 64 levels' byte `half` (0: bits 0-7, 1: bits 8-15) as 64 bytes */
+X86_INLINE __m128i levels_bytes16(const uint32_t *v, unsigned half) {
+    const __m512i x = _mm512_loadu_si512((const void *)v);
+    return _mm512_cvtepi32_epi8(half ? _mm512_srli_epi32(x, 8) : x);
+}
+
+X86_INLINE __m512i levels_bytes(const uint32_t *v, unsigned half) {
+    __m512i r = _mm512_castsi128_si512(levels_bytes16(v, half));
+    r = _mm512_inserti32x4(r, levels_bytes16(v + 16, half), 1);
+    r = _mm512_inserti32x4(r, levels_bytes16(v + 32, half), 2);
+    return _mm512_inserti32x4(r, levels_bytes16(v + 48, half), 3);
+}
+
+/* bytes 16 j.. of x[0] | x[1] << 8 as 16 levels at v */
+X86_INLINE void bytes_levels16(__m128i lo, __m128i hi, int two, uint32_t *v) {
+    __m512i y = _mm512_cvtepu8_epi32(lo);
+    if (two) y = _mm512_or_si512(y, _mm512_slli_epi32(_mm512_cvtepu8_epi32(hi), 8));
+    _mm512_storeu_si512((void *)v, y);
+}
+
+X86_AVX512 void tpe_h2mwd_x86_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
+    for (size_t w = 0; w < nw; w++)
+        for (unsigned half = 0; half < P / 8; half++) {
+            const __m512i x = levels_bytes(v + 64 * w, half);
+            for (unsigned p = 0; p < 8; p++)
+                bb[(8 * half + p) * nw + w] = (uint64_t)_mm512_test_epi8_mask(x, _mm512_set1_epi8((char)(1 << p)));
+        }
+}
+
+X86_AVX512 void tpe_h2mwd_x86_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
+    for (size_t w = 0; w < nw; w++) {
+        __m512i x[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
+        for (unsigned half = 0; half < P / 8; half++) {
+            x[half] = _mm512_setzero_si512();
+            for (unsigned p = 0; p < 8; p++)
+                x[half] = _mm512_mask_mov_epi8(x[half], (__mmask64)bb[(8 * half + p) * nw + w],
+                                               _mm512_or_si512(x[half], _mm512_set1_epi8((char)(1 << p))));
+        }
+        if (P == 8) x[1] = x[0];
+        uint32_t *o = v + 64 * w;
+        bytes_levels16(_mm512_castsi512_si128(x[0]), _mm512_castsi512_si128(x[1]), P == 16, o);
+        bytes_levels16(_mm512_extracti32x4_epi32(x[0], 1), _mm512_extracti32x4_epi32(x[1], 1), P == 16, o + 16);
+        bytes_levels16(_mm512_extracti32x4_epi32(x[0], 2), _mm512_extracti32x4_epi32(x[1], 2), P == 16, o + 32);
+        bytes_levels16(_mm512_extracti32x4_epi32(x[0], 3), _mm512_extracti32x4_epi32(x[1], 3), P == 16, o + 48);
+    }
+}
+
+#else
+
+int tpe_h2mwd_simd(void) {
+    return 0;
+}
+
+tpe_h2mwd_x86 *tpe_h2mwd_x86_new(void) {
+    return NULL;
+}
+
+void tpe_h2mwd_x86_free(tpe_h2mwd_x86 *x) {
+    (void)x;
+}
+
+void tpe_h2mwd_x86_moves(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, uint32_t K, const uint8_t *kd,
+                         const uint8_t *dd, int enc) {
+    (void)x, (void)H, (void)L, (void)K, (void)kd, (void)dd, (void)enc;
+}
+
+void tpe_h2mwd_x86_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const *masks, const size_t *s, int enc) {
+    (void)X, (void)L, (void)K, (void)masks, (void)s, (void)enc;
+}
+
+size_t tpe_h2mwd_x86_ones(const uint64_t *X, size_t nw) {
+    (void)X, (void)nw;
+    return 0;
+}
+
+void tpe_h2mwd_x86_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
+    (void)v, (void)nw, (void)P, (void)bb;
+}
+
+void tpe_h2mwd_x86_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
+    (void)bb, (void)nw, (void)P, (void)v;
+}
+
+#endif
