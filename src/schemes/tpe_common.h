@@ -157,13 +157,14 @@ void tpe_h2mwd_portable(int on);
 /* tpe-h2mwd's vector kernels (tpe_h2mwd_x86.c), for its bit boards (side
  * K = 16, 32, 64; K^2 / 64 = nw words each, LSB first, raster order):
  * tpe_h2mwd_simd() is 1 where the CPU has them (x86-64 with AVX-512 F, BW,
- * DQ, VL), and only then may the others be called.  A context holds tables
+ * DQ, VL, POPCNT, BMI1, BMI2), and only then may the others be called.  A context holds tables
  * built once (tpe_h2mwd_x86_new; NULL: out of memory).
  *  moves: PMH2M's moves of the L high boards H + q nw with the sequences kd,
  *         dd (128 bytes per plane: Imp1 / Vis1 for t < K, Imp2 / Vis2 at K + t);
  *  zmp:   ZMP's network (masks[q]: board q's model's Benes masks) and the
  *         rotation by s[q] of the L low boards X + q nw, or its inverse;
  *  ones:  the ones in nw words;
+ *  seqs, wdpcs: see below;
  *  split / merge: 64 nw levels <-> P boards (bb + p nw). */
 typedef struct tpe_h2mwd_x86 tpe_h2mwd_x86;
 int tpe_h2mwd_simd(void);
@@ -175,5 +176,10 @@ void tpe_h2mwd_x86_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *cons
 size_t tpe_h2mwd_x86_ones(const uint64_t *X, size_t nw);
 void tpe_h2mwd_x86_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb);
 void tpe_h2mwd_x86_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v);
+/* (K = 8 too for these two) seqs: the sequences of board X with the keyed
+ * offsets at bit bp of fb (tpe_h2mwd_seqs.h); wdpcs: WDPCS of the P boards at
+ * bb with key bytes wd, pairs lowest first (enc) or last */
+void tpe_h2mwd_x86_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist);
+void tpe_h2mwd_x86_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, int enc);
 
 #endif

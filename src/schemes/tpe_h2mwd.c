@@ -45,6 +45,7 @@
 #include "schemes/schemes.h"
 #include "schemes/tpe_common.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 
@@ -64,7 +65,7 @@ typedef struct geo {
     uint16_t *inv;  /* 8 * n: inv[m * n + cell] = j */
     uint16_t *diag; /* 2 * (bw + bh) * bh: cells of the diagonals, see diag_at() */
     uint16_t *mod;  /* x mod bw for x <= 3 bh, then x mod bh for x <= 3 bw (no divisions per block) */
-    uint64_t *benes; /* benes_shape: 8 models * stages * (n / 64) masks, else NULL */
+    const uint64_t *benes; /* benes_shape: 8 models * stages * (n / 64) masks (process-wide), else NULL */
 } geo;
 
 /* Bytes of keyed fields board_round takes per round, at most (K = 64, 16-bit
@@ -134,13 +135,12 @@ static void geo_free(geo *g) {
     free(g->inv);
     free(g->diag);
     free(g->mod);
-    free(g->benes);
     g->T2 = g->inv = g->diag = g->mod = NULL;
     g->benes = NULL;
 }
 
 static int benes_shape(uint32_t bh, uint32_t bw);
-static int benes_build(geo *g);
+static const uint64_t *benes_masks(uint32_t K);
 
 /* Model m: bit 0 transposes (first step down), bit 1 mirrors the columns,
  * bit 2 mirrors the rows: the 8 zigzags starting in each corner, either way. */
@@ -194,7 +194,7 @@ static int geo_get(h2 *h, uint32_t bh, uint32_t bw, const geo **out) {
                     else c = c == 0 ? bw - 1 : c - 1;
                 }
             }
-    if (benes_shape(bh, bw) && benes_build(g)) {
+    if (benes_shape(bh, bw) && !(g->benes = benes_masks(bw))) {
         geo_free(g);
         return MC_ERR_NOMEM;
     }
@@ -867,23 +867,52 @@ H2_INLINE void benes_apply(uint64_t *x, size_t n, unsigned L, const uint64_t *ma
     }
 }
 
-/* The masks of the 8 models for shape g (K = g->bw): g->benes. */
-static int benes_build(geo *g) {
-    const uint32_t K = g->bw;
+/* The masks of the 8 models for K x K boards, K = 8, 16, 32, 64 (they
+ * depend on K alone: routed once per process, read-only after): model m's
+ * traversal read in raster order, raster bit -> traversal index. */
+static uint64_t k_benes8[8 * 11 * 1], k_benes16[8 * 15 * 4], k_benes32[8 * 19 * 16], k_benes64[8 * 23 * 64];
+static uint64_t *const k_benes[4] = {k_benes8, k_benes16, k_benes32, k_benes64};
+static int k_benes_ok[4];
+static pthread_once_t k_benes_once[4] = {PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT};
+
+static void benes_init(unsigned i) {
+    const uint32_t K = 8u << i;
     const size_t n = (size_t)K * K, nw = n / 64;
     const unsigned L = 2 * tpe_width(K), S = 2 * L - 1;
-    g->benes = calloc(8 * S * nw, sizeof *g->benes);
-    uint32_t *p = malloc(7 * n * sizeof *p);
-    if (!g->benes || !p) {
-        free(p);
-        return MC_ERR_NOMEM;
-    }
+    uint32_t *p = malloc(9 * n * sizeof *p);
+    if (!p) return;
+    uint32_t *rr = p + 7 * n, *cc = rr + n;
     for (unsigned m = 0; m < 8; m++) {
-        for (size_t x = 0; x < n; x++) p[g->T2[m * 2 * n + x]] = (uint32_t)x; /* raster bit -> traversal */
-        benes_route(p, (uint32_t)n, 0, 0, L, g->benes + m * S * nw, nw, p + n);
+        if (m & 1) zigzag(K, K, cc, rr); /* as geo_get */
+        else zigzag(K, K, rr, cc);
+        for (size_t x = 0; x < n; x++) {
+            const uint32_t r = m & 4 ? K - 1 - rr[x] : rr[x], c = m & 2 ? K - 1 - cc[x] : cc[x];
+            p[r * K + c] = (uint32_t)x; /* raster bit -> traversal */
+        }
+        benes_route(p, (uint32_t)n, 0, 0, L, k_benes[i] + m * S * nw, nw, p + n);
     }
     free(p);
-    return MC_OK;
+    k_benes_ok[i] = 1;
+}
+static void benes_init0(void) {
+    benes_init(0);
+}
+static void benes_init1(void) {
+    benes_init(1);
+}
+static void benes_init2(void) {
+    benes_init(2);
+}
+static void benes_init3(void) {
+    benes_init(3);
+}
+
+/* NULL: out of memory */
+static const uint64_t *benes_masks(uint32_t K) {
+    static void (*const init[4])(void) = {benes_init0, benes_init1, benes_init2, benes_init3};
+    const unsigned i = tpe_width(K) - 3;
+    pthread_once(&k_benes_once[i], init[i]);
+    return k_benes_ok[i] ? k_benes[i] : NULL;
 }
 
 /* wdpcs_pair on packed planes: hi (r, c), lo (r, c) and lo (r, c + K/2), c
@@ -1102,17 +1131,6 @@ static inline uint32_t board_field(const uint8_t *fb, size_t bp, unsigned w, int
     return (uint32_t)((load_le64(fb + (bp >> 3), le) >> (bp & 7)) & ((1ULL << w) - 1));
 }
 
-/* 8 consecutive w-bit fields (w <= 6) from bit bp of fb, field i in byte i */
-static inline uint64_t board_fields8(const uint8_t *fb, size_t bp, unsigned w, int le) {
-    uint64_t x = (load_le64(fb + (bp >> 3), le) >> (bp & 7)) & ((1ULL << 8 * w) - 1);
-    const uint64_t m4 = (1ULL << 4 * w) - 1;
-    x = (x & m4) | ((x & ~m4) << (32 - 4 * w));
-    const uint64_t m2 = ((1ULL << 2 * w) - 1) * 0x0000000100000001ULL;
-    x = (x & m2) | ((x & ~m2) << (16 - 2 * w));
-    const uint64_t m1 = ((1ULL << w) - 1) * 0x0001000100010001ULL;
-    return (x & m1) | ((x & ~m1) << (8 - w));
-}
-
 /* bit j of Y = bit (j + s) mod 64 nw of X */
 H2_INLINE void board_rot(const uint64_t *X, uint64_t *Y, size_t nw, size_t s) {
     const size_t a = s >> 6;
@@ -1174,146 +1192,12 @@ H2_INLINE void board_zmp(h2 *h, const geo *g, uint64_t *bb, const uint8_t *fb, s
     for (unsigned q = 0; q < h->L; q++) board_zmp_apply(bb + q * nw, h->zs, masks[q], rot[q], enc, K);
 }
 
-/* S += A mod 2^k, bit-sliced */
-static inline void bs_add(uint64_t *S, const uint64_t *A, unsigned k) {
-    uint64_t c = 0;
-    for (unsigned i = 0; i < k; i++) {
-        const uint64_t s = S[i], a = A[i], t = s ^ a;
-        S[i] = t ^ c;
-        c = (s & a) | (t & c);
-    }
-}
-
-/* column counts of board X mod 2^k as k bit slices (bit c of S[i]: bit i of
- * the count of column c, c < K) */
-H2_INLINE void board_colsum(const uint64_t *X, size_t nw, uint32_t K, unsigned k, uint64_t *S) {
-    uint64_t A[6] = {0};
-    for (unsigned i = 0; i < k; i++) S[i] = 0;
-    size_t w = 0;
-    for (; w + 8 <= nw; w += 8) { /* 8 words by carry-save adders: a 4-bit count */
-        const uint64_t *x = X + w;
-        uint64_t t = x[0] ^ x[1];
-        const uint64_t s1 = t ^ x[2], c1 = (x[0] & x[1]) | (t & x[2]);
-        t = x[3] ^ x[4];
-        const uint64_t s2 = t ^ x[5], c2 = (x[3] & x[4]) | (t & x[5]);
-        t = s1 ^ s2;
-        const uint64_t s3 = t ^ x[6], c3 = (s1 & s2) | (t & x[6]);
-        const uint64_t ones = s3 ^ x[7], c4 = s3 & x[7];
-        t = c1 ^ c2;
-        const uint64_t s5 = t ^ c3, c5 = (c1 & c2) | (t & c3);
-        A[0] = ones;
-        A[1] = s5 ^ c4;
-        const uint64_t c6 = s5 & c4;
-        A[2] = c5 ^ c6;
-        A[3] = c5 & c6;
-        bs_add(S, A, k);
-    }
-    for (; w < nw; w++) {
-        uint64_t c = X[w];
-        for (unsigned i = 0; i < k; i++) {
-            const uint64_t t = S[i] & c;
-            S[i] ^= c;
-            c = t;
-        }
-    }
-    /* a word holds 64 / K rows: fold its lanes */
-    static const uint64_t lane[] = {0x00000000FFFFFFFFULL, 0x0000FFFF0000FFFFULL, 0x00FF00FF00FF00FFULL};
-    unsigned li = 0;
-    for (unsigned wd = 64; wd > K; wd >>= 1, li++) {
-        for (unsigned i = 0; i < k; i++) {
-            A[i] = (S[i] >> wd / 2) & lane[li];
-            S[i] &= lane[li];
-        }
-        bs_add(S, A, k);
-    }
-}
-
-/* row counts of board X, row r in byte r mod 8 of R[r / 8] */
-H2_INLINE void board_rowsum(const uint64_t *X, size_t nw, uint32_t K, uint64_t *R) {
-    for (uint32_t i = 0; i < K / 8; i++) R[i] = 0;
-    for (size_t w = 0; w < nw; w++) {
-        uint64_t c = pop_bytes(X[w]);
-        switch (K) {
-        case 8: R[0] = c; break;
-        case 16:
-            c += c >> 8;
-            R[w >> 1] |= even_bytes(c) << 32 * (w & 1);
-            break;
-        case 32:
-            c += c >> 8;
-            c += c >> 16;
-            R[w >> 2] |= ((c & 0xFF) | ((c >> 24) & 0xFF00)) << 16 * (w & 3);
-            break;
-        default: R[w >> 3] |= ((c * L8) >> 56) << 8 * (w & 7); break;
-        }
-    }
-}
-
-/* bytes t + j (cyclic over the K = 8 m bytes of R) of the word i */
-static inline uint64_t rot_bytes(const uint64_t *R, unsigned m, unsigned i, unsigned j) {
-    const uint64_t a = R[i], b = R[i + 1 == m ? 0 : i + 1];
-    return (a >> 8 * j) | (b << (64 - 8 * j));
-}
-
-/* The PMH2M sequences of scrambled low board X with the keyed offsets at bit
- * bp of fb (Imp1, Vis1, Imp2, Vis2 offsets, K fields each): kind[t] = Imp1[t],
- * dist[t] = Vis1[t], kind[K + t] = Imp2[t], dist[K + t] = Vis2[t]. */
-H2_INLINE void board_seqs(const uint64_t *X, uint32_t K, unsigned k, const uint8_t *fb, size_t bp, int le, uint8_t *kind,
-                       uint8_t *dist) {
-    const size_t nw = (size_t)K * K / 64;
-    const unsigned m = K / 8;
-    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1, kmask = (uint64_t)(K - 1) * L8;
-    const size_t pi1 = bp, pv1 = bp + 2 * K, pi2 = pv1 + (size_t)k * K, pv2 = pi2 + 2 * K;
-    /* Vis1: column counts of columns t, t + 1, t + 2, mod K */
-    uint64_t S[6], V[6], A[6];
-    board_colsum(X, nw, K, k, S);
-    for (unsigned i = 0; i < k; i++) V[i] = S[i] &= full;
-    for (unsigned j = 1; j <= 2; j++) {
-        for (unsigned i = 0; i < k; i++) A[i] = rotr_k(S[i], j, K, full);
-        bs_add(V, A, k);
-    }
-    for (unsigned gi = 0; gi < m; gi++) {
-        uint64_t u = 0;
-        for (unsigned i = 0; i < k; i++) u |= k_spread[(V[i] >> 8 * gi) & 0xFF] << i;
-        store_le64(dist + 8 * gi, (u + board_fields8(fb, pv1 + (size_t)8 * gi * k, k, le)) & kmask, le);
-    }
-    /* Vis2: row counts */
-    uint64_t R[8];
-    board_rowsum(X, nw, K, R);
-    for (unsigned gi = 0; gi < m; gi++) {
-        const uint64_t u = R[gi] + rot_bytes(R, m, gi, 1) + rot_bytes(R, m, gi, 2); /* bytes <= 192 */
-        store_le64(dist + K + 8 * gi, (u + board_fields8(fb, pv2 + (size_t)8 * gi * k, k, le)) & kmask, le);
-    }
-    /* Imp1 / Imp2: first row, first column, bits t + 1 and t + 2 */
-    uint64_t r0 = X[0] & full, c0 = 0;
-    for (size_t w = 0; w < nw; w++) /* its 64 / K rows' first bits */
-        for (uint32_t j = 0; j < 64 / K; j++) c0 |= ((X[w] >> j * K) & 1) << (w * (64 / K) + j);
-    const uint64_t a1 = rotr_k(r0, 1, K, full), a2 = rotr_k(r0, 2, K, full);
-    const uint64_t b1 = rotr_k(c0, 1, K, full), b2 = rotr_k(c0, 2, K, full);
-    for (unsigned gi = 0; gi < m; gi++) {
-        const unsigned sh = 8 * gi;
-        uint64_t u = k_spread[(a1 >> sh) & 0xFF] << 1 | k_spread[(a2 >> sh) & 0xFF];
-        store_le64(kind + 8 * gi, (u + board_fields8(fb, pi1 + 16 * gi, 2, le)) & 0x0303030303030303ULL, le);
-        u = k_spread[(b1 >> sh) & 0xFF] << 1 | k_spread[(b2 >> sh) & 0xFF];
-        store_le64(kind + K + 8 * gi, (u + board_fields8(fb, pi2 + 16 * gi, 2, le)) & 0x0303030303030303ULL, le);
-    }
-}
-
-/* WDPCS of boards lo (plane i), hi (plane i + 1), key bits kb */
-H2_INLINE void board_wdpcs(uint64_t *lo, uint64_t *hi, uint32_t K, size_t nw, const uint8_t *kb) {
-    const unsigned hw = K / 2;
-    for (size_t w = 0; w < nw; w++) {
-        const uint8_t *p = kb + 4 * w; /* key bits 32 w ..: the left halves of this word's rows */
-        uint64_t k = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
-        if (K <= 32) k = (k & 0xFFFFULL) | ((k & 0xFFFF0000ULL) << 16);
-        if (K <= 16) k = (k & 0x000000FF000000FFULL) | ((k & 0x0000FF000000FF00ULL) << 8);
-        if (K <= 8) k = (k & 0x000F000F000F000FULL) | ((k & 0x00F000F000F000F0ULL) << 4);
-        const uint64_t a = hi[w], b = lo[w], c = b >> hw;
-        const uint64_t mm = k & (a ^ b) & ~(b ^ c);
-        hi[w] = a ^ mm;
-        lo[w] = b ^ mm ^ (mm << hw);
-    }
-}
+/* board sequences and WDPCS, portable */
+#define H2S_FN static inline __attribute__((always_inline, unused))
+#define H2S_HW 0
+#include "schemes/tpe_h2mwd_seqs.h"
+#undef H2S_FN
+#undef H2S_HW
 
 /* the tile moves of the packed fast path, with the sequences as bytes */
 H2_INLINE void tile_moves_k(uint64_t *tl, const uint8_t *kind, const uint8_t *dist, int enc, const uint32_t K) {
@@ -1378,6 +1262,29 @@ static void board_moves(h2 *h, uint64_t *H, uint32_t K, int enc) {
     board_moves_tiles(h, H, K, enc);
 }
 
+/* The sequences of the L low boards (offsets from bit bs of fb) */
+H2_INLINE void board_seqs(h2 *h, const uint64_t *bb, const uint8_t *fb, size_t bs, int le, const uint32_t K) {
+    const unsigned k = tpe_width(K);
+    const size_t nw = (size_t)K * K / 64, per = (size_t)K * (4 + 2 * k);
+    for (unsigned q = 0; q < h->L; q++) {
+        if (h->x86) tpe_h2mwd_x86_seqs(bb + q * nw, K, fb, bs + q * per, h->kd + 128 * q, h->dd + 128 * q);
+        else h2s_seqs(bb + q * nw, K, k, fb, bs + q * per, le, h->kd + 128 * q, h->dd + 128 * q);
+    }
+}
+
+/* WDPCS of all pairs of adjacent boards, lowest first (enc) or last (dec) */
+H2_INLINE void board_wdpcs(h2 *h, uint64_t *bb, const uint8_t *wd, int le, int enc, const uint32_t K) {
+    const size_t nw = (size_t)K * K / 64, wdb = (size_t)K * K / 16;
+    if (h->x86) {
+        tpe_h2mwd_x86_wdpcs(bb, h->P, K, wd, enc);
+        return;
+    }
+    for (unsigned j = 0; j + 1 < h->P; j++) {
+        const unsigned i = enc ? j : h->P - 2 - j;
+        h2s_wdpcs(bb + i * nw, bb + (i + 1) * nw, K, nw, wd + i * wdb, le);
+    }
+}
+
 /* Bits of keyed fields per round: ZMP (model, row, column) per low plane,
  * then Imp1 Vis1 Imp2 Vis2 offsets per low plane. */
 static size_t board_field_bits(unsigned L, uint32_t K, unsigned k) {
@@ -1397,19 +1304,17 @@ H2_INLINE void board_round_k(h2 *h, const geo *g, unsigned r, int enc, const uin
     fb[0] = n0 ? (uint8_t)(h->sbuf[h->roff[r] - wdbytes - 1] & (0xFFu << (8 - n0))) : 0;
     memcpy(fb + 1, h->sbuf + h->roff[r], need);
     memset(fb + 1 + need, 0, 8);
-    const size_t bz = 8 - n0, bs = bz + (size_t)L * (3 + 2 * k), per = (size_t)K * (4 + 2 * k);
+    const size_t bz = 8 - n0, bs = bz + (size_t)L * (3 + 2 * k);
     const uint8_t *wd = h->sbuf + h->roff[r] + need;
     uint64_t *bb = h->bb;
     if (enc) {
         board_zmp(h, g, bb, fb, bz, k, 1, le, K);
-        for (unsigned q = 0; q < L; q++)
-            board_seqs(bb + q * nw, K, k, fb, bs + q * per, le, h->kd + 128 * q, h->dd + 128 * q);
+        board_seqs(h, bb, fb, bs, le, K);
         board_moves(h, bb + L * nw, K, 1);
-        for (unsigned i = 0; i + 1 < P; i++) board_wdpcs(bb + i * nw, bb + (i + 1) * nw, K, nw, wd + i * wdb);
+        board_wdpcs(h, bb, wd, le, 1, K);
     } else {
-        for (unsigned i = P - 1; i-- > 0;) board_wdpcs(bb + i * nw, bb + (i + 1) * nw, K, nw, wd + i * wdb);
-        for (unsigned q = 0; q < L; q++)
-            board_seqs(bb + q * nw, K, k, fb, bs + q * per, le, h->kd + 128 * q, h->dd + 128 * q);
+        board_wdpcs(h, bb, wd, le, 0, K);
+        board_seqs(h, bb, fb, bs, le, K);
         board_moves(h, bb + L * nw, K, 0);
         board_zmp(h, g, bb, fb, bz, k, 0, le, K);
     }

@@ -32,15 +32,16 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
-#define X86_TARGET "avx512f,avx512bw,avx512dq,avx512vl,popcnt"
+#define X86_TARGET "avx512f,avx512bw,avx512dq,avx512vl,popcnt,bmi,bmi2"
 #define X86_AVX512 __attribute__((target(X86_TARGET)))
 #define X86_INLINE static inline __attribute__((always_inline, target(X86_TARGET)))
+#define X86_UNROLL _Pragma("GCC unroll 8") /* so that vectors indexed by the loop stay in registers */
 
 int tpe_h2mwd_simd(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("popcnt");
+           __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
 }
 
 /* the permutation of a population word by d: (ror(w, a) & m) | (ror(w, b) & ~m) */
@@ -51,6 +52,7 @@ typedef struct mv_par {
 
 struct tpe_h2mwd_x86 {
     __m512i lb32[2 * 96]; /* K = 32: lane bits, entry 32 s + B (2 zmm): 1 << (A_s r + B mod 32) */
+    __m256i lb16[48];     /* K = 16: entry 16 s + B: 1 << (A_s r + B mod 16) */
     mv_par pp[3][2][128]; /* [K = 16, 32, 64][enc]: [d] rows and columns, [64 + d] diagonals */
     uint8_t li[3][512];   /* [K]: lane-bit entry of (step 3, kind, t), see mv_lane_index */
 };
@@ -108,6 +110,14 @@ X86_AVX512 tpe_h2mwd_x86 *tpe_h2mwd_x86_new(void) {
         x->lb32[2 * (32 + B) + 1] = _mm512_rolv_epi32(one, _mm512_add_epi32(i1, bb));
         x->lb32[2 * (64 + B)] = _mm512_rolv_epi32(one, _mm512_sub_epi32(bb, i0));
         x->lb32[2 * (64 + B) + 1] = _mm512_rolv_epi32(one, _mm512_sub_epi32(bb, i1));
+    }
+    const __m256i w1 = _mm256_set1_epi16(1), w15 = _mm256_set1_epi16(15),
+                  wi = _mm256_set_epi16(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    for (int B = 0; B < 16; B++) {
+        const __m256i bb = _mm256_set1_epi16((short)B);
+        x->lb16[B] = _mm256_sllv_epi16(w1, bb);
+        x->lb16[16 + B] = _mm256_sllv_epi16(w1, _mm256_and_si256(_mm256_add_epi16(wi, bb), w15));
+        x->lb16[32 + B] = _mm256_sllv_epi16(w1, _mm256_and_si256(_mm256_sub_epi16(bb, wi), w15));
     }
     return x;
 }
@@ -169,10 +179,12 @@ X86_AVX512 static void moves32(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, 
             const uint8_t *lt = li + (t >> 5) * 128 + (t & 31);
             const __m512i rsel = _mm512_set1_epi32((int)r);
             const uint32_t rbit = 1u << r;
-            for (unsigned q = 0; q < 4; q++) {
-                const unsigned kind = k0[128 * q + t];
-                mv32(&z[2 * q], &z[2 * q + 1], kind, d0[128 * q + t], lb + 2 * lt[32 * kind], pp, rsel, rbit);
-            }
+            /* written out: z stays in registers */
+            const unsigned c0 = k0[t], c1 = k0[128 + t], c2 = k0[256 + t], c3 = k0[384 + t];
+            mv32(&z[0], &z[1], c0, d0[t], lb + 2 * lt[32 * c0], pp, rsel, rbit);
+            mv32(&z[2], &z[3], c1, d0[128 + t], lb + 2 * lt[32 * c1], pp, rsel, rbit);
+            mv32(&z[4], &z[5], c2, d0[256 + t], lb + 2 * lt[32 * c2], pp, rsel, rbit);
+            mv32(&z[6], &z[7], c3, d0[384 + t], lb + 2 * lt[32 * c3], pp, rsel, rbit);
         }
         for (unsigned q = 0; q < 4; q++) {
             _mm512_storeu_si512((void *)(H + 16 * (q0 + q)), z[2 * q]);
@@ -183,29 +195,45 @@ X86_AVX512 static void moves32(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, 
 
 /* ------------------------------------------------------------- K = 64 */
 
-/* one plane, rows 8j.. in Z[j]; iot[8 s + j]: A_s times the rows of Z[j] */
-X86_INLINE void mv64(__m512i *Z, unsigned kind, unsigned d, unsigned t, const mv_par *pp, const __m512i *iot) {
-    const unsigned step3 = t >> 6, tt = t & 63, r = step3 ? tt : 0;
+/* one plane, rows 8j.. in Z[j]; iot[8 s + j]: A_s times the rows of Z[j];
+ * the row of a row move is lane rl of Z[rz] (rz a constant where this is
+ * expanded, so that Z stays in registers) */
+X86_INLINE void mv64(__m512i *Z, unsigned kind, unsigned d, unsigned step3, unsigned tt, const unsigned rz,
+                     unsigned rl, const mv_par *pp, const __m512i *iot) {
     const mv_par *p = pp + (kind >= 2 ? 64 : 0) + d;
     const uint32_t a = p->a, b = p->b;
     const uint64_t m = p->m, line = line_mask(kind);
     const __m512i B = _mm512_set1_epi64((long long)tt * k_bcoef[step3][kind]), one = _mm512_set1_epi64(1);
     const __m512i *io = iot + 8 * k_asel[kind];
     __m512i bits[8];
-    uint64_t wl = 0;
+    __mmask8 k[8];
+    X86_UNROLL
     for (unsigned j = 0; j < 8; j++) {
         bits[j] = _mm512_rolv_epi64(one, _mm512_add_epi64(io[j], B));
-        wl |= (uint64_t)_mm512_test_epi64_mask(Z[j], bits[j]) << 8 * j;
+        k[j] = _mm512_test_epi64_mask(Z[j], bits[j]);
     }
-    const __m512i zr = Z[r >> 3];
+    uint64_t wl = 0;
+    X86_UNROLL
+    for (unsigned j = 0; j < 8; j++) wl |= (uint64_t)k[j] << 8 * j;
     const uint64_t wr =
-        (uint64_t)_mm_cvtsi128_si64(_mm512_castsi512_si128(_mm512_permutexvar_epi64(_mm512_set1_epi64(r & 7), zr)));
+        (uint64_t)_mm_cvtsi128_si64(_mm512_castsi512_si128(_mm512_permutexvar_epi64(_mm512_set1_epi64(rl), Z[rz])));
     const uint64_t w = (wl & line) | (wr & ~line);
     const uint64_t nw = (ror64(w, a) & m) | (ror64(w, b) & ~m);
     const uint64_t ch = (w ^ nw) & line;
+    X86_UNROLL
     for (unsigned j = 0; j < 8; j++) Z[j] = _mm512_mask_xor_epi64(Z[j], (__mmask8)(ch >> 8 * j), Z[j], bits[j]);
-    Z[r >> 3] = _mm512_mask_mov_epi64(Z[r >> 3], (__mmask8)((1u << (r & 7)) & ~line), _mm512_set1_epi64((long long)nw));
+    Z[rz] = _mm512_mask_mov_epi64(Z[rz], (__mmask8)((1u << rl) & ~line), _mm512_set1_epi64((long long)nw));
 }
+
+/* the moves of step 3 with t = 8 rz .. 8 rz + 7 (row t in Z[rz]) */
+#define MV64_STEP3(rz)                                                                                             \
+    do {                                                                                                           \
+        for (unsigned l0 = 0; l0 < 8; l0++) {                                                                      \
+            const unsigned l = enc ? l0 : 7 - l0, tt = 8 * (rz) + l;                                               \
+            mv64(Z0, k0[64 + tt], d0[64 + tt], 1, tt, (rz), l, pp, iot);                                           \
+            mv64(Z1, k0[128 + 64 + tt], d0[128 + 64 + tt], 1, tt, (rz), l, pp, iot);                               \
+        }                                                                                                          \
+    } while (0)
 
 X86_AVX512 static void moves64(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
                                int enc) {
@@ -224,10 +252,32 @@ X86_AVX512 static void moves64(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, 
             Z1[j] = _mm512_loadu_si512((const void *)(H + 64 * (q0 + 1) + 8 * j));
         }
         const uint8_t *k0 = kd + 128 * q0, *d0 = dd + 128 * q0;
-        for (unsigned i = 0; i < 128; i++) {
-            const unsigned t = enc ? i : 127 - i;
-            mv64(Z0, k0[t], d0[t], t, pp, iot);
-            mv64(Z1, k0[128 + t], d0[128 + t], t, pp, iot);
+        if (enc) { /* step 2: rows through (0, t): row 0 */
+            for (unsigned t = 0; t < 64; t++) {
+                mv64(Z0, k0[t], d0[t], 0, t, 0, 0, pp, iot);
+                mv64(Z1, k0[128 + t], d0[128 + t], 0, t, 0, 0, pp, iot);
+            }
+            MV64_STEP3(0);
+            MV64_STEP3(1);
+            MV64_STEP3(2);
+            MV64_STEP3(3);
+            MV64_STEP3(4);
+            MV64_STEP3(5);
+            MV64_STEP3(6);
+            MV64_STEP3(7);
+        } else {
+            MV64_STEP3(7);
+            MV64_STEP3(6);
+            MV64_STEP3(5);
+            MV64_STEP3(4);
+            MV64_STEP3(3);
+            MV64_STEP3(2);
+            MV64_STEP3(1);
+            MV64_STEP3(0);
+            for (unsigned t = 64; t-- > 0;) {
+                mv64(Z0, k0[t], d0[t], 0, t, 0, 0, pp, iot);
+                mv64(Z1, k0[128 + t], d0[128 + t], 0, t, 0, 0, pp, iot);
+            }
         }
         for (unsigned j = 0; j < 8; j++) {
             _mm512_storeu_si512((void *)(H + 64 * q0 + 8 * j), Z0[j]);
@@ -235,44 +285,91 @@ X86_AVX512 static void moves64(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, 
         }
     }
 }
+#undef MV64_STEP3
 
 /* ------------------------------------------------------------- K = 16 */
 
-X86_INLINE void mv16(__m256i *z, unsigned kind, unsigned d, unsigned t, const mv_par *pp, const __m256i *iot) {
-    const unsigned step3 = t >> 4, tt = t & 15, r = step3 ? tt : 0;
+/* one plane (row r = 16-bit lane r); the row of a row move is lane r, r a
+ * constant where this is expanded */
+X86_INLINE void mv16(__m256i *z, unsigned kind, unsigned d, const __m256i *bits, const unsigned r, const mv_par *pp) {
     const mv_par *p = pp + (kind >= 2 ? 64 : 0) + d;
     const uint32_t a = p->a, b = p->b;
     const uint16_t m = (uint16_t)p->m, line = (uint16_t)line_mask(kind);
-    const __m256i m15 = _mm256_set1_epi16(15);
-    const __m256i B = _mm256_set1_epi16((short)((int)tt * k_bcoef[step3][kind]));
-    const __m256i bits = _mm256_sllv_epi16(_mm256_set1_epi16(1), _mm256_and_si256(_mm256_add_epi16(iot[k_asel[kind]], B), m15));
-    const uint16_t wl = (uint16_t)_mm256_test_epi16_mask(*z, bits);
-    const uint16_t wr = (uint16_t)_mm_extract_epi16(_mm256_castsi256_si128(_mm256_permutexvar_epi16(_mm256_set1_epi16((short)r), *z)), 0);
+    const uint16_t wl = (uint16_t)_mm256_test_epi16_mask(*z, *bits);
+    const uint16_t wr = (uint16_t)(r < 8 ? _mm_extract_epi16(_mm256_castsi256_si128(*z), r & 7)
+                                         : _mm_extract_epi16(_mm256_extracti128_si256(*z, 1), r & 7));
     const uint16_t w = (uint16_t)((wl & line) | (wr & ~line));
     const uint16_t nw = (uint16_t)((ror16(w, a) & m) | (ror16(w, b) & (uint16_t)~m));
     const uint16_t ch = (uint16_t)((w ^ nw) & line);
-    const __m256i y = _mm256_mask_mov_epi16(*z, (__mmask16)ch, _mm256_xor_si256(*z, bits));
+    const __m256i y = _mm256_mask_mov_epi16(*z, (__mmask16)ch, _mm256_xor_si256(*z, *bits));
     *z = _mm256_mask_mov_epi16(y, (__mmask16)((1u << r) & (uint16_t)~line), _mm256_set1_epi16((short)nw));
 }
+
+/* the moves of all four planes at t (step 2: t < 16, row 0; step 3: row t - 16) */
+#define MV16_T(t, r)                                                                                               \
+    do {                                                                                                           \
+        const uint8_t *lt = li + ((t) >> 4) * 64 + ((t) & 15);                                                    \
+        X86_UNROLL                                                                                                 \
+        for (unsigned q = 0; q < 4; q++) {                                                                         \
+            const unsigned kind = k0[128 * q + (t)];                                                               \
+            mv16(&z[q], kind, d0[128 * q + (t)], x->lb16 + lt[16 * kind], (r), pp);                               \
+        }                                                                                                          \
+    } while (0)
+#define MV16_STEP3(r)                                                                                              \
+    do {                                                                                                           \
+        MV16_T(16 + (r), (r));                                                                                     \
+    } while (0)
 
 X86_AVX512 static void moves16(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
                                int enc) {
     const mv_par *pp = x->pp[0][enc != 0];
-    __m256i iot[3];
-    iot[0] = _mm256_setzero_si256();
-    iot[1] = _mm256_set_epi16(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    iot[2] = _mm256_sub_epi16(iot[0], iot[1]);
+    const uint8_t *li = x->li[0];
     for (unsigned q0 = 0; q0 < L; q0 += 4) {
         __m256i z[4];
         for (unsigned q = 0; q < 4; q++) z[q] = _mm256_loadu_si256((const void *)(H + 4 * (q0 + q)));
         const uint8_t *k0 = kd + 128 * q0, *d0 = dd + 128 * q0;
-        for (unsigned i = 0; i < 32; i++) {
-            const unsigned t = enc ? i : 31 - i;
-            for (unsigned q = 0; q < 4; q++) mv16(&z[q], k0[128 * q + t], d0[128 * q + t], t, pp, iot);
+        if (enc) {
+            for (unsigned t = 0; t < 16; t++) MV16_T(t, 0);
+            MV16_STEP3(0);
+            MV16_STEP3(1);
+            MV16_STEP3(2);
+            MV16_STEP3(3);
+            MV16_STEP3(4);
+            MV16_STEP3(5);
+            MV16_STEP3(6);
+            MV16_STEP3(7);
+            MV16_STEP3(8);
+            MV16_STEP3(9);
+            MV16_STEP3(10);
+            MV16_STEP3(11);
+            MV16_STEP3(12);
+            MV16_STEP3(13);
+            MV16_STEP3(14);
+            MV16_STEP3(15);
+        } else {
+            MV16_STEP3(15);
+            MV16_STEP3(14);
+            MV16_STEP3(13);
+            MV16_STEP3(12);
+            MV16_STEP3(11);
+            MV16_STEP3(10);
+            MV16_STEP3(9);
+            MV16_STEP3(8);
+            MV16_STEP3(7);
+            MV16_STEP3(6);
+            MV16_STEP3(5);
+            MV16_STEP3(4);
+            MV16_STEP3(3);
+            MV16_STEP3(2);
+            MV16_STEP3(1);
+            MV16_STEP3(0);
+            for (unsigned t = 16; t-- > 0;) MV16_T(t, 0);
         }
         for (unsigned q = 0; q < 4; q++) _mm256_storeu_si256((void *)(H + 4 * (q0 + q)), z[q]);
     }
 }
+#undef MV16_T
+#undef MV16_STEP3
 
 void tpe_h2mwd_x86_moves(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, uint32_t K, const uint8_t *kd,
                          const uint8_t *dd, int enc) {
@@ -401,6 +498,103 @@ X86_AVX512 size_t tpe_h2mwd_x86_ones(const uint64_t *X, size_t nw) {
     return c;
 }
 
+/* ------------------------------------------------- sequences, WDPCS */
+
+#define H2S_FN static inline __attribute__((always_inline, unused, target(X86_TARGET)))
+#define H2S_HW 1
+#include "schemes/tpe_h2mwd_seqs.h"
+#undef H2S_FN
+#undef H2S_HW
+
+X86_AVX512 static void seqs16(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
+    h2s_seqs(X, 16, 4, fb, bp, 1, kind, dist);
+}
+X86_AVX512 static void seqs32(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
+    h2s_seqs(X, 32, 5, fb, bp, 1, kind, dist);
+}
+X86_AVX512 static void seqs64(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
+    h2s_seqs(X, 64, 6, fb, bp, 1, kind, dist);
+}
+X86_AVX512 static void seqs8(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
+    h2s_seqs(X, 8, 3, fb, bp, 1, kind, dist);
+}
+
+void tpe_h2mwd_x86_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
+    switch (K) {
+    case 8: seqs8(X, fb, bp, kind, dist); break;
+    case 16: seqs16(X, fb, bp, kind, dist); break;
+    case 32: seqs32(X, fb, bp, kind, dist); break;
+    default: seqs64(X, fb, bp, kind, dist); break;
+    }
+}
+
+X86_INLINE void wdpcs_k(uint64_t *bb, unsigned P, const uint8_t *wd, int enc, const uint32_t K) {
+    const size_t nw = (size_t)K * K / 64, wdb = (size_t)K * K / 16;
+    for (unsigned j = 0; j + 1 < P; j++) {
+        const unsigned i = enc ? j : P - 2 - j;
+        h2s_wdpcs(bb + i * nw, bb + (i + 1) * nw, K, nw, wd + i * wdb, 1);
+    }
+}
+X86_AVX512 static void wdpcs8(uint64_t *bb, unsigned P, const uint8_t *wd, int enc) {
+    wdpcs_k(bb, P, wd, enc, 8);
+}
+/* the same with vectors (K = 16, 32, 64): 8 words at a time; a word's 32
+ * key bits spread to the left halves of its rows by zero-extending K/2-bit
+ * chunks to K-bit lanes */
+X86_INLINE __m512i wdpcs_keys(const uint8_t *kb, const uint32_t K) {
+    const __m256i x = _mm256_loadu_si256((const void *)kb); /* 8 words' key bits */
+    switch (K) {
+    case 16: return _mm512_cvtepu8_epi16(x);
+    case 32: return _mm512_cvtepu16_epi32(x);
+    default: return _mm512_cvtepu32_epi64(x);
+    }
+}
+
+X86_INLINE void wdpcs_v(uint64_t *bb, unsigned P, const uint8_t *wd, int enc, const uint32_t K) {
+    const size_t nw = (size_t)K * K / 64, wdb = (size_t)K * K / 16, nz = nw / 8;
+    const unsigned hw = K / 2;
+    for (unsigned j = 0; j + 1 < P; j++) {
+        const unsigned i = enc ? j : P - 2 - j;
+        uint64_t *lo = bb + i * nw, *hi = lo + nw;
+        for (size_t z = 0; z < nz; z++) {
+            const __m512i k = wdpcs_keys(wd + i * wdb + 32 * z, K);
+            const __m512i a = _mm512_loadu_si512((const void *)(hi + 8 * z)), b = _mm512_loadu_si512((const void *)(lo + 8 * z));
+            const __m512i c = _mm512_srli_epi64(b, hw);
+            /* mm = k & (a ^ b) & ~(b ^ c) */
+            const __m512i mm = _mm512_and_si512(k, _mm512_ternarylogic_epi64(a, b, c, 0x18));
+            _mm512_storeu_si512((void *)(hi + 8 * z), _mm512_xor_si512(a, mm));
+            _mm512_storeu_si512((void *)(lo + 8 * z), _mm512_ternarylogic_epi64(b, mm, _mm512_slli_epi64(mm, hw), 0x96));
+        }
+    }
+}
+X86_AVX512 static void wdpcs16(uint64_t *bb, unsigned P, const uint8_t *wd, int enc) {
+    const size_t wdb = 16;
+    for (unsigned j = 0; j + 1 < P; j++) { /* 4 words: one 256-bit half */
+        const unsigned i = enc ? j : P - 2 - j;
+        uint64_t *lo = bb + i * 4, *hi = lo + 4;
+        const __m256i k = _mm256_cvtepu8_epi16(_mm_loadu_si128((const void *)(wd + i * wdb)));
+        const __m256i a = _mm256_loadu_si256((const void *)hi), b = _mm256_loadu_si256((const void *)lo);
+        const __m256i mm = _mm256_and_si256(k, _mm256_ternarylogic_epi64(a, b, _mm256_srli_epi64(b, 8), 0x18));
+        _mm256_storeu_si256((void *)hi, _mm256_xor_si256(a, mm));
+        _mm256_storeu_si256((void *)lo, _mm256_ternarylogic_epi64(b, mm, _mm256_slli_epi64(mm, 8), 0x96));
+    }
+}
+X86_AVX512 static void wdpcs32(uint64_t *bb, unsigned P, const uint8_t *wd, int enc) {
+    wdpcs_v(bb, P, wd, enc, 32);
+}
+X86_AVX512 static void wdpcs64(uint64_t *bb, unsigned P, const uint8_t *wd, int enc) {
+    wdpcs_v(bb, P, wd, enc, 64);
+}
+
+void tpe_h2mwd_x86_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, int enc) {
+    switch (K) {
+    case 8: wdpcs8(bb, P, wd, enc); break;
+    case 16: wdpcs16(bb, P, wd, enc); break;
+    case 32: wdpcs32(bb, P, wd, enc); break;
+    default: wdpcs64(bb, P, wd, enc); break;
+    }
+}
+
 /* -------------------------------------------------------- split / merge */
 
 /* 64 levels' byte `half` (0: bits 0-7, 1: bits 8-15) as 64 bytes */
@@ -480,6 +674,14 @@ size_t tpe_h2mwd_x86_ones(const uint64_t *X, size_t nw) {
 
 void tpe_h2mwd_x86_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
     (void)v, (void)nw, (void)P, (void)bb;
+}
+
+void tpe_h2mwd_x86_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
+    (void)X, (void)K, (void)fb, (void)bp, (void)kind, (void)dist;
+}
+
+void tpe_h2mwd_x86_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, int enc) {
+    (void)bb, (void)P, (void)K, (void)wd, (void)enc;
 }
 
 void tpe_h2mwd_x86_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
