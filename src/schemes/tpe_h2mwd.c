@@ -778,20 +778,6 @@ static inline uint64_t even_bytes(uint64_t x) {
     return (x | (x >> 16)) & 0xFFFFFFFFULL;
 }
 
-/* 64 bits of bit string S from bit q (S padded) */
-static inline uint64_t bits_at(const uint64_t *S, size_t q) {
-    const unsigned sh = (unsigned)(q & 63);
-    const uint64_t x = S[q >> 6] >> sh;
-    return sh ? x | S[(q >> 6) + 1] << (64 - sh) : x;
-}
-
-/* OR the l bits of v (v < 2^l) into S at bit q */
-static inline void bits_put(uint64_t *S, size_t q, uint32_t l, uint64_t v) {
-    const unsigned sh = (unsigned)(q & 63);
-    S[q >> 6] |= v << sh;
-    if (sh + l > 64) S[(q >> 6) + 1] |= v >> (64 - sh);
-}
-
 /* ------------------------------------------------------------ Benes ZMP */
 
 /* For square blocks of side K = 2^k, 8 <= K <= 64, the traversal of a ZMP
@@ -1084,11 +1070,6 @@ static inline void transpose8_bytes(uint64_t *y) {
         y[i] = (a & 0x00FF00FF00FF00FFULL) | ((b << 8) & 0xFF00FF00FF00FF00ULL);
         y[i + 1] = ((a >> 8) & 0x00FF00FF00FF00FFULL) | (b & 0xFF00FF00FF00FF00ULL);
     }
-}
-
-static inline void store_le64(uint8_t *p, uint64_t x, int le) {
-    if (!le) x = __builtin_bswap64(x);
-    memcpy(p, &x, 8);
 }
 
 /* levels (K x K, raster) -> P boards: 64 levels at a time, bit-transposed

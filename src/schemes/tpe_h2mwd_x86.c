@@ -50,8 +50,16 @@ typedef struct mv_par {
     uint32_t a, b;
 } mv_par;
 
+/* a move of `kind` by d, K = 32: the word permutation, and `line` = all ones
+ * for a column or a diagonal, 0 for a row */
+typedef struct mv_d32 {
+    uint32_t m, line, a, b;
+} mv_d32;
+
 struct tpe_h2mwd_x86 {
     __m512i lb32[2 * 96]; /* K = 32: lane bits, entry 32 s + B (2 zmm): 1 << (A_s r + B mod 32) */
+    mv_d32 d32[2][4][32]; /* K = 32: [enc][kind][d] */
+    uint16_t lo32[64][4]; /* K = 32: [t][kind]: the lane bits of the population (index into lb32) */
     __m256i lb16[48];     /* K = 16: entry 16 s + B: 1 << (A_s r + B mod 16) */
     mv_par pp[3][2][128]; /* [K = 16, 32, 64][enc]: [d] rows and columns, [64 + d] diagonals */
     uint8_t li[3][512];   /* [K]: lane-bit entry of (step 3, kind, t), see mv_lane_index */
@@ -111,6 +119,15 @@ X86_AVX512 tpe_h2mwd_x86 *tpe_h2mwd_x86_new(void) {
         x->lb32[2 * (64 + B)] = _mm512_rolv_epi32(one, _mm512_sub_epi32(bb, i0));
         x->lb32[2 * (64 + B) + 1] = _mm512_rolv_epi32(one, _mm512_sub_epi32(bb, i1));
     }
+    for (int enc = 0; enc < 2; enc++)
+        for (unsigned kind = 0; kind < 4; kind++)
+            for (unsigned d = 0; d < 32; d++) {
+                const mv_par *p = &x->pp[1][enc][(kind >= 2 ? 64 : 0) + d];
+                x->d32[enc][kind][d] = (mv_d32){(uint32_t)p->m, kind ? ~0u : 0u, p->a, p->b};
+            }
+    for (unsigned t = 0; t < 64; t++)
+        for (unsigned kind = 0; kind < 4; kind++)
+            x->lo32[t][kind] = (uint16_t)(2 * x->li[1][(t >> 5) * 128 + kind * 32 + (t & 31)]);
     const __m256i w1 = _mm256_set1_epi16(1), w15 = _mm256_set1_epi16(15),
                   wi = _mm256_set_epi16(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     for (int B = 0; B < 16; B++) {
@@ -146,26 +163,46 @@ static inline uint64_t line_mask(unsigned kind) {
 
 /* ------------------------------------------------------------- K = 32 */
 
-/* rsel: lane r in element 0 of a permute of (z0, z1); rbit = 1 << r */
-X86_INLINE void mv32(__m512i *z0, __m512i *z1, unsigned kind, unsigned d, const __m512i *bits, const mv_par *pp,
-                     __m512i rsel, uint32_t rbit) {
-    const mv_par *p = pp + (kind >= 2 ? 64 : 0) + d;
-    const uint32_t a = p->a, b = p->b, m = (uint32_t)p->m, line = (uint32_t)line_mask(kind);
-    const uint32_t wl = (uint32_t)_mm512_test_epi32_mask(*z0, bits[0]) | (uint32_t)_mm512_test_epi32_mask(*z1, bits[1]) << 16;
-    const uint32_t wr = (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(_mm512_permutex2var_epi32(*z0, rsel, *z1)));
+/* One move of a plane (rows 0-15 in z0, 16-31 in z1).  part: 0 = step 2
+ * (a row move is row 0), 1 / 2 = step 3 with t < 16 / t >= 16 (row t, in z0
+ * / z1); rsel: lane r & 15 in element 0 of a permute, rbit = 1 << (r & 15).
+ * part is a constant where this is expanded. */
+X86_INLINE void mv32(__m512i *z0, __m512i *z1, const mv_d32 *dp, const __m512i *bits, const unsigned part, __m512i rsel,
+                     uint32_t rbit) {
+    const uint32_t a = dp->a, b = dp->b, m = dp->m, line = dp->line;
+    const uint32_t wl = _cvtmask32_u32(_mm512_kunpackw(_mm512_test_epi32_mask(*z1, bits[1]), _mm512_test_epi32_mask(*z0, bits[0])));
+    uint32_t wr;
+    switch (part) {
+    case 0: wr = (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(*z0)); break;
+    case 1: wr = (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(_mm512_permutexvar_epi32(rsel, *z0))); break;
+    default: wr = (uint32_t)_mm_cvtsi128_si32(_mm512_castsi512_si128(_mm512_permutexvar_epi32(rsel, *z1))); break;
+    }
     const uint32_t w = (wl & line) | (wr & ~line);
     const uint32_t nw = (ror32(w, a) & m) | (ror32(w, b) & ~m);
     const uint32_t ch = (w ^ nw) & line, rm = rbit & ~line;
     const __m512i nv = _mm512_set1_epi32((int)nw);
-    *z0 = _mm512_mask_mov_epi32(_mm512_mask_xor_epi32(*z0, (__mmask16)ch, *z0, bits[0]), (__mmask16)rm, nv);
-    *z1 = _mm512_mask_mov_epi32(_mm512_mask_xor_epi32(*z1, (__mmask16)(ch >> 16), *z1, bits[1]), (__mmask16)(rm >> 16),
-                                nv);
+    *z0 = _mm512_mask_xor_epi32(*z0, (__mmask16)ch, *z0, bits[0]);
+    *z1 = _mm512_mask_xor_epi32(*z1, (__mmask16)(ch >> 16), *z1, bits[1]);
+    if (part == 2) *z1 = _mm512_mask_mov_epi32(*z1, (__mmask16)rm, nv);
+    else *z0 = _mm512_mask_mov_epi32(*z0, (__mmask16)rm, nv);
 }
+
+/* the moves at t of the four planes */
+#define MV32_T(part, r)                                                                                            \
+    do {                                                                                                           \
+        const __m512i rsel = _mm512_set1_epi32((int)((r) & 15));                                                   \
+        const uint32_t rbit = 1u << ((r) & 15);                                                                    \
+        const uint16_t *lt = x->lo32[t];                                                                           \
+        X86_UNROLL                                                                                                 \
+        for (unsigned q = 0; q < 4; q++) {                                                                         \
+            const unsigned kind = k0[128 * q + t];                                                                 \
+            mv32(&z[2 * q], &z[2 * q + 1], &dt[kind][d0[128 * q + t]], lb + lt[kind], (part), rsel, rbit);          \
+        }                                                                                                          \
+    } while (0)
 
 X86_AVX512 static void moves32(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
                                int enc) {
-    const mv_par *pp = x->pp[1][enc != 0];
-    const uint8_t *li = x->li[1];
+    const mv_d32(*dt)[32] = x->d32[enc != 0];
     const __m512i *lb = x->lb32;
     for (unsigned q0 = 0; q0 < L; q0 += 4) {
         __m512i z[8];
@@ -174,17 +211,14 @@ X86_AVX512 static void moves32(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, 
             z[2 * q + 1] = _mm512_loadu_si512((const void *)(H + 16 * (q0 + q) + 8));
         }
         const uint8_t *k0 = kd + 128 * q0, *d0 = dd + 128 * q0;
-        for (unsigned i = 0; i < 64; i++) {
-            const unsigned t = enc ? i : 63 - i, r = t >= 32 ? t - 32 : 0;
-            const uint8_t *lt = li + (t >> 5) * 128 + (t & 31);
-            const __m512i rsel = _mm512_set1_epi32((int)r);
-            const uint32_t rbit = 1u << r;
-            /* written out: z stays in registers */
-            const unsigned c0 = k0[t], c1 = k0[128 + t], c2 = k0[256 + t], c3 = k0[384 + t];
-            mv32(&z[0], &z[1], c0, d0[t], lb + 2 * lt[32 * c0], pp, rsel, rbit);
-            mv32(&z[2], &z[3], c1, d0[128 + t], lb + 2 * lt[32 * c1], pp, rsel, rbit);
-            mv32(&z[4], &z[5], c2, d0[256 + t], lb + 2 * lt[32 * c2], pp, rsel, rbit);
-            mv32(&z[6], &z[7], c3, d0[384 + t], lb + 2 * lt[32 * c3], pp, rsel, rbit);
+        if (enc) {
+            for (unsigned t = 0; t < 32; t++) MV32_T(0, 0);
+            for (unsigned t = 32; t < 48; t++) MV32_T(1, t - 32);
+            for (unsigned t = 48; t < 64; t++) MV32_T(2, t - 32);
+        } else {
+            for (unsigned t = 64; t-- > 48;) MV32_T(2, t - 32);
+            for (unsigned t = 48; t-- > 32;) MV32_T(1, t - 32);
+            for (unsigned t = 32; t-- > 0;) MV32_T(0, 0);
         }
         for (unsigned q = 0; q < 4; q++) {
             _mm512_storeu_si512((void *)(H + 16 * (q0 + q)), z[2 * q]);
@@ -192,6 +226,7 @@ X86_AVX512 static void moves32(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, 
         }
     }
 }
+#undef MV32_T
 
 /* ------------------------------------------------------------- K = 64 */
 
@@ -296,8 +331,9 @@ X86_INLINE void mv16(__m256i *z, unsigned kind, unsigned d, const __m256i *bits,
     const uint32_t a = p->a, b = p->b;
     const uint16_t m = (uint16_t)p->m, line = (uint16_t)line_mask(kind);
     const uint16_t wl = (uint16_t)_mm256_test_epi16_mask(*z, *bits);
-    const uint16_t wr = (uint16_t)(r < 8 ? _mm_extract_epi16(_mm256_castsi256_si128(*z), r & 7)
-                                         : _mm_extract_epi16(_mm256_extracti128_si256(*z, 1), r & 7));
+    const uint64_t wq = (uint64_t)_mm_cvtsi128_si64(
+        _mm256_castsi256_si128(_mm256_permutexvar_epi64(_mm256_set1_epi64x((long long)(r >> 2)), *z)));
+    const uint16_t wr = (uint16_t)(wq >> 16 * (r & 3));
     const uint16_t w = (uint16_t)((wl & line) | (wr & ~line));
     const uint16_t nw = (uint16_t)((ror16(w, a) & m) | (ror16(w, b) & (uint16_t)~m));
     const uint16_t ch = (uint16_t)((w ^ nw) & line);
