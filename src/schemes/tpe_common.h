@@ -159,7 +159,7 @@ void tpe_h2mwd_portable(int on);
  * tpe_h2mwd_simd() is 1 where the CPU has them (x86-64 with AVX-512 F, BW,
  * DQ, VL, POPCNT, BMI1, BMI2), and only then may the others be called.  A context holds tables
  * built once (tpe_h2mwd_x86_new; NULL: out of memory).
- *  moves: PMH2M's moves of the L high boards H + q nw with the sequences kd,
+ *  moves: (K = 8 too) PMH2M's moves of the L high boards H + q nw with the sequences kd,
  *         dd (128 bytes per plane: Imp1 / Vis1 for t < K, Imp2 / Vis2 at K + t);
  *  zmp:   ZMP's network (masks[q]: board q's model's Benes masks) and the
  *         rotation by s[q] of the L low boards X + q nw, or its inverse;

@@ -1192,29 +1192,37 @@ H2_INLINE void tile_moves_k(uint64_t *tl, const uint8_t *kind, const uint8_t *di
     }
 }
 
-/* board <-> 8 x 8 tiles (tile (I, J) byte j = byte (8I + j) K/8 + J of the board) */
+/* board <-> 8 x 8 tiles (tile (I, J) byte j = byte (8I + j) K/8 + J of the
+ * board): per band of 8 rows, an 8 x 8 byte transpose of the rows (K/8
+ * bytes each, zero-padded) gives the band's tiles */
 H2_INLINE void board_to_tiles(const uint64_t *X, uint32_t K, uint64_t *tl) {
-    const uint32_t T = K / 8;
-    for (uint32_t I = 0; I < T; I++)
-        for (uint32_t J = 0; J < T; J++) {
-            uint64_t x = 0;
-            for (uint32_t j = 0; j < 8; j++) {
-                const size_t b = (size_t)(8 * I + j) * T + J;
-                x |= ((X[b >> 3] >> 8 * (b & 7)) & 0xFF) << 8 * j;
-            }
-            tl[I * T + J] = x;
+    const uint32_t T = K / 8, rpw = 64 / K;
+    for (uint32_t I = 0; I < T; I++) {
+        uint64_t y[8];
+        for (uint32_t j = 0; j < 8; j++) { /* row 8I + j */
+            const uint32_t r = 8 * I + j;
+            y[j] = K == 64 ? X[r] : (X[r / rpw] >> (K * (r % rpw))) & ((1ULL << K) - 1);
         }
+        transpose8_bytes(y);
+        for (uint32_t J = 0; J < T; J++) tl[I * T + J] = y[J];
+    }
 }
 
 H2_INLINE void tiles_to_board(const uint64_t *tl, uint32_t K, uint64_t *X) {
-    const uint32_t T = K / 8;
-    for (size_t w = 0; w < (size_t)K * K / 64; w++) {
-        uint64_t x = 0;
-        for (uint32_t e = 0; e < 8; e++) {
-            const size_t b = 8 * w + e, r = b / T, J = b % T; /* row r = 8I + j */
-            x |= ((tl[(r >> 3) * T + J] >> 8 * (r & 7)) & 0xFF) << 8 * e;
+    const uint32_t T = K / 8, rpw = 64 / K;
+    for (uint32_t I = 0; I < T; I++) {
+        uint64_t y[8] = {0};
+        for (uint32_t J = 0; J < T; J++) y[J] = tl[I * T + J];
+        transpose8_bytes(y);
+        if (K == 64) {
+            for (uint32_t j = 0; j < 8; j++) X[8 * I + j] = y[j];
+        } else {
+            for (uint32_t w = 0; w < 8 / rpw; w++) {
+                uint64_t x = 0;
+                for (uint32_t e = 0; e < rpw; e++) x |= y[w * rpw + e] << (K * e);
+                X[I * 8 / rpw + w] = x;
+            }
         }
-        X[w] = x;
     }
 }
 
@@ -1236,7 +1244,7 @@ static void board_moves_tiles(h2 *h, uint64_t *H, uint32_t K, int enc) {
 }
 
 static void board_moves(h2 *h, uint64_t *H, uint32_t K, int enc) {
-    if (h->x86 && K >= 16) {
+    if (h->x86) {
         tpe_h2mwd_x86_moves(h->x86, H, h->L, K, h->kd, h->dd, enc);
         return;
     }

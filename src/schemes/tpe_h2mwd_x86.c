@@ -60,6 +60,8 @@ struct tpe_h2mwd_x86 {
     __m512i lb32[2 * 96]; /* K = 32: lane bits, entry 32 s + B (2 zmm): 1 << (A_s r + B mod 32) */
     mv_d32 d32[2][4][32]; /* K = 32: [enc][kind][d] */
     uint16_t lo32[64][4]; /* K = 32: [t][kind]: the lane bits of the population (index into lb32) */
+    uint64_t mk8[16][4];  /* K = 8: [t][kind]: the population's cells (the board is one word) */
+    mv_d32 d8[2][4][8];   /* K = 8: [enc][kind][d] */
     __m256i lb16[48];     /* K = 16: entry 16 s + B: 1 << (A_s r + B mod 16) */
     mv_par pp[3][2][128]; /* [K = 16, 32, 64][enc]: [d] rows and columns, [64 + d] diagonals */
     uint8_t li[3][512];   /* [K]: lane-bit entry of (step 3, kind, t), see mv_lane_index */
@@ -128,6 +130,25 @@ X86_AVX512 tpe_h2mwd_x86 *tpe_h2mwd_x86_new(void) {
     for (unsigned t = 0; t < 64; t++)
         for (unsigned kind = 0; kind < 4; kind++)
             x->lo32[t][kind] = (uint16_t)(2 * x->li[1][(t >> 5) * 128 + kind * 32 + (t & 31)]);
+    mv_par p8[2][128];
+    mv_params(p8[0], 8, 0);
+    mv_params(p8[1], 8, 1);
+    for (int enc = 0; enc < 2; enc++)
+        for (unsigned kind = 0; kind < 4; kind++)
+            for (unsigned d = 0; d < 8; d++) {
+                const mv_par *p = &p8[enc][(kind >= 2 ? 64 : 0) + d];
+                x->d8[enc][kind][d] = (mv_d32){(uint32_t)p->m, kind ? ~0u : 0u, p->a, p->b};
+            }
+    for (unsigned t = 0; t < 16; t++) {
+        const unsigned step3 = t >> 3, tt = t & 7;
+        x->mk8[t][0] = 0xFFULL << (step3 ? 8 * tt : 0);     /* row 0 / row t */
+        x->mk8[t][1] = 0x0101010101010101ULL << (step3 ? 0 : tt); /* column t / column 0 */
+        x->mk8[t][2] = x->mk8[t][3] = 0;
+        for (unsigned r = 0; r < 8; r++) {
+            x->mk8[t][2] |= 1ULL << (8 * r + ((tt + 8 - r) & 7));                      /* minor: (r, t - r) */
+            x->mk8[t][3] |= 1ULL << (8 * r + ((r + (step3 ? 8 - tt : tt)) & 7));        /* major: (r, r + dl) */
+        }
+    }
     const __m256i w1 = _mm256_set1_epi16(1), w15 = _mm256_set1_epi16(15),
                   wi = _mm256_set_epi16(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     for (int B = 0; B < 16; B++) {
@@ -407,9 +428,43 @@ X86_AVX512 static void moves16(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, 
 #undef MV16_T
 #undef MV16_STEP3
 
+/* ------------------------------------------------------------- K = 8 */
+
+/* The board is one word; every population is a set of 8 cells, one per row
+ * or column, in the order of their bit positions: pext gathers it as the
+ * population word, pdep puts it back.  No branch, no vector. */
+static inline uint32_t ror8(uint32_t x, uint32_t s) {
+    return ((x >> s) | (x << ((8 - s) & 7))) & 0xFF;
+}
+
+X86_INLINE void mv8(uint64_t *b, const mv_d32 *dp, uint64_t M) {
+    const uint32_t w = (uint32_t)_pext_u64(*b, M);
+    const uint32_t nw = (ror8(w, dp->a) & dp->m) | (ror8(w, dp->b) & ~dp->m);
+    *b = (*b & ~M) | _pdep_u64(nw, M);
+}
+
+X86_AVX512 static void moves8(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
+                              int enc) {
+    const mv_d32(*dt)[8] = x->d8[enc != 0];
+    for (unsigned q0 = 0; q0 < L; q0 += 4) {
+        uint64_t b[4] = {H[q0], H[q0 + 1], H[q0 + 2], H[q0 + 3]};
+        const uint8_t *k0 = kd + 128 * q0, *d0 = dd + 128 * q0;
+        for (unsigned i = 0; i < 16; i++) {
+            const unsigned t = enc ? i : 15 - i;
+            X86_UNROLL
+            for (unsigned q = 0; q < 4; q++) {
+                const unsigned kind = k0[128 * q + t];
+                mv8(&b[q], &dt[kind][d0[128 * q + t]], x->mk8[t][kind]);
+            }
+        }
+        for (unsigned q = 0; q < 4; q++) H[q0 + q] = b[q];
+    }
+}
+
 void tpe_h2mwd_x86_moves(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, uint32_t K, const uint8_t *kd,
                          const uint8_t *dd, int enc) {
     switch (K) {
+    case 8: moves8(x, H, L, kd, dd, enc); break;
     case 16: moves16(x, H, L, kd, dd, enc); break;
     case 32: moves32(x, H, L, kd, dd, enc); break;
     default: moves64(x, H, L, kd, dd, enc); break;
