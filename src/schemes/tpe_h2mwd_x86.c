@@ -236,10 +236,19 @@ X86_AVX512 static void moves32(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, 
             for (unsigned t = 0; t < 32; t++) MV32_T(0, 0);
             for (unsigned t = 32; t < 48; t++) MV32_T(1, t - 32);
             for (unsigned t = 48; t < 64; t++) MV32_T(2, t - 32);
-        } else {
-            for (unsigned t = 64; t-- > 48;) MV32_T(2, t - 32);
-            for (unsigned t = 48; t-- > 32;) MV32_T(1, t - 32);
-            for (unsigned t = 32; t-- > 0;) MV32_T(0, 0);
+        } else { /* (loops counting up, as the forward ones: the same code) */
+            for (unsigned i = 0; i < 16; i++) {
+                const unsigned t = 63 - i;
+                MV32_T(2, t - 32);
+            }
+            for (unsigned i = 0; i < 16; i++) {
+                const unsigned t = 47 - i;
+                MV32_T(1, t - 32);
+            }
+            for (unsigned i = 0; i < 32; i++) {
+                const unsigned t = 31 - i;
+                MV32_T(0, 0);
+            }
         }
         for (unsigned q = 0; q < 4; q++) {
             _mm512_storeu_si512((void *)(H + 16 * (q0 + q)), z[2 * q]);
@@ -490,14 +499,17 @@ X86_INLINE void zmp_benes(__m512i *x, unsigned NP, unsigned nz, size_t nw, unsig
     const size_t n = (size_t)1 << L;
     const unsigned S = 2 * L - 1;
     const __mmask8 lm = nw >= 8 ? 0xFF : (__mmask8)((1u << nw) - 1);
+    _Pragma("GCC unroll 32") /* every stage's shift a constant, the boards in registers */
     for (unsigned k = 0; k < S; k++) {
         const unsigned i = inverse ? S - 1 - k : k;
         const size_t d = i < L ? n >> (i + 1) : n >> (2 * L - 1 - i);
+        X86_UNROLL
         for (unsigned p = 0; p < NP; p++) {
             const uint64_t *M = masks[p] + (size_t)i * nw;
             __m512i *y = x + p * nz;
             if (d >= 512) {
                 const unsigned D = (unsigned)(d / 512);
+                X86_UNROLL
                 for (unsigned z = 0; z < nz; z++) {
                     if (z & D) continue;
                     const __m512i t =
@@ -507,12 +519,14 @@ X86_INLINE void zmp_benes(__m512i *x, unsigned NP, unsigned nz, size_t nw, unsig
                 }
             } else if (d >= 64) {
                 const unsigned D = (unsigned)(d / 64);
+                X86_UNROLL
                 for (unsigned z = 0; z < nz; z++) {
                     const __m512i t = _mm512_ternarylogic_epi64(y[z], zmp_lanes(y[z], D),
                                                                 _mm512_maskz_loadu_epi64(lm, M + 8 * z), 0x28);
                     y[z] = _mm512_ternarylogic_epi64(y[z], t, zmp_lanes(t, D), 0x96);
                 }
             } else {
+                X86_UNROLL
                 for (unsigned z = 0; z < nz; z++) {
                     const __m512i t = _mm512_ternarylogic_epi64(_mm512_srli_epi64(y[z], (unsigned)d), y[z],
                                                                 _mm512_maskz_loadu_epi64(lm, M + 8 * z), 0x28);
@@ -539,6 +553,7 @@ X86_INLINE void zmp_rot(const __m512i *x, __m512i *y, unsigned nz, size_t nw, si
      * zmm (j + a / 8) and the one after it */
     const unsigned A = a >> 3, o = a & 7;
     const __m512i i0 = _mm512_add_epi64(iota, _mm512_set1_epi64(o)), i1 = _mm512_add_epi64(i0, _mm512_set1_epi64(1));
+    X86_UNROLL
     for (unsigned j = 0; j < nz; j++) {
         const __m512i lo = x[(j + A) % nz], hi = x[(j + A + 1) % nz];
         const __m512i w0 = _mm512_permutex2var_epi64(lo, i0, hi), w1 = _mm512_permutex2var_epi64(lo, i1, hi);
@@ -552,16 +567,22 @@ X86_INLINE void zmp_k(uint64_t *X, unsigned NP, unsigned nz, size_t nw, unsigned
     __m512i x[8], y[8];
     const size_t n = 64 * nw;
     const __mmask8 lm = nw >= 8 ? 0xFF : (__mmask8)((1u << nw) - 1);
+    X86_UNROLL
     for (unsigned p = 0; p < NP; p++)
+        X86_UNROLL
         for (unsigned z = 0; z < nz; z++) x[p * nz + z] = _mm512_maskz_loadu_epi64(lm, X + p * nw + 8 * z);
     if (enc) {
         zmp_benes(x, NP, nz, nw, L, masks, 0);
+        X86_UNROLL
         for (unsigned p = 0; p < NP; p++) zmp_rot(x + p * nz, y + p * nz, nz, nw, s[p]);
     } else {
+        X86_UNROLL
         for (unsigned p = 0; p < NP; p++) zmp_rot(x + p * nz, y + p * nz, nz, nw, (n - s[p]) & (n - 1));
         zmp_benes(y, NP, nz, nw, L, masks, 1);
     }
+    X86_UNROLL
     for (unsigned p = 0; p < NP; p++)
+        X86_UNROLL
         for (unsigned z = 0; z < nz; z++) _mm512_mask_storeu_epi64(X + p * nw + 8 * z, lm, y[p * nz + z]);
 }
 
