@@ -166,6 +166,16 @@ void tpe_h2mwd_portable(int on);
  *  ones:  the ones in nw words;
  *  seqs, wdpcs: see below;
  *  split / merge: 64 nw levels <-> P boards (bb + p nw). */
+/* The block driver's tiles of RGB 8-bit images (tpe_h2mwd_x86.c): 1 where
+ * the CPU has AVX-512 VBMI; then bh rows (stride bytes apart) of n samples of
+ * channel ch of the pixels at row (channel 0 of the first) <-> levels v (n
+ * per row, XOR flip), a byte permute per 32 pixels. */
+int tpe_x86_rgb8(void);
+void tpe_x86_gather_rgb8(const uint8_t *row, size_t stride, uint32_t bh, uint32_t n, unsigned ch, uint32_t flip,
+                         uint32_t *v);
+void tpe_x86_scatter_rgb8(uint8_t *row, size_t stride, uint32_t bh, uint32_t n, unsigned ch, uint32_t flip,
+                          const uint32_t *v);
+
 typedef struct tpe_h2mwd_x86 tpe_h2mwd_x86;
 int tpe_h2mwd_simd(void);
 tpe_h2mwd_x86 *tpe_h2mwd_x86_new(void);
