@@ -39,9 +39,11 @@
  * slice of that stream, drawn in a data-independent order so decryption draws
  * them all first and runs the rounds backwards.
  *
- * Speed: square blocks of side 8, 16, 32, 48 or 64 run on bit planes packed
- * in 8 x 8 tiles (the "packed fast path" below), every other block on one
- * byte per bit; both give the same cipher (test_tpe, test_tpe_golden). */
+ * Speed: square blocks of side 8, 16, 32 or 64 run on bit boards (the
+ * "bit-board path" below, with the vector kernels of tpe_h2mwd_x86.c where
+ * the CPU has AVX-512), side 48 on bit planes packed in 8 x 8 tiles (the
+ * "packed fast path"), every other block on one byte per bit; all give the
+ * same cipher (test_tpe, test_tpe_golden). */
 #include "schemes/schemes.h"
 #include "schemes/tpe_common.h"
 
@@ -76,7 +78,8 @@ typedef struct geo {
  * or 1): the populations moved by PMH2M are rows, columns and diagonals in any
  * order, so a packed row alone would not help; its loops touch each cell of a
  * move twice and do nothing else.  Square blocks of the usual sizes take the
- * packed fast path instead (8 x 8-bit tiles, see "packed fast path"). */
+ * bit-board path instead (K = 8, 16, 32, 64), K = 48 the packed fast path
+ * (8 x 8-bit tiles). */
 typedef struct h2 {
     unsigned rounds, P, L;
     uint32_t block;
@@ -523,9 +526,8 @@ static void round_run(h2 *h, const geo *g, mat_view m, int enc) {
 
 /* ------------------------------------------------------ packed fast path */
 
-/* Square blocks of side K = 8 or a multiple of 16 up to 64 (the common block
- * sizes 8, 16, 32, 48, 64 away from the image edges; WDPCS's halves must be
- * whole tiles, or the nibbles of the one tile at K = 8) run the same cipher
+/* Square blocks of side K = 48 (and, through the bit-board path, the moves
+ * of K = 8, 16, 32, 64 where there is no vector kernel) run the same cipher
  * on packed planes: a plane is (K/8)^2 tiles of 8 x 8 bits, tile (I, J)
  * (index I * T + J, T = K / 8) holding rows 8I.. and columns 8J.., cell
  * (j, i) of the tile at bit 8j + i.  A population move gathers its K cells
@@ -533,12 +535,11 @@ static void round_run(h2 *h, const geo *g, mat_view m, int enc) {
  * (two tiles per tile row for a diagonal), permutes the word with shifts and
  * masks (the parity rule of line_move for even K, a rotation for a diagonal)
  * and XORs the changed bits back the same way: a few word operations per
- * tile instead of 2K byte moves.  ZMP runs a Benes network per model
- * ("Benes ZMP") for K a power of two, else the byte gather of the general
+ * tile instead of 2K byte moves.  ZMP is the byte gather of the general
  * path with the plane unpacked and repacked around it; the sequences of
- * PMH2M are counted on the packed plane.  Every other shape
- * (edge blocks, odd K, K > 64) takes the general path; test_tpe compares the
- * two on random blocks of many shapes, test_tpe_golden pins the cipher. */
+ * PMH2M are counted on the packed plane.  Every other shape (edge blocks,
+ * odd K, K > 64) takes the general path; test_tpe compares the paths on
+ * random blocks of many shapes, test_tpe_golden pins the cipher. */
 
 #define L8 0x0101010101010101ULL     /* bit 0 of every byte: a tile's column 0 */
 #define PACK8 0x0102040810204080ULL  /* ((x & L8) * PACK8) >> 56: byte j's bit 0 -> bit j */
@@ -782,10 +783,10 @@ static inline uint64_t even_bytes(uint64_t x) {
 
 /* For square blocks of side K = 2^k, 8 <= K <= 64, the traversal of a ZMP
  * model is a fixed permutation of the plane's n = K^2 bits followed by a
- * rotation.  The permutation, from the packed plane's bit order (tile t,
- * bit 8j + i) to traversal order, is routed once per image and model through
- * a Benes network of 2 log2(n) - 1 stages of masked delta swaps (the looping
- * algorithm); a stage costs a few operations per word of the plane. */
+ * rotation.  The permutation, from the board's raster bit order to traversal
+ * order, is routed once per process and model through a Benes network of
+ * 2 log2(n) - 1 stages of masked delta swaps (the looping algorithm); a stage
+ * costs a few operations per word of the plane. */
 
 static int benes_shape(uint32_t bh, uint32_t bw) {
     return bh == bw && bh >= 8 && bh <= 64 && (bh & (bh - 1)) == 0;

@@ -278,10 +278,12 @@ static void test_property(void **st) {
     }
 }
 
-/* tpe-h2mwd's packed fast path (square blocks, K = 8, 16, 32, 48, 64) against
- * its byte-per-bit general path, one block at a time: same cipher, and the
- * fast decryption inverts it.  Shapes the fast path does not take are run
- * too (both calls then take the general path: the hook must not fail). */
+/* tpe-h2mwd's fast paths (square blocks: the bit-board path for K = 8, 16,
+ * 32, 64 with the vector kernels where the CPU has them, and without them;
+ * the packed tile path for K = 48) against its byte-per-bit general path,
+ * one block at a time: same cipher, and the fast decryptions invert it.
+ * Shapes the fast paths do not take are run too (all calls then take the
+ * general path: the hook must not fail). */
 static void test_h2mwd_fast_path(void **st) {
     (void)st;
     static const uint32_t shapes[][2] = {{16, 16}, {32, 32}, {48, 48}, {64, 64}, {32, 16},
