@@ -1,14 +1,27 @@
 /* bench_tpe.c - the exact thumbnail-preserving schemes (tpe-h2mwd, tpe-pair,
- * tpe2): timings and the reproduction table of docs/schemes/tpe-h2mwd.md.
+ * tpe2): timings, the mixing measurement that sets the baselines' round
+ * counts, and the reproduction table of docs/schemes/tpe-h2mwd.md.
  *
  *   mc_bench_tpe [--quick]
- *       JSON on stdout.  512x512 RGB 8-bit (the Shepp-Logan phantom, one
- *       shade per channel, plus noise), block 32: encrypt and decrypt medians
- *       of tpe-h2mwd (10 rounds, the paper's), tpe-pair (10) and tpe2 (7) -
- *       the round counts after which a level can have reached every position
- *       of a 32x32 block (2^10 = 3^6.3 = 1024) - with aead (the floor) and
- *       memcpy of the same buffer, all in one run, and their ratios; then
- *       every scheme at block 8, 16, 32, 64 (ns per sample: flat = O(mn)).
+ *       JSON on stdout, everything measured in one run, the configurations
+ *       interleaved rep by rep (so that the machine's load hits them alike);
+ *       medians of 11 reps (--quick: 5), wall clock and thread CPU time.
+ *       512x512 RGB 8-bit (the Shepp-Logan phantom, one shade per channel,
+ *       plus noise), block 32: encrypt and decrypt of tpe-h2mwd (10 rounds,
+ *       the paper's; hardened and paper profiles; and its portable code, no
+ *       vector kernel), tpe-pair and tpe2 at the round counts of comparable
+ *       mixing (MIX_ROUNDS_*, from --mixing) and at their defaults, aead (the
+ *       floor) and memcpy, and the ratios; tpe-h2mwd and the baselines at
+ *       block 8, 16, 32, 64 (ns per sample: the cost per sample at a fixed
+ *       block size is what O(mn) predicts constant); a 512x512 16-bit CT
+ *       phantom at block 32.
+ *   mc_bench_tpe --mixing [TRIALS]
+ *       JSON: for each scheme and round count 1..24, the mean fraction of the
+ *       samples of a 32x32 8-bit block that differ between the ciphers of
+ *       two plaintexts differing in one sample's least significant bit (same
+ *       key, paper profile, TRIALS trials, default 300, half on uniform random
+ *       blocks, half on smooth ones), and the round counts where each scheme
+ *       reaches tpe-h2mwd's 10-round level (docs: "Comparable mixing").
  *   mc_bench_tpe --table [--markdown] FILE...
  *       The reproduction table (paper Tables 3-5, Fig. 11): for the phantom
  *       (512x512, 8-bit and 16-bit CT) and each FILE, the plaintext's and
@@ -21,6 +34,7 @@
 #include "bench_util.h"
 #include "medcrypt.h"
 #include "metrics/metrics.h"
+#include "schemes/tpe_common.h"
 
 #include <math.h>
 #include <sodium.h>
@@ -30,9 +44,22 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Round counts of comparable mixing, block 32 (measured by --mixing on this
+ * code: the fewest rounds after which a one-sample change has spread as far
+ * as tpe-h2mwd's in its 10 rounds, for three consecutive round counts). */
+#define MIX_ROUNDS_PAIR 16
+#define MIX_ROUNDS_TPE2 6
+#define H2_ROUNDS 10
+
 static void die(const char *what, const mc_err *err) {
     fprintf(stderr, "mc_bench_tpe: %s: %s\n", what, err ? err->msg : "failed");
     exit(4);
+}
+
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static mc_image *clone_image(const mc_image *p) {
@@ -63,54 +90,96 @@ static mc_image *rgb_phantom(uint32_t size) {
     return img;
 }
 
-typedef struct timing {
-    double enc_ms, dec_ms;
-} timing;
+/* One configuration timed rep by rep: scheme, profile, block, rounds (0:
+ * the scheme's default / none), portable (tpe-h2mwd without its vector
+ * kernel); per rep the wall and CPU times of one encryption and one
+ * decryption, checked exact. */
+typedef struct config {
+    const char *scheme, *basis;
+    mc_profile prof;
+    unsigned block, rounds;
+    int portable;
+    const mc_image *plain;
+    mc_image *img;
+    double *te, *td, *ce, *cd;
+} config;
 
-static timing time_scheme(const mc_image *plain, const char *scheme, mc_profile prof, unsigned block,
-                          unsigned rounds, const mc_key *key, int reps) {
-    char pb[32], pr[32];
-    snprintf(pb, sizeof pb, "block=%u", block);
-    snprintf(pr, sizeof pr, "rounds=%u", rounds);
-    const char *params[2] = {pb, pr};
-    size_t np = !strcmp(scheme, "aead") ? 0 : rounds ? 2 : 1;
-    double *te = malloc(sizeof(double) * (size_t)reps), *td = malloc(sizeof(double) * (size_t)reps);
-    mc_image *img = clone_image(plain);
-    mc_err err = {0};
-    for (int i = 0; i < reps; i++) {
-        memcpy(img->pixels, plain->pixels, plain->nbytes);
-        img->has_meta = 0;
-        mc_meta_clear(&img->meta);
-        double t0 = mc_bench_now();
-        if (mc_encrypt(img, scheme, prof, params, np, key, &err)) die(scheme, &err);
-        double t1 = mc_bench_now();
-        if (mc_decrypt(img, key, &err)) die(scheme, &err);
-        double t2 = mc_bench_now();
-        if (memcmp(img->pixels, plain->pixels, plain->nbytes)) die(scheme, NULL);
-        te[i] = t1 - t0;
-        td[i] = t2 - t1;
-    }
-    timing t = {1e3 * mc_bench_median(te, reps), 1e3 * mc_bench_median(td, reps)};
-    free(te);
-    free(td);
-    mc_image_free(img);
-    return t;
+typedef struct result {
+    double enc_ms, dec_ms, enc_cpu_ms, dec_cpu_ms;
+} result;
+
+static void config_init(config *c, int reps) {
+    c->img = clone_image(c->plain);
+    c->te = calloc((size_t)reps, sizeof(double));
+    c->td = calloc((size_t)reps, sizeof(double));
+    c->ce = calloc((size_t)reps, sizeof(double));
+    c->cd = calloc((size_t)reps, sizeof(double));
+    if (!c->te || !c->td || !c->ce || !c->cd) die("allocation", NULL);
 }
 
-static const struct {
-    const char *name;
-    unsigned rounds;
-} k_tpe[] = {{"tpe-h2mwd", 10}, {"tpe-pair", 10}, {"tpe2", 7}};
-#define NTPE (sizeof k_tpe / sizeof k_tpe[0])
+static void config_rep(config *c, int rep, const mc_key *key) {
+    char pb[32], pr[32];
+    snprintf(pb, sizeof pb, "block=%u", c->block);
+    snprintf(pr, sizeof pr, "rounds=%u", c->rounds);
+    const char *params[2] = {pb, pr};
+    const size_t np = !strcmp(c->scheme, "aead") ? 0 : c->rounds ? 2 : 1;
+    mc_err err = {0};
+    memcpy(c->img->pixels, c->plain->pixels, c->plain->nbytes);
+    c->img->has_meta = 0;
+    mc_meta_clear(&c->img->meta);
+    tpe_h2mwd_portable(c->portable);
+    const double w0 = mc_bench_now(), c0 = cpu_now();
+    if (mc_encrypt(c->img, c->scheme, c->prof, params, np, key, &err)) die(c->scheme, &err);
+    const double w1 = mc_bench_now(), c1 = cpu_now();
+    if (mc_decrypt(c->img, key, &err)) die(c->scheme, &err);
+    const double w2 = mc_bench_now(), c2 = cpu_now();
+    tpe_h2mwd_portable(0);
+    if (memcmp(c->img->pixels, c->plain->pixels, c->plain->nbytes)) die(c->scheme, NULL);
+    c->te[rep] = w1 - w0;
+    c->td[rep] = w2 - w1;
+    c->ce[rep] = c1 - c0;
+    c->cd[rep] = c2 - c1;
+}
+
+static result config_done(config *c, int reps) {
+    result r = {1e3 * mc_bench_median(c->te, reps), 1e3 * mc_bench_median(c->td, reps),
+                1e3 * mc_bench_median(c->ce, reps), 1e3 * mc_bench_median(c->cd, reps)};
+    free(c->te);
+    free(c->td);
+    free(c->ce);
+    free(c->cd);
+    mc_image_free(c->img);
+    return r;
+}
+
+/* Time n configurations, interleaved rep by rep. */
+static void run_configs(config *c, result *r, size_t n, int reps, const mc_key *key) {
+    for (size_t i = 0; i < n; i++) config_init(&c[i], reps);
+    for (int rep = 0; rep < reps; rep++)
+        for (size_t i = 0; i < n; i++) config_rep(&c[i], rep, key);
+    for (size_t i = 0; i < n; i++) r[i] = config_done(&c[i], reps);
+}
+
+static void print_result(const char *sep, const config *c, const result *r, const result *aead, size_t samples) {
+    printf("%s  {\"scheme\": \"%s\", \"profile\": \"%s\", \"code\": \"%s\", \"block\": %u, \"rounds\": %u, "
+           "\"rounds_basis\": \"%s\", \"encrypt_ms\": %.3f, \"decrypt_ms\": %.3f, \"encrypt_cpu_ms\": %.3f, "
+           "\"decrypt_cpu_ms\": %.3f, \"encrypt_ns_per_sample\": %.1f",
+           sep, c->scheme, mc_profile_name(c->prof), c->portable ? "portable" : "default", c->block, c->rounds, c->basis,
+           r->enc_ms, r->dec_ms, r->enc_cpu_ms, r->dec_cpu_ms, 1e6 * r->enc_ms / (double)samples);
+    if (aead) printf(", \"encrypt_over_aead\": %.1f", r->enc_ms / aead->enc_ms);
+    printf("}");
+}
 
 static int bench_json(int quick) {
-    const int reps = quick ? 3 : 11;
+    const int reps = quick ? 5 : 11, sweep_reps = 5;
     mc_key *key = NULL;
+    mc_err err = {0};
     if (mc_key_generate(&key, NULL)) die("key", NULL);
     mc_image *img = rgb_phantom(512);
-    size_t n = img->nbytes;
+    const size_t n = img->nbytes;
     uint8_t *dst = malloc(n);
     double *t = malloc(sizeof(double) * (size_t)reps);
+    if (!dst || !t) die("allocation", NULL);
     memcpy(dst, img->pixels, n);
     for (int i = 0; i < reps; i++) {
         double t0 = mc_bench_now();
@@ -118,45 +187,73 @@ static int bench_json(int quick) {
         t[i] = mc_bench_now() - t0;
         if (dst[i % n] != ((uint8_t *)img->pixels)[i % n]) die("memcpy", NULL);
     }
-    double memcpy_ms = 1e3 * mc_bench_median(t, reps);
-    timing aead = time_scheme(img, "aead", MC_PROFILE_HARDENED, 32, 0, key, reps);
+    const double memcpy_ms = 1e3 * mc_bench_median(t, reps);
+    const mc_profile H = MC_PROFILE_HARDENED, PP = MC_PROFILE_PAPER;
+    /* block 32, RGB 8-bit: [0] tpe-h2mwd, the reference of the ratios */
+    config c[] = {
+        {"tpe-h2mwd", "paper", H, 32, H2_ROUNDS, 0, img, 0, 0, 0, 0, 0},
+        {"tpe-h2mwd", "paper", PP, 32, H2_ROUNDS, 0, img, 0, 0, 0, 0, 0},
+        {"tpe-h2mwd", "paper", H, 32, H2_ROUNDS, 1, img, 0, 0, 0, 0, 0},
+        {"tpe-pair", "mixing", H, 32, MIX_ROUNDS_PAIR, 0, img, 0, 0, 0, 0, 0},
+        {"tpe2", "mixing", H, 32, MIX_ROUNDS_TPE2, 0, img, 0, 0, 0, 0, 0},
+        {"tpe-pair", "default", H, 32, 10, 0, img, 0, 0, 0, 0, 0},
+        {"tpe2", "default", H, 32, 7, 0, img, 0, 0, 0, 0, 0},
+        {"aead", "-", H, 32, 0, 0, img, 0, 0, 0, 0, 0},
+    };
+    enum { NC = sizeof c / sizeof c[0] };
+    result r[NC];
+    run_configs(c, r, NC, reps, key);
+    const result *aead = &r[NC - 1], *h2 = &r[0], *h2p = &r[2], *pair = &r[3], *tpe2 = &r[4];
     printf("{\"bench\": \"tpe\", ");
     mc_bench_machine(stdout);
-    printf(", \"image\": \"512x512 RGB 8-bit phantom\", \"samples\": %zu,\n"
-           " \"reps\": %d, \"statistic\": \"median\", \"memcpy_ms\": %.4f, \"aead_encrypt_ms\": %.3f, "
-           "\"aead_decrypt_ms\": %.3f,\n \"block32\": [\n",
-           n, reps, memcpy_ms, aead.enc_ms, aead.dec_ms);
-    timing h2 = {0, 0}, tt[NTPE];
-    for (size_t s = 0; s < NTPE; s++) {
-        for (int p = 0; p < 2; p++) {
-            mc_profile prof = p ? MC_PROFILE_PAPER : MC_PROFILE_HARDENED;
-            timing x = time_scheme(img, k_tpe[s].name, prof, 32, k_tpe[s].rounds, key, reps);
-            if (!p) tt[s] = x;
-            if (!s && !p) h2 = x;
-            printf("%s  {\"scheme\": \"%s\", \"profile\": \"%s\", \"block\": 32, \"rounds\": %u, "
-                   "\"encrypt_ms\": %.3f, \"decrypt_ms\": %.3f, \"encrypt_over_aead\": %.2f, "
-                   "\"encrypt_over_memcpy\": %.1f}",
-                   s || p ? ",\n" : "", k_tpe[s].name, mc_profile_name(prof), k_tpe[s].rounds, x.enc_ms, x.dec_ms,
-                   x.enc_ms / aead.enc_ms, x.enc_ms / memcpy_ms);
-        }
-    }
-    printf("\n ],\n \"ratios_hardened\": {\"tpe2_over_h2mwd_encrypt\": %.2f, \"tpe2_over_h2mwd_decrypt\": %.2f, "
-           "\"pair_over_h2mwd_encrypt\": %.2f, \"h2mwd_over_aead_encrypt\": %.2f},\n",
-           tt[2].enc_ms / h2.enc_ms, tt[2].dec_ms / h2.dec_ms, tt[1].enc_ms / h2.enc_ms, h2.enc_ms / aead.enc_ms);
-    printf(" \"block_sweep\": [\n");
+    printf(", \"vector_kernel\": %s, \"image\": \"512x512 RGB 8-bit phantom\", \"samples\": %zu,\n"
+           " \"reps\": %d, \"statistic\": \"median\", \"interleaved\": true, \"memcpy_ms\": %.4f,\n"
+           " \"mixing_rounds\": {\"tpe-h2mwd\": %d, \"tpe-pair\": %d, \"tpe2\": %d, \"basis\": "
+           "\"mc_bench_tpe --mixing: fewest rounds reaching tpe-h2mwd's 10-round spread of a one-sample change\"},\n"
+           " \"block32\": [\n",
+           tpe_h2mwd_simd() ? "true" : "false", n, reps, memcpy_ms, H2_ROUNDS, MIX_ROUNDS_PAIR, MIX_ROUNDS_TPE2);
+    for (size_t i = 0; i < NC; i++) print_result(i ? ",\n" : "", &c[i], &r[i], i + 1 < NC ? aead : NULL, n);
+    printf("\n ],\n \"ratios\": {\"tpe2_over_h2mwd_encrypt\": %.2f, \"tpe2_over_h2mwd_decrypt\": %.2f, "
+           "\"tpe2_over_h2mwd_encrypt_cpu\": %.2f, \"tpe2_over_h2mwd_decrypt_cpu\": %.2f,\n"
+           "  \"pair_over_h2mwd_encrypt\": %.2f, \"pair_over_h2mwd_decrypt\": %.2f, \"h2mwd_over_aead_encrypt\": %.1f, "
+           "\"h2mwd_portable_over_default_encrypt\": %.2f, \"tpe2_over_h2mwd_portable_encrypt\": %.2f},\n",
+           tpe2->enc_ms / h2->enc_ms, tpe2->dec_ms / h2->dec_ms, tpe2->enc_cpu_ms / h2->enc_cpu_ms,
+           tpe2->dec_cpu_ms / h2->dec_cpu_ms, pair->enc_ms / h2->enc_ms, pair->dec_ms / h2->dec_ms,
+           h2->enc_ms / aead->enc_ms, h2p->enc_ms / h2->enc_ms, tpe2->enc_ms / h2p->enc_ms);
+    /* block sweep: paper profile, every scheme at its benchmark rounds */
     static const unsigned blocks[] = {8, 16, 32, 64};
-    int first = 1;
-    for (size_t s = 0; s < NTPE; s++)
-        for (size_t b = 0; b < 4; b++) {
-            timing x = time_scheme(img, k_tpe[s].name, MC_PROFILE_PAPER, blocks[b], k_tpe[s].rounds, key,
-                                   quick ? 3 : 5);
-            printf("%s  {\"scheme\": \"%s\", \"profile\": \"paper\", \"block\": %u, \"rounds\": %u, "
-                   "\"encrypt_ms\": %.3f, \"decrypt_ms\": %.3f, \"encrypt_ns_per_sample\": %.1f}",
-                   first ? "" : ",\n", k_tpe[s].name, blocks[b], k_tpe[s].rounds, x.enc_ms, x.dec_ms,
-                   1e6 * x.enc_ms / (double)n);
-            first = 0;
-        }
-    printf("\n ]}\n");
+    config s[5 * 4];
+    size_t ns = 0;
+    for (size_t b = 0; b < 4; b++) {
+        s[ns++] = (config){"tpe-h2mwd", "paper", PP, blocks[b], H2_ROUNDS, 0, img, 0, 0, 0, 0, 0};
+        s[ns++] = (config){"tpe-h2mwd", "paper", PP, blocks[b], H2_ROUNDS, 1, img, 0, 0, 0, 0, 0};
+        s[ns++] = (config){"tpe-pair", "mixing", PP, blocks[b], MIX_ROUNDS_PAIR, 0, img, 0, 0, 0, 0, 0};
+        s[ns++] = (config){"tpe2", "mixing", PP, blocks[b], MIX_ROUNDS_TPE2, 0, img, 0, 0, 0, 0, 0};
+    }
+    result sr[5 * 4];
+    run_configs(s, sr, ns, sweep_reps, key);
+    printf(" \"block_sweep\": [\n");
+    for (size_t i = 0; i < ns; i++) print_result(i ? ",\n" : "", &s[i], &sr[i], NULL, n);
+    /* 16-bit CT phantom, gray, block 32 */
+    mc_image *ct = NULL;
+    if (mc_phantom(&ct, 512, 1, 16, &err)) die("phantom", &err);
+    config b16[] = {
+        {"tpe-h2mwd", "paper", H, 32, H2_ROUNDS, 0, ct, 0, 0, 0, 0, 0},
+        {"tpe-h2mwd", "paper", H, 32, H2_ROUNDS, 1, ct, 0, 0, 0, 0, 0},
+        {"tpe-pair", "mixing", H, 32, MIX_ROUNDS_PAIR, 0, ct, 0, 0, 0, 0, 0},
+        {"tpe2", "mixing", H, 32, MIX_ROUNDS_TPE2, 0, ct, 0, 0, 0, 0, 0},
+        {"aead", "-", H, 32, 0, 0, ct, 0, 0, 0, 0, 0},
+    };
+    enum { N16 = sizeof b16 / sizeof b16[0] };
+    result r16[N16];
+    run_configs(b16, r16, N16, sweep_reps, key);
+    printf("\n ],\n \"ct16\": {\"image\": \"512x512 16-bit CT phantom\", \"samples\": %zu, \"reps\": %d, "
+           "\"tpe2_over_h2mwd_encrypt\": %.2f, \"runs\": [\n",
+           mc_image_samples(ct), sweep_reps, r16[3].enc_ms / r16[0].enc_ms);
+    for (size_t i = 0; i < N16; i++)
+        print_result(i ? ",\n" : "", &b16[i], &r16[i], i + 1 < N16 ? &r16[N16 - 1] : NULL, mc_image_samples(ct));
+    printf("\n ]}}\n");
+    mc_image_free(ct);
     free(t);
     free(dst);
     mc_image_free(img);
@@ -164,7 +261,80 @@ static int bench_json(int quick) {
     return 0;
 }
 
+/* ----------------------------------------------------------- mixing */
+
+/* One trial: a 32x32 8-bit block (uniform random, or smooth: a gradient plus
+ * small noise), its copy with one random sample's LSB flipped, both
+ * encrypted under one fresh key with the paper profile (no nonce: the same
+ * keyed streams); the fraction of samples that differ. */
+static double mix_trial(const char *scheme, unsigned rounds, int smooth) {
+    enum { K = 32 };
+    mc_key *key = NULL;
+    mc_err err = {0};
+    mc_image *a = NULL, *b = NULL;
+    if (mc_key_generate(&key, NULL)) die("key", NULL);
+    if (mc_image_new(&a, K, K, 1, 1, 8, 0, NULL, &err) || mc_image_new(&b, K, K, 1, 1, 8, 0, NULL, &err))
+        die("allocation", &err);
+    uint8_t *pa = a->pixels, *pb = b->pixels;
+    randombytes_buf(pa, K * K);
+    if (smooth)
+        for (unsigned i = 0; i < K * K; i++) pa[i] = (uint8_t)(60 + (i % K) * 2 + (i / K) + (pa[i] & 7));
+    memcpy(pb, pa, K * K);
+    pb[randombytes_uniform(K * K)] ^= 1;
+    char pbk[32], pr[32];
+    snprintf(pbk, sizeof pbk, "block=%d", K);
+    snprintf(pr, sizeof pr, "rounds=%u", rounds);
+    const char *params[2] = {pbk, pr};
+    if (mc_encrypt(a, scheme, MC_PROFILE_PAPER, params, 2, key, &err) ||
+        mc_encrypt(b, scheme, MC_PROFILE_PAPER, params, 2, key, &err))
+        die(scheme, &err);
+    unsigned diff = 0;
+    for (unsigned i = 0; i < K * K; i++) diff += pa[i] != pb[i];
+    mc_image_free(a);
+    mc_image_free(b);
+    mc_key_free(key);
+    return diff / (double)(K * K);
+}
+
+static int bench_mixing(int trials) {
+    enum { RMAX = 24 };
+    static const char *const schemes[] = {"tpe-h2mwd", "tpe-pair", "tpe2"};
+    double npcr[3][RMAX + 1];
+    for (size_t s = 0; s < 3; s++)
+        for (unsigned r = 1; r <= RMAX; r++) {
+            double sum = 0;
+            for (int i = 0; i < trials; i++) sum += mix_trial(schemes[s], r, i & 1);
+            npcr[s][r] = 100 * sum / trials;
+        }
+    /* the level to reach: tpe-h2mwd after its 10 rounds, less 0.1 points */
+    const double ref = npcr[0][H2_ROUNDS], level = ref - 0.1;
+    printf("{\"bench\": \"tpe-mixing\", ");
+    mc_bench_machine(stdout);
+    printf(", \"block\": \"32x32 8-bit, half uniform random, half smooth\", \"trials\": %d,\n"
+           " \"measure\": \"mean percentage of samples that differ after a one-LSB plaintext change (same key)\",\n"
+           " \"reference\": %.3f, \"level\": %.3f, \"schemes\": [\n",
+           trials, ref, level);
+    for (size_t s = 0; s < 3; s++) {
+        unsigned reach = 0; /* fewest r with r, r + 1, r + 2 all at the level */
+        for (unsigned r = 1; r + 2 <= RMAX && !reach; r++)
+            if (npcr[s][r] >= level && npcr[s][r + 1] >= level && npcr[s][r + 2] >= level) reach = r;
+        printf("%s  {\"scheme\": \"%s\", \"rounds_to_level\": %u, \"npcr_by_rounds\": [", s ? ",\n" : "", schemes[s],
+               reach);
+        for (unsigned r = 1; r <= RMAX; r++) printf("%s%.2f", r > 1 ? ", " : "", npcr[s][r]);
+        printf("]}");
+    }
+    printf("\n ]}\n");
+    return 0;
+}
+
 /* ------------------------------------------------------------ the table */
+
+/* the table: every scheme at its default rounds */
+static const struct {
+    const char *name;
+    unsigned rounds;
+} k_tpe[] = {{"tpe-h2mwd", 10}, {"tpe-pair", 10}, {"tpe2", 7}};
+#define NTPE (sizeof k_tpe / sizeof k_tpe[0])
 
 typedef struct row {
     double entropy, corr[MC_NDIRS];
@@ -277,15 +447,17 @@ static int bench_table(int argc, char **argv, int md) {
 
 int main(int argc, char **argv) {
     if (mc_init()) return 4;
-    int quick = 0, table = 0, md = 0, i = 1;
+    int quick = 0, table = 0, md = 0, mixing = 0, i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--table")) table = 1;
         else if (!strcmp(argv[i], "--markdown")) md = 1;
+        else if (!strcmp(argv[i], "--mixing")) mixing = 1;
         else {
-            fprintf(stderr, "usage: mc_bench_tpe [--quick] | --table [--markdown] FILE...\n");
+            fprintf(stderr, "usage: mc_bench_tpe [--quick] | --mixing [TRIALS] | --table [--markdown] FILE...\n");
             return 1;
         }
     }
+    if (mixing) return bench_mixing(i < argc ? atoi(argv[i]) > 0 ? atoi(argv[i]) : 300 : 300);
     return table ? bench_table(argc - i, argv + i, md) : bench_json(quick);
 }

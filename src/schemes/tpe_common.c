@@ -66,6 +66,57 @@ void tpe_perm_draw(tpe_rng *r, uint32_t *perm, size_t n) {
 
 /* -------------------------------------------------------------- driver */
 
+/* block b (rows y0.., columns x0.., channel ch of the slice at sample
+ * `slice`) <-> b->v; the row loops are written per sample type with the
+ * channel stride known for gray and RGB, where almost all the time goes */
+#define TPE_ROWS(T, C, BODY)                                                                                       \
+    for (uint32_t y = 0; y < b->bh; y++) {                                                                         \
+        T *row = (T *)img->pixels + slice + ((size_t)(y0 + y) * W + x0) * (C) + ch;                                \
+        uint32_t *vr = b->v + (size_t)y * b->bw;                                                                   \
+        for (uint32_t x = 0; x < b->bw; x++) BODY;                                                                 \
+    }
+
+static void gather(const mc_image *img, size_t slice, uint32_t y0, uint32_t x0, uint32_t ch, uint32_t flip,
+                   const tpe_block *b, int rgb8) {
+    const size_t W = img->width;
+    const uint32_t C = img->channels;
+    if (rgb8) { /* a byte permute per 32 pixels */
+        tpe_x86_gather_rgb8((const uint8_t *)img->pixels + slice + ((size_t)y0 * W + x0) * 3, 3 * W, b->bh, b->bw, ch,
+                            flip, b->v);
+        return;
+    }
+    if (img->bits == 8) {
+        if (C == 1) TPE_ROWS(const uint8_t, 1, vr[x] = row[x] ^ flip)
+        else if (C == 3) TPE_ROWS(const uint8_t, 3, vr[x] = row[3 * (size_t)x] ^ flip)
+        else TPE_ROWS(const uint8_t, C, vr[x] = row[(size_t)C * x] ^ flip)
+    } else {
+        if (C == 1) TPE_ROWS(const uint16_t, 1, vr[x] = row[x] ^ flip)
+        else if (C == 3) TPE_ROWS(const uint16_t, 3, vr[x] = row[3 * (size_t)x] ^ flip)
+        else TPE_ROWS(const uint16_t, C, vr[x] = row[(size_t)C * x] ^ flip)
+    }
+}
+
+static void scatter(mc_image *img, size_t slice, uint32_t y0, uint32_t x0, uint32_t ch, uint32_t flip,
+                    const tpe_block *b, int rgb8) {
+    const size_t W = img->width;
+    const uint32_t C = img->channels;
+    if (rgb8) {
+        tpe_x86_scatter_rgb8((uint8_t *)img->pixels + slice + ((size_t)y0 * W + x0) * 3, 3 * W, b->bh, b->bw, ch, flip,
+                             b->v);
+        return;
+    }
+    if (img->bits == 8) {
+        if (C == 1) TPE_ROWS(uint8_t, 1, row[x] = (uint8_t)(vr[x] ^ flip))
+        else if (C == 3) TPE_ROWS(uint8_t, 3, row[3 * (size_t)x] = (uint8_t)(vr[x] ^ flip))
+        else TPE_ROWS(uint8_t, C, row[(size_t)C * x] = (uint8_t)(vr[x] ^ flip))
+    } else {
+        if (C == 1) TPE_ROWS(uint16_t, 1, row[x] = (uint16_t)(vr[x] ^ flip))
+        else if (C == 3) TPE_ROWS(uint16_t, 3, row[3 * (size_t)x] = (uint16_t)(vr[x] ^ flip))
+        else TPE_ROWS(uint16_t, C, row[(size_t)C * x] = (uint16_t)(vr[x] ^ flip))
+    }
+}
+#undef TPE_ROWS
+
 int tpe_for_each_block(const mc_scheme_ctx *ctx, mc_image *img, unsigned block, int enc, tpe_block_fn fn,
                        void *user, mc_err *err) {
     const uint32_t W = img->width, H = img->height, C = img->channels;
@@ -75,6 +126,7 @@ int tpe_for_each_block(const mc_scheme_ctx *ctx, mc_image *img, unsigned block, 
     const uint32_t nbx = (W + block - 1) / block, nby = (H + block - 1) / block;
     int rc = MC_OK;
     tpe_block b = {.ctx = ctx, .v = v, .bits = img->bits, .maxv = img->bits == 8 ? 0xffu : 0xffffu};
+    const int rgb8 = img->bits == 8 && C == 3 && tpe_x86_rgb8();
     for (uint32_t z = 0; z < img->depth && !rc; z++) {
         const size_t slice = (size_t)z * W * H * C;
         for (uint32_t ch = 0; ch < C && !rc; ch++) {
@@ -85,32 +137,10 @@ int tpe_for_each_block(const mc_scheme_ctx *ctx, mc_image *img, unsigned block, 
                     b.bh = H - y0 < block ? H - y0 : block;
                     b.bw = W - x0 < block ? W - x0 : block;
                     b.index = (uint64_t)by * nbx + bx;
-                    size_t k = 0;
-                    if (img->bits == 8) {
-                        const uint8_t *p = (const uint8_t *)img->pixels + slice;
-                        for (uint32_t y = 0; y < b.bh; y++)
-                            for (uint32_t x = 0; x < b.bw; x++)
-                                v[k++] = p[((size_t)(y0 + y) * W + x0 + x) * C + ch] ^ flip;
-                    } else {
-                        const uint16_t *p = (const uint16_t *)img->pixels + slice;
-                        for (uint32_t y = 0; y < b.bh; y++)
-                            for (uint32_t x = 0; x < b.bw; x++)
-                                v[k++] = p[((size_t)(y0 + y) * W + x0 + x) * C + ch] ^ flip;
-                    }
+                    gather(img, slice, y0, x0, ch, flip, &b, rgb8);
                     rc = fn(user, &b, enc, err);
                     if (rc) break;
-                    k = 0;
-                    if (img->bits == 8) {
-                        uint8_t *p = (uint8_t *)img->pixels + slice;
-                        for (uint32_t y = 0; y < b.bh; y++)
-                            for (uint32_t x = 0; x < b.bw; x++)
-                                p[((size_t)(y0 + y) * W + x0 + x) * C + ch] = (uint8_t)(v[k++] ^ flip);
-                    } else {
-                        uint16_t *p = (uint16_t *)img->pixels + slice;
-                        for (uint32_t y = 0; y < b.bh; y++)
-                            for (uint32_t x = 0; x < b.bw; x++)
-                                p[((size_t)(y0 + y) * W + x0 + x) * C + ch] = (uint16_t)(v[k++] ^ flip);
-                    }
+                    scatter(img, slice, y0, x0, ch, flip, &b, rgb8);
                 }
             }
         }

@@ -144,9 +144,52 @@ int tpe_group_run(const mc_scheme_ctx *ctx, const mc_scheme *s, mc_image *img, u
                   mc_err *err);
 
 /* tpe-h2mwd, one block (b->v in place, key and nonce from b->ctx), all
- * `rounds` rounds: through its packed fast path where the block's shape
- * allows it (general = 0) or always through the byte-per-bit general path
- * (general = 1).  For tests: both must give the same cipher. */
+ * `rounds` rounds: through its fastest path for the block's shape (general =
+ * 0: the bit-board path with the vector kernel where the CPU has one), the
+ * same without the vector kernel (general = 2), or always through the
+ * byte-per-bit general path (general = 1).  For tests: all must give the
+ * same cipher. */
 int tpe_h2mwd_block(const tpe_block *b, unsigned rounds, int enc, int general, mc_err *err);
+/* 1: tpe-h2mwd never uses its vector kernel in this process (benchmarks of
+ * the portable code); 0: it does where the CPU has it (the default). */
+void tpe_h2mwd_portable(int on);
+
+/* tpe-h2mwd's vector kernels (tpe_h2mwd_x86.c), for its bit boards (side
+ * K = 16, 32, 64; K^2 / 64 = nw words each, LSB first, raster order):
+ * tpe_h2mwd_simd() is 1 where the CPU has them (x86-64 with AVX-512 F, BW,
+ * DQ, VL, POPCNT, BMI1, BMI2), and only then may the others be called.  A context holds tables
+ * built once (tpe_h2mwd_x86_new; NULL: out of memory).
+ *  moves: (K = 8 too) PMH2M's moves of the L high boards H + q nw with the sequences kd,
+ *         dd (128 bytes per plane: Imp1 / Vis1 for t < K, Imp2 / Vis2 at K + t);
+ *  zmp:   ZMP's network (masks[q]: board q's model's Benes masks) and the
+ *         rotation by s[q] of the L low boards X + q nw, or its inverse;
+ *  ones:  the ones in nw words;
+ *  seqs, wdpcs: see below;
+ *  split / merge: 64 nw levels <-> P boards (bb + p nw). */
+/* The block driver's tiles of RGB 8-bit images (tpe_h2mwd_x86.c): 1 where
+ * the CPU has AVX-512 VBMI; then bh rows (stride bytes apart) of n samples of
+ * channel ch of the pixels at row (channel 0 of the first) <-> levels v (n
+ * per row, XOR flip), a byte permute per 32 pixels. */
+int tpe_x86_rgb8(void);
+void tpe_x86_gather_rgb8(const uint8_t *row, size_t stride, uint32_t bh, uint32_t n, unsigned ch, uint32_t flip,
+                         uint32_t *v);
+void tpe_x86_scatter_rgb8(uint8_t *row, size_t stride, uint32_t bh, uint32_t n, unsigned ch, uint32_t flip,
+                          const uint32_t *v);
+
+typedef struct tpe_h2mwd_x86 tpe_h2mwd_x86;
+int tpe_h2mwd_simd(void);
+tpe_h2mwd_x86 *tpe_h2mwd_x86_new(void);
+void tpe_h2mwd_x86_free(tpe_h2mwd_x86 *x);
+void tpe_h2mwd_x86_moves(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, uint32_t K, const uint8_t *kd,
+                         const uint8_t *dd, int enc);
+void tpe_h2mwd_x86_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const *masks, const size_t *s, int enc);
+size_t tpe_h2mwd_x86_ones(const uint64_t *X, size_t nw);
+void tpe_h2mwd_x86_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb);
+void tpe_h2mwd_x86_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v);
+/* (K = 8 too for these two) seqs: the sequences of board X with the keyed
+ * offsets at bit bp of fb (tpe_h2mwd_seqs.h); wdpcs: WDPCS of the P boards at
+ * bb with key bytes wd, pairs lowest first (enc) or last */
+void tpe_h2mwd_x86_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist);
+void tpe_h2mwd_x86_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, int enc);
 
 #endif

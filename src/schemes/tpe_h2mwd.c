@@ -39,14 +39,18 @@
  * slice of that stream, drawn in a data-independent order so decryption draws
  * them all first and runs the rounds backwards.
  *
- * Speed: square blocks of side 8, 16, 32, 48 or 64 run on bit planes packed
- * in 8 x 8 tiles (the "packed fast path" below), every other block on one
- * byte per bit; both give the same cipher (test_tpe, test_tpe_golden). */
+ * Speed: square blocks of side 8, 16, 32 or 64 run on bit boards (the
+ * "bit-board path" below, with the vector kernels of tpe_h2mwd_x86.c where
+ * the CPU has AVX-512), side 48 on bit planes packed in 8 x 8 tiles (the
+ * "packed fast path"), every other block on one byte per bit; all give the
+ * same cipher (test_tpe, test_tpe_golden). */
 #include "schemes/schemes.h"
 #include "schemes/tpe_common.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
+
 
 static const mc_param_def tpe_h2mwd_params[] = {
     {"block", "32", "block side in pixels, 2..256: the thumbnail tile whose sum is kept (paper: 32)"},
@@ -63,10 +67,10 @@ typedef struct geo {
     uint16_t *inv;  /* 8 * n: inv[m * n + cell] = j */
     uint16_t *diag; /* 2 * (bw + bh) * bh: cells of the diagonals, see diag_at() */
     uint16_t *mod;  /* x mod bw for x <= 3 bh, then x mod bh for x <= 3 bw (no divisions per block) */
-    uint64_t *benes; /* benes_shape: 8 models * stages * (n / 64) masks, else NULL */
+    const uint64_t *benes; /* benes_shape: 8 models * stages * (n / 64) masks (process-wide), else NULL */
 } geo;
 
-/* Bytes of keyed bits mat_draw_pow2 takes per round, at most (K = 64, 16-bit
+/* Bytes of keyed fields board_round takes per round, at most (K = 64, 16-bit
  * samples: 8 * (3 + 12) + 8 * 64 * (4 + 12) bits), one leading byte, padding. */
 #define H2_RBUF (1 + 1039 + 16)
 
@@ -74,7 +78,8 @@ typedef struct geo {
  * or 1): the populations moved by PMH2M are rows, columns and diagonals in any
  * order, so a packed row alone would not help; its loops touch each cell of a
  * move twice and do nothing else.  Square blocks of the usual sizes take the
- * packed fast path instead (8 x 8-bit tiles, see "packed fast path"). */
+ * bit-board path instead (K = 8, 16, 32, 64), K = 48 the packed fast path
+ * (8 x 8-bit tiles). */
 typedef struct h2 {
     unsigned rounds, P, L;
     uint32_t block;
@@ -92,9 +97,17 @@ typedef struct h2 {
     uint8_t *wd;     /* rounds * wd_bytes */
     size_t mat_u16, wd_bytes;
     uint64_t *tl;    /* P * 64 tiles: the packed planes of the fast path */
-    uint64_t *zs;    /* H2_ZS words: tile_zmp_benes's scratch */
-    uint8_t rbuf[H2_RBUF]; /* mat_draw_pow2: one round's bit fields */
-    int general;     /* 1: never take the fast path (tests) */
+    uint64_t *zs;    /* H2_ZS words: board_zmp's scratch */
+    uint8_t rbuf[H2_RBUF]; /* board_round: one round's bit fields */
+    uint64_t *bb;    /* P * 64 words: the boards of the bit-board path */
+    uint64_t *bt;    /* 64 tiles: a board cut into tiles (board_moves_tiles) */
+    uint8_t *kd, *dd; /* L * 128: the PMH2M sequences of the bit-board path */
+    uint8_t *sbuf;   /* sbuf_cap bytes: a board block's keyed bytes, every round */
+    size_t sbuf_cap;
+    size_t roff[TPE_ROUNDS_MAX]; /* round r's first field byte in sbuf */
+    uint8_t rn0[TPE_ROUNDS_MAX]; /* bits left over from round r - 1's fields */
+    tpe_h2mwd_x86 *x86; /* the vector kernels' tables where the CPU has them, else NULL */
+    int general;     /* 1: never take a fast path (tests) */
 } h2;
 
 /* JPEG-style zigzag over an R x C grid from (0, 0), first step right. */
@@ -125,13 +138,12 @@ static void geo_free(geo *g) {
     free(g->inv);
     free(g->diag);
     free(g->mod);
-    free(g->benes);
     g->T2 = g->inv = g->diag = g->mod = NULL;
     g->benes = NULL;
 }
 
 static int benes_shape(uint32_t bh, uint32_t bw);
-static int benes_build(geo *g);
+static const uint64_t *benes_masks(uint32_t K);
 
 /* Model m: bit 0 transposes (first step down), bit 1 mirrors the columns,
  * bit 2 mirrors the rows: the 8 zigzags starting in each corner, either way. */
@@ -185,7 +197,7 @@ static int geo_get(h2 *h, uint32_t bh, uint32_t bw, const geo **out) {
                     else c = c == 0 ? bw - 1 : c - 1;
                 }
             }
-    if (benes_shape(bh, bw) && benes_build(g)) {
+    if (benes_shape(bh, bw) && !(g->benes = benes_masks(bw))) {
         geo_free(g);
         return MC_ERR_NOMEM;
     }
@@ -212,53 +224,7 @@ static mat_view mat_at(const h2 *h, unsigned r, uint32_t bh, uint32_t bw) {
     return m;
 }
 
-static inline uint16_t rbuf_get(const uint8_t *buf, size_t *bp, unsigned w, int le) {
-    uint64_t x;
-    memcpy(&x, buf + (*bp >> 3), 8);
-    if (!le) x = __builtin_bswap64(x);
-    const uint16_t v = (uint16_t)((x >> (*bp & 7)) & ((1u << w) - 1));
-    *bp += w;
-    return v;
-}
-
-/* mat_draw for square blocks of side K = 2^k <= 64: every value is then a
- * plain k-bit (or 2- or 3-bit) field (no rejection), so the round's B bits are
- * known in advance: take the bits tpe_bits would have taken (the nacc < 8
- * held in rng->acc, then the bytes it would have fetched, exactly) into
- * h->rbuf, cut the fields from there and leave rng as tpe_bits would. */
-static void mat_draw_pow2(h2 *h, tpe_rng *rng, mat_view m, uint32_t K) {
-    const unsigned k = tpe_width(K), L = h->L;
-    const int le = mc_host_le();
-    const size_t B = (size_t)L * (3 + 2 * k) + (size_t)L * K * (4 + 2 * k);
-    const unsigned n0 = rng->nacc; /* < 8 */
-    const size_t need = B > n0 ? (B - n0 + 7) / 8 : 0;
-    uint8_t *buf = h->rbuf;
-    buf[0] = (uint8_t)(rng->acc << (8 - n0));
-    tpe_fill(rng, buf + 1, need);
-    memset(buf + 1 + need, 0, 8);
-    size_t bp = 8 - n0;
-    for (unsigned q = 0; q < L; q++) {
-        m.zmp[3 * q] = rbuf_get(buf, &bp, 3, le);
-        m.zmp[3 * q + 1] = rbuf_get(buf, &bp, k, le);
-        m.zmp[3 * q + 2] = rbuf_get(buf, &bp, k, le);
-    }
-    uint16_t *s = m.seq;
-    for (unsigned q = 0; q < L; q++)
-        for (unsigned part = 0; part < 4; part++) {
-            const unsigned w = part & 1 ? k : 2;
-            for (uint32_t t = 0; t < K; t++) *s++ = rbuf_get(buf, &bp, w, le);
-        }
-    const size_t last = 1 + need; /* buf[0, last) holds the bits taken */
-    rng->nacc = (unsigned)(8 * last - bp);
-    rng->acc = rng->nacc ? (uint64_t)(buf[last - 1] >> (8 - rng->nacc)) : 0;
-    tpe_fill(rng, m.wd, (size_t)(h->P - 1) * m.wdb);
-}
-
 static void mat_draw(h2 *h, tpe_rng *rng, mat_view m, uint32_t bh, uint32_t bw) {
-    if (!h->general && bh == bw && bh <= 64 && (bh & (bh - 1)) == 0) {
-        mat_draw_pow2(h, rng, m, bh);
-        return;
-    }
     const unsigned kh = tpe_width(bh), kw = tpe_width(bw);
     for (unsigned q = 0; q < h->L; q++) {
         m.zmp[3 * q] = (uint16_t)tpe_bits(rng, 3);
@@ -560,9 +526,8 @@ static void round_run(h2 *h, const geo *g, mat_view m, int enc) {
 
 /* ------------------------------------------------------ packed fast path */
 
-/* Square blocks of side K = 8 or a multiple of 16 up to 64 (the common block
- * sizes 8, 16, 32, 48, 64 away from the image edges; WDPCS's halves must be
- * whole tiles, or the nibbles of the one tile at K = 8) run the same cipher
+/* Square blocks of side K = 48 (and, through the bit-board path, the moves
+ * of K = 8, 16, 32, 64 where there is no vector kernel) run the same cipher
  * on packed planes: a plane is (K/8)^2 tiles of 8 x 8 bits, tile (I, J)
  * (index I * T + J, T = K / 8) holding rows 8I.. and columns 8J.., cell
  * (j, i) of the tile at bit 8j + i.  A population move gathers its K cells
@@ -570,12 +535,11 @@ static void round_run(h2 *h, const geo *g, mat_view m, int enc) {
  * (two tiles per tile row for a diagonal), permutes the word with shifts and
  * masks (the parity rule of line_move for even K, a rotation for a diagonal)
  * and XORs the changed bits back the same way: a few word operations per
- * tile instead of 2K byte moves.  ZMP runs a Benes network per model
- * ("Benes ZMP") for K a power of two, else the byte gather of the general
+ * tile instead of 2K byte moves.  ZMP is the byte gather of the general
  * path with the plane unpacked and repacked around it; the sequences of
- * PMH2M are counted on the packed plane.  Every other shape
- * (edge blocks, odd K, K > 64) takes the general path; test_tpe compares the
- * two on random blocks of many shapes, test_tpe_golden pins the cipher. */
+ * PMH2M are counted on the packed plane.  Every other shape (edge blocks,
+ * odd K, K > 64) takes the general path; test_tpe compares the paths on
+ * random blocks of many shapes, test_tpe_golden pins the cipher. */
 
 #define L8 0x0101010101010101ULL     /* bit 0 of every byte: a tile's column 0 */
 #define PACK8 0x0102040810204080ULL  /* ((x & L8) * PACK8) >> 56: byte j's bit 0 -> bit j */
@@ -815,28 +779,14 @@ static inline uint64_t even_bytes(uint64_t x) {
     return (x | (x >> 16)) & 0xFFFFFFFFULL;
 }
 
-/* 64 bits of bit string S from bit q (S padded) */
-static inline uint64_t bits_at(const uint64_t *S, size_t q) {
-    const unsigned sh = (unsigned)(q & 63);
-    const uint64_t x = S[q >> 6] >> sh;
-    return sh ? x | S[(q >> 6) + 1] << (64 - sh) : x;
-}
-
-/* OR the l bits of v (v < 2^l) into S at bit q */
-static inline void bits_put(uint64_t *S, size_t q, uint32_t l, uint64_t v) {
-    const unsigned sh = (unsigned)(q & 63);
-    S[q >> 6] |= v << sh;
-    if (sh + l > 64) S[(q >> 6) + 1] |= v >> (64 - sh);
-}
-
 /* ------------------------------------------------------------ Benes ZMP */
 
 /* For square blocks of side K = 2^k, 8 <= K <= 64, the traversal of a ZMP
  * model is a fixed permutation of the plane's n = K^2 bits followed by a
- * rotation.  The permutation, from the packed plane's bit order (tile t,
- * bit 8j + i) to traversal order, is routed once per image and model through
- * a Benes network of 2 log2(n) - 1 stages of masked delta swaps (the looping
- * algorithm); a stage costs a few operations per word of the plane. */
+ * rotation.  The permutation, from the board's raster bit order to traversal
+ * order, is routed once per process and model through a Benes network of
+ * 2 log2(n) - 1 stages of masked delta swaps (the looping algorithm); a stage
+ * costs a few operations per word of the plane. */
 
 static int benes_shape(uint32_t bh, uint32_t bw) {
     return bh == bw && bh >= 8 && bh <= 64 && (bh & (bh - 1)) == 0;
@@ -904,67 +854,52 @@ H2_INLINE void benes_apply(uint64_t *x, size_t n, unsigned L, const uint64_t *ma
     }
 }
 
-/* The masks of the 8 models for shape g (K = g->bw): g->benes. */
-static int benes_build(geo *g) {
-    const uint32_t K = g->bw, T = K / 8;
+/* The masks of the 8 models for K x K boards, K = 8, 16, 32, 64 (they
+ * depend on K alone: routed once per process, read-only after): model m's
+ * traversal read in raster order, raster bit -> traversal index. */
+static uint64_t k_benes8[8 * 11 * 1], k_benes16[8 * 15 * 4], k_benes32[8 * 19 * 16], k_benes64[8 * 23 * 64];
+static uint64_t *const k_benes[4] = {k_benes8, k_benes16, k_benes32, k_benes64};
+static int k_benes_ok[4];
+static pthread_once_t k_benes_once[4] = {PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT};
+
+static void benes_init(unsigned i) {
+    const uint32_t K = 8u << i;
     const size_t n = (size_t)K * K, nw = n / 64;
     const unsigned L = 2 * tpe_width(K), S = 2 * L - 1;
-    g->benes = calloc(8 * S * nw, sizeof *g->benes);
-    uint32_t *p = malloc(7 * n * sizeof *p);
-    if (!g->benes || !p) {
-        free(p);
-        return MC_ERR_NOMEM;
-    }
+    uint32_t *p = malloc(9 * n * sizeof *p);
+    if (!p) return;
+    uint32_t *rr = p + 7 * n, *cc = rr + n;
     for (unsigned m = 0; m < 8; m++) {
+        if (m & 1) zigzag(K, K, cc, rr); /* as geo_get */
+        else zigzag(K, K, rr, cc);
         for (size_t x = 0; x < n; x++) {
-            const uint32_t cell = g->T2[m * 2 * n + x], r = cell / K, c = cell % K;
-            p[((r >> 3) * T + (c >> 3)) * 64 + (r & 7) * 8 + (c & 7)] = (uint32_t)x;
+            const uint32_t r = m & 4 ? K - 1 - rr[x] : rr[x], c = m & 2 ? K - 1 - cc[x] : cc[x];
+            p[r * K + c] = (uint32_t)x; /* raster bit -> traversal */
         }
-        benes_route(p, (uint32_t)n, 0, 0, L, g->benes + m * S * nw, nw, p + n);
+        benes_route(p, (uint32_t)n, 0, 0, L, k_benes[i] + m * S * nw, nw, p + n);
     }
     free(p);
-    return MC_OK;
+    k_benes_ok[i] = 1;
+}
+static void benes_init0(void) {
+    benes_init(0);
+}
+static void benes_init1(void) {
+    benes_init(1);
+}
+static void benes_init2(void) {
+    benes_init(2);
+}
+static void benes_init3(void) {
+    benes_init(3);
 }
 
-/* ZMP of packed low plane tl in place, K a power of two; scratch h->zs */
-H2_INLINE void tile_zmp_benes(h2 *h, const geo *g, uint64_t *tl, const uint16_t *off, int enc, const uint32_t K) {
-    const uint32_t T = K / 8, nt = T * T;
-    const size_t n = (size_t)K * K, nw = n / 64;
-    const unsigned L = 2 * tpe_width(K), S = 2 * L - 1;
-    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
-    const size_t c1 = tile_ones(tl, nt), c0 = n - c1;
-    const unsigned model = (unsigned)(((c1 % 8) + 8 - (c0 % 8)) % 8 + off[0]) % 8;
-    const uint32_t sr = (uint32_t)((c0 + off[1]) % K), sc = (uint32_t)((c1 + off[2]) % K);
-    const size_t s = g->inv[model * n + (size_t)sr * K + sc];
-    const uint64_t *masks = g->benes + model * S * nw;
-    uint64_t *Y = h->zs; /* the traversal-order bits twice over, one pad word */
-    if (enc) {
-        memcpy(Y, tl, nw * sizeof *Y);
-        benes_apply(Y, n, L, masks, 0);
-        memcpy(Y + nw, Y, nw * sizeof *Y);
-        Y[2 * nw] = 0;
-        memset(tl, 0, nt * sizeof *tl);
-        for (uint32_t r = 0; r < K; r++) { /* row r: traversal bits (s + rK) mod n .. */
-            size_t q = s + (size_t)r * K;
-            if (q >= n) q -= n;
-            const uint64_t row = bits_at(Y, q) & full;
-            H2_UNROLL
-            for (uint32_t J = 0; J < T; J++) tl[(r >> 3) * T + J] |= ((row >> 8 * J) & 0xFF) << 8 * (r & 7);
-        }
-    } else {
-        uint64_t *R = Y, *X = h->zs + 2 * nw + 1; /* R: raster bits twice over, pad */
-        memset(R, 0, (2 * nw + 1) * sizeof *R);
-        for (uint32_t r = 0; r < K; r++) {
-            uint64_t row = 0;
-            H2_UNROLL
-            for (uint32_t J = 0; J < T; J++) row |= ((tl[(r >> 3) * T + J] >> 8 * (r & 7)) & 0xFF) << 8 * J;
-            bits_put(R, (size_t)r * K, K, row);
-        }
-        memcpy(R + nw, R, nw * sizeof *R);
-        for (size_t w = 0; w < nw; w++) X[w] = bits_at(R, (64 * w + n - s) % n); /* traversal bit x = raster x - s */
-        benes_apply(X, n, L, masks, 1);
-        memcpy(tl, X, nt * sizeof *tl);
-    }
+/* NULL: out of memory */
+static const uint64_t *benes_masks(uint32_t K) {
+    static void (*const init[4])(void) = {benes_init0, benes_init1, benes_init2, benes_init3};
+    const unsigned i = tpe_width(K) - 3;
+    pthread_once(&k_benes_once[i], init[i]);
+    return k_benes_ok[i] ? k_benes[i] : NULL;
 }
 
 /* wdpcs_pair on packed planes: hi (r, c), lo (r, c) and lo (r, c + K/2), c
@@ -1051,13 +986,9 @@ H2_INLINE void round_fast_k(h2 *h, const geo *g, mat_view m, int enc, const uint
     uint64_t *tl = h->tl;
     if (enc) {
         for (unsigned q = 0; q < h->L; q++) {
-            if (g->benes) {
-                tile_zmp_benes(h, g, tl + q * nt, m.zmp + 3 * q, 1, K);
-            } else {
-                tile_unpack(tl + q * nt, K, u);
-                zmp_bytes(g, u, s, m.zmp + 3 * q, 1, tile_ones(tl + q * nt, nt));
-                tile_pack(s, K, tl + q * nt);
-            }
+            tile_unpack(tl + q * nt, K, u);
+            zmp_bytes(g, u, s, m.zmp + 3 * q, 1, tile_ones(tl + q * nt, nt));
+            tile_pack(s, K, tl + q * nt);
             tile_seqs(h, g, tl + q * nt, K, m.seq + q * seqs);
             tile_pmh2m_k(h, tl + (h->L + q) * nt, K, 1);
         }
@@ -1067,25 +998,361 @@ H2_INLINE void round_fast_k(h2 *h, const geo *g, mat_view m, int enc, const uint
         for (unsigned q = 0; q < h->L; q++) {
             tile_seqs(h, g, tl + q * nt, K, m.seq + q * seqs);
             tile_pmh2m_k(h, tl + (h->L + q) * nt, K, 0);
-            if (g->benes) {
-                tile_zmp_benes(h, g, tl + q * nt, m.zmp + 3 * q, 0, K);
-            } else {
-                tile_unpack(tl + q * nt, K, u);
-                zmp_bytes(g, u, s, m.zmp + 3 * q, 0, tile_ones(tl + q * nt, nt));
-                tile_pack(s, K, tl + q * nt);
-            }
+            tile_unpack(tl + q * nt, K, u);
+            zmp_bytes(g, u, s, m.zmp + 3 * q, 0, tile_ones(tl + q * nt, nt));
+            tile_pack(s, K, tl + q * nt);
         }
     }
 }
 
 static void round_fast(h2 *h, const geo *g, mat_view m, int enc) {
-    switch (g->bw) { /* a constant K for each: the loops over tiles unroll */
-    case 8: round_fast_k(h, g, m, enc, 8); break;
-    case 16: round_fast_k(h, g, m, enc, 16); break;
-    case 32: round_fast_k(h, g, m, enc, 32); break;
-    case 48: round_fast_k(h, g, m, enc, 48); break;
-    default: round_fast_k(h, g, m, enc, 64); break;
+    round_fast_k(h, g, m, enc, 48); /* the one tile shape that is not a board shape */
+}
+
+/* ------------------------------------------------------- bit-board path */
+
+/* Square blocks of side K = 8, 16, 32 or 64 (every full block at the usual
+ * block sizes) run on bit boards: plane p is the K^2-bit string of its cells
+ * in raster order (cell (r, c) = bit rK + c, LSB first), nw = K^2 / 64 words;
+ * at K = 32 a word holds two rows, at K = 64 one.  All of a block's keyed
+ * bytes (every round) come from its stream in one call; a round's bit fields
+ * are cut from them where tpe_bits would have taken them.
+ *  - ZMP: a model's traversal read in raster order is a fixed permutation of
+ *    the plane's bits (a Benes network routed once per image and shape) and
+ *    the start a rotation of the traversal-order string.
+ *  - PMH2M sequences: column counts mod K as bit slices (carry-save adders
+ *    down the words, then folding the rows a word holds), sums of three
+ *    neighbours as bit-sliced additions; row counts as SWAR byte popcounts;
+ *    Imp and Vis for all t at once, one byte each, keyed offsets added in
+ *    SWAR byte lanes.
+ *  - PMH2M moves: board_moves (a vector kernel where the CPU has one, else
+ *    the 8 x 8 tile moves of the packed fast path on a copy of the plane cut
+ *    into tiles).
+ *  - WDPCS: one word of each plane at a time, the key bits spread to the
+ *    left halves of the rows it holds.
+ * test_tpe compares this path with the byte-per-bit general path on random
+ * blocks; test_tpe_golden pins the cipher. */
+
+static int board_shape(uint32_t bh, uint32_t bw) {
+    return bh == bw && (bh == 8 || bh == 16 || bh == 32 || bh == 64);
+}
+
+/* bytes of x: the number of ones in each */
+static inline uint64_t pop_bytes(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    return (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+}
+
+/* 8 x 8 bit matrix (row i = byte i, column j = bit j) transposed */
+static inline uint64_t transpose8(uint64_t x) {
+    uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
+    x ^= t ^ (t << 7);
+    t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
+    x ^= t ^ (t << 14);
+    t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ULL;
+    return x ^ t ^ (t << 28);
+}
+
+/* 8 x 8 byte matrix (row i = y[i], column j = byte j) transposed in place */
+static inline void transpose8_bytes(uint64_t *y) {
+    for (unsigned i = 0; i < 4; i++) {
+        const uint64_t a = y[i], b = y[i + 4];
+        y[i] = (a & 0x00000000FFFFFFFFULL) | (b << 32);
+        y[i + 4] = (a >> 32) | (b & 0xFFFFFFFF00000000ULL);
     }
+    for (unsigned i = 0; i < 8; i += (i & 1) ? 3 : 1) { /* 0 1 4 5 */
+        const uint64_t a = y[i], b = y[i + 2];
+        y[i] = (a & 0x0000FFFF0000FFFFULL) | ((b << 16) & 0xFFFF0000FFFF0000ULL);
+        y[i + 2] = ((a >> 16) & 0x0000FFFF0000FFFFULL) | (b & 0xFFFF0000FFFF0000ULL);
+    }
+    for (unsigned i = 0; i < 8; i += 2) {
+        const uint64_t a = y[i], b = y[i + 1];
+        y[i] = (a & 0x00FF00FF00FF00FFULL) | ((b << 8) & 0xFF00FF00FF00FF00ULL);
+        y[i + 1] = ((a >> 8) & 0x00FF00FF00FF00FFULL) | (b & 0xFF00FF00FF00FF00ULL);
+    }
+}
+
+/* levels (K x K, raster) -> P boards: 64 levels at a time, bit-transposed
+ * in groups of 8, the groups byte-transposed */
+H2_INLINE void board_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
+    for (size_t w = 0; w < nw; w++)
+        for (unsigned half = 0; half < P / 8; half++) {
+            uint64_t y[8];
+            for (unsigned g8 = 0; g8 < 8; g8++) {
+                const uint32_t *s = v + 64 * w + 8 * g8;
+                uint64_t x = 0;
+                for (unsigned i = 0; i < 8; i++) x |= (uint64_t)((s[i] >> 8 * half) & 0xFF) << 8 * i;
+                y[g8] = transpose8(x); /* byte p: bit 8 half + p of the 8 levels */
+            }
+            transpose8_bytes(y); /* y[p] byte g8: the same */
+            for (unsigned p = 0; p < 8; p++) bb[(8 * half + p) * nw + w] = y[p];
+            sodium_memzero(y, sizeof y);
+        }
+}
+
+H2_INLINE void board_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
+    for (size_t w = 0; w < nw; w++) {
+        for (unsigned i = 0; i < 64; i++) v[64 * w + i] = 0;
+        for (unsigned half = 0; half < P / 8; half++) {
+            uint64_t y[8];
+            for (unsigned p = 0; p < 8; p++) y[p] = bb[(8 * half + p) * nw + w];
+            transpose8_bytes(y);
+            for (unsigned g8 = 0; g8 < 8; g8++) {
+                const uint64_t x = transpose8(y[g8]);
+                uint32_t *s = v + 64 * w + 8 * g8;
+                for (unsigned i = 0; i < 8; i++) s[i] |= (uint32_t)((x >> 8 * i) & 0xFF) << 8 * half;
+            }
+            sodium_memzero(y, sizeof y);
+        }
+    }
+}
+
+/* w-bit field at bit bp of fb (LSB first; fb padded) */
+static inline uint32_t board_field(const uint8_t *fb, size_t bp, unsigned w, int le) {
+    return (uint32_t)((load_le64(fb + (bp >> 3), le) >> (bp & 7)) & ((1ULL << w) - 1));
+}
+
+/* bit j of Y = bit (j + s) mod 64 nw of X */
+H2_INLINE void board_rot(const uint64_t *X, uint64_t *Y, size_t nw, size_t s) {
+    const size_t a = s >> 6;
+    const unsigned b = (unsigned)(s & 63);
+    for (size_t w = 0; w < nw; w++) {
+        const uint64_t x0 = X[(w + a) & (nw - 1)], x1 = X[(w + a + 1) & (nw - 1)];
+        Y[w] = b ? (x0 >> b) | (x1 << (64 - b)) : x0;
+    }
+}
+
+/* ZMP of board X (fields at bit bp of fb): its model's network masks and the
+ * rotation (the start's traversal index); then, portable, the network and
+ * the rotation (Y: nw words of scratch) */
+H2_INLINE const uint64_t *board_zmp_prep(const geo *g, const uint64_t *X, const uint8_t *fb, size_t bp, unsigned k,
+                                         int le, int simd, size_t *rot, const uint32_t K) {
+    const size_t n = (size_t)K * K, nw = n / 64;
+    const unsigned S = 4 * k - 1;
+    size_t c1 = 0;
+    if (simd) {
+        c1 = tpe_h2mwd_x86_ones(X, nw);
+    } else {
+        for (size_t w = 0; w < nw; w++) c1 += (size_t)((pop_bytes(X[w]) * L8) >> 56);
+    }
+    const size_t c0 = n - c1;
+    const uint32_t o0 = board_field(fb, bp, 3, le), o1 = board_field(fb, bp + 3, k, le),
+                   o2 = board_field(fb, bp + 3 + k, k, le);
+    const unsigned model = (unsigned)(((c1 % 8) + 8 - (c0 % 8)) % 8 + o0) % 8;
+    const size_t sr = (c0 + o1) & (K - 1), sc = (c1 + o2) & (K - 1);
+    *rot = g->inv[model * n + sr * K + sc];
+    return g->benes + model * S * nw;
+}
+
+H2_INLINE void board_zmp_apply(uint64_t *X, uint64_t *Y, const uint64_t *masks, size_t s, int enc, const uint32_t K) {
+    const size_t n = (size_t)K * K, nw = n / 64;
+    const unsigned Lg = 2 * tpe_width(K);
+    if (enc) {
+        benes_apply(X, n, Lg, masks, 0);
+        board_rot(X, Y, nw, s);
+    } else {
+        board_rot(X, Y, nw, (n - s) & (n - 1));
+        benes_apply(Y, n, Lg, masks, 1);
+    }
+    memcpy(X, Y, nw * sizeof *X);
+}
+
+/* ZMP of the L low boards */
+H2_INLINE void board_zmp(h2 *h, const geo *g, uint64_t *bb, const uint8_t *fb, size_t bz, unsigned k, int enc, int le,
+                         const uint32_t K) {
+    const size_t nw = (size_t)K * K / 64;
+    const uint64_t *masks[8];
+    size_t rot[8];
+    const int simd = h->x86 && K >= 16;
+    for (unsigned q = 0; q < h->L; q++)
+        masks[q] = board_zmp_prep(g, bb + q * nw, fb, bz + q * (3 + 2 * k), k, le, simd, &rot[q], K);
+    if (simd) {
+        tpe_h2mwd_x86_zmp(bb, h->L, K, masks, rot, enc);
+        return;
+    }
+    for (unsigned q = 0; q < h->L; q++) board_zmp_apply(bb + q * nw, h->zs, masks[q], rot[q], enc, K);
+}
+
+/* board sequences and WDPCS, portable */
+#define H2S_FN static inline __attribute__((always_inline, unused))
+#define H2S_HW 0
+#include "schemes/tpe_h2mwd_seqs.h"
+#undef H2S_FN
+#undef H2S_HW
+
+/* the tile moves of the packed fast path, with the sequences as bytes */
+H2_INLINE void tile_moves_k(uint64_t *tl, const uint8_t *kind, const uint8_t *dist, int enc, const uint32_t K) {
+    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
+    if (enc) {
+        for (uint32_t t = 0; t < K; t++) tile_pop_move(tl, K, full, kind[t], 0, t, dist[t], 1);
+        for (uint32_t t = 0; t < K; t++) tile_pop_move(tl, K, full, kind[K + t], 1, t, dist[K + t], 1);
+    } else {
+        for (uint32_t t = K; t-- > 0;) tile_pop_move(tl, K, full, kind[K + t], 1, t, dist[K + t], 0);
+        for (uint32_t t = K; t-- > 0;) tile_pop_move(tl, K, full, kind[t], 0, t, dist[t], 0);
+    }
+}
+
+/* board <-> 8 x 8 tiles (tile (I, J) byte j = byte (8I + j) K/8 + J of the
+ * board): per band of 8 rows, an 8 x 8 byte transpose of the rows (K/8
+ * bytes each, zero-padded) gives the band's tiles */
+H2_INLINE void board_to_tiles(const uint64_t *X, uint32_t K, uint64_t *tl) {
+    const uint32_t T = K / 8, rpw = 64 / K;
+    for (uint32_t I = 0; I < T; I++) {
+        uint64_t y[8];
+        for (uint32_t j = 0; j < 8; j++) { /* row 8I + j */
+            const uint32_t r = 8 * I + j;
+            y[j] = K == 64 ? X[r] : (X[r / rpw] >> (K * (r % rpw))) & ((1ULL << K) - 1);
+        }
+        transpose8_bytes(y);
+        for (uint32_t J = 0; J < T; J++) tl[I * T + J] = y[J];
+    }
+}
+
+H2_INLINE void tiles_to_board(const uint64_t *tl, uint32_t K, uint64_t *X) {
+    const uint32_t T = K / 8, rpw = 64 / K;
+    for (uint32_t I = 0; I < T; I++) {
+        uint64_t y[8] = {0};
+        for (uint32_t J = 0; J < T; J++) y[J] = tl[I * T + J];
+        transpose8_bytes(y);
+        if (K == 64) {
+            for (uint32_t j = 0; j < 8; j++) X[8 * I + j] = y[j];
+        } else {
+            for (uint32_t w = 0; w < 8 / rpw; w++) {
+                uint64_t x = 0;
+                for (uint32_t e = 0; e < rpw; e++) x |= y[w * rpw + e] << (K * e);
+                X[I * 8 / rpw + w] = x;
+            }
+        }
+    }
+}
+
+/* PMH2M moves of the L high boards (H + q nw) with sequences h->kd / h->dd
+ * (128 bytes per plane), portable: through tiles */
+static void board_moves_tiles(h2 *h, uint64_t *H, uint32_t K, int enc) {
+    const size_t nw = (size_t)K * K / 64;
+    for (unsigned q = 0; q < h->L; q++) {
+        uint64_t *X = H + q * nw;
+        const uint8_t *kind = h->kd + 128 * q, *dist = h->dd + 128 * q;
+        switch (K) {
+        case 8: tile_moves_k(X, kind, dist, enc, 8); continue; /* one tile: the board itself */
+        case 16: board_to_tiles(X, K, h->bt); tile_moves_k(h->bt, kind, dist, enc, 16); break;
+        case 32: board_to_tiles(X, K, h->bt); tile_moves_k(h->bt, kind, dist, enc, 32); break;
+        default: board_to_tiles(X, K, h->bt); tile_moves_k(h->bt, kind, dist, enc, 64); break;
+        }
+        tiles_to_board(h->bt, K, X);
+    }
+}
+
+static void board_moves(h2 *h, uint64_t *H, uint32_t K, int enc) {
+    if (h->x86) {
+        tpe_h2mwd_x86_moves(h->x86, H, h->L, K, h->kd, h->dd, enc);
+        return;
+    }
+    board_moves_tiles(h, H, K, enc);
+}
+
+/* The sequences of the L low boards (offsets from bit bs of fb) */
+H2_INLINE void board_seqs(h2 *h, const uint64_t *bb, const uint8_t *fb, size_t bs, int le, const uint32_t K) {
+    const unsigned k = tpe_width(K);
+    const size_t nw = (size_t)K * K / 64, per = (size_t)K * (4 + 2 * k);
+    for (unsigned q = 0; q < h->L; q++) {
+        if (h->x86) tpe_h2mwd_x86_seqs(bb + q * nw, K, fb, bs + q * per, h->kd + 128 * q, h->dd + 128 * q);
+        else h2s_seqs(bb + q * nw, K, k, fb, bs + q * per, le, h->kd + 128 * q, h->dd + 128 * q);
+    }
+}
+
+/* WDPCS of all pairs of adjacent boards, lowest first (enc) or last (dec) */
+H2_INLINE void board_wdpcs(h2 *h, uint64_t *bb, const uint8_t *wd, int le, int enc, const uint32_t K) {
+    const size_t nw = (size_t)K * K / 64, wdb = (size_t)K * K / 16;
+    if (h->x86) {
+        tpe_h2mwd_x86_wdpcs(bb, h->P, K, wd, enc);
+        return;
+    }
+    for (unsigned j = 0; j + 1 < h->P; j++) {
+        const unsigned i = enc ? j : h->P - 2 - j;
+        h2s_wdpcs(bb + i * nw, bb + (i + 1) * nw, K, nw, wd + i * wdb, le);
+    }
+}
+
+/* Bits of keyed fields per round: ZMP (model, row, column) per low plane,
+ * then Imp1 Vis1 Imp2 Vis2 offsets per low plane. */
+static size_t board_field_bits(unsigned L, uint32_t K, unsigned k) {
+    return (size_t)L * (3 + 2 * k) + (size_t)L * K * (4 + 2 * k);
+}
+
+/* One round r of block material h->sbuf (offsets h->roff, h->rn0). */
+H2_INLINE void board_round_k(h2 *h, const geo *g, unsigned r, int enc, const uint32_t K) {
+    const unsigned k = tpe_width(K), L = h->L, P = h->P;
+    const size_t nw = (size_t)K * K / 64, wdb = (size_t)K * K / 16, wdbytes = (P - 1) * wdb;
+    const int le = mc_host_le();
+    const unsigned n0 = h->rn0[r];
+    const size_t need = (board_field_bits(L, K, k) - n0 + 7) / 8;
+    /* the round's fields as one bit string (as mat_draw takes them): the
+     * n0 bits left in the last field byte of round r - 1, then `need` bytes */
+    uint8_t *fb = h->rbuf;
+    fb[0] = n0 ? (uint8_t)(h->sbuf[h->roff[r] - wdbytes - 1] & (0xFFu << (8 - n0))) : 0;
+    memcpy(fb + 1, h->sbuf + h->roff[r], need);
+    memset(fb + 1 + need, 0, 8);
+    const size_t bz = 8 - n0, bs = bz + (size_t)L * (3 + 2 * k);
+    const uint8_t *wd = h->sbuf + h->roff[r] + need;
+    uint64_t *bb = h->bb;
+    if (enc) {
+        board_zmp(h, g, bb, fb, bz, k, 1, le, K);
+        board_seqs(h, bb, fb, bs, le, K);
+        board_moves(h, bb + L * nw, K, 1);
+        board_wdpcs(h, bb, wd, le, 1, K);
+    } else {
+        board_wdpcs(h, bb, wd, le, 0, K);
+        board_seqs(h, bb, fb, bs, le, K);
+        board_moves(h, bb + L * nw, K, 0);
+        board_zmp(h, g, bb, fb, bz, k, 0, le, K);
+    }
+}
+
+static void board_round(h2 *h, const geo *g, unsigned r, int enc) {
+    switch (g->bw) { /* a constant K for each: the loops over words unroll */
+    case 8: board_round_k(h, g, r, enc, 8); break;
+    case 16: board_round_k(h, g, r, enc, 16); break;
+    case 32: board_round_k(h, g, r, enc, 32); break;
+    default: board_round_k(h, g, r, enc, 64); break;
+    }
+}
+
+/* A board-shaped block: every round's keyed bytes in one call, then the
+ * rounds (forwards or backwards) on the boards. */
+static int board_block(h2 *h, const geo *g, const tpe_block *b, int enc) {
+    const uint32_t K = b->bw;
+    const unsigned k = tpe_width(K);
+    const size_t nw = (size_t)K * K / 64, wdbytes = (h->P - 1) * ((size_t)K * K / 16);
+    const size_t B = board_field_bits(h->L, K, k);
+    size_t off = 0;
+    unsigned n0 = 0;
+    for (unsigned r = 0; r < h->rounds; r++) {
+        const size_t need = (B - n0 + 7) / 8;
+        h->roff[r] = off;
+        h->rn0[r] = (uint8_t)n0;
+        off += need + wdbytes;
+        n0 = (unsigned)(8 * need + n0 - B);
+    }
+    if (off > h->sbuf_cap) {
+        if (h->sbuf) sodium_memzero(h->sbuf, h->sbuf_cap);
+        free(h->sbuf);
+        h->sbuf_cap = 0;
+        h->sbuf = malloc(off);
+        if (!h->sbuf) return MC_ERR_NOMEM;
+        h->sbuf_cap = off;
+    }
+    mc_stream s;
+    mc_stream_init(&s, b->ctx->key, b->ctx->nonce, "tpe-h2mwd", b->plane, b->index);
+    mc_stream_bytes(&s, h->sbuf, off);
+    mc_stream_wipe(&s);
+    if (h->x86) tpe_h2mwd_x86_split(b->v, nw, h->P, h->bb);
+    else board_split(b->v, nw, h->P, h->bb);
+    for (unsigned i = 0; i < h->rounds; i++) board_round(h, g, enc ? i : h->rounds - 1 - i, enc);
+    if (h->x86) tpe_h2mwd_x86_merge(h->bb, nw, h->P, b->v);
+    else board_merge(h->bb, nw, h->P, b->v);
+    return MC_OK;
 }
 
 static int h2_block(void *user, const tpe_block *b, int enc, mc_err *err) {
@@ -1095,6 +1362,10 @@ static int h2_block(void *user, const tpe_block *b, int enc, mc_err *err) {
     const geo *g;
     int rc = geo_get(h, bh, bw, &g);
     if (rc) return mc_err_set(err, rc, "tpe-h2mwd: out of memory");
+    if (!h->general && board_shape(bh, bw)) {
+        rc = board_block(h, g, b, enc);
+        return rc ? mc_err_set(err, rc, "tpe-h2mwd: out of memory") : MC_OK;
+    }
     const int fast = !h->general && fast_shape(bh, bw);
     void (*run)(h2 *, const geo *, mat_view, int) = fast ? round_fast : round_run;
     if (fast) {
@@ -1133,6 +1404,12 @@ static int h2_block(void *user, const tpe_block *b, int enc, mc_err *err) {
 #define H2_TILES(P) ((size_t)(P) * 64) /* packed planes: up to 8 x 8 tiles each */
 #define H2_ZS (3 * 64 + 1)             /* a plane's bits three times over, one pad word */
 
+static int h2_portable; /* tpe_h2mwd_portable(1): never the vector kernel */
+
+void tpe_h2mwd_portable(int on) {
+    h2_portable = on;
+}
+
 /* h->rounds is the number of rounds of material held (1 when encrypting). */
 static void h2_free(h2 *h) {
     const size_t nn = (size_t)h->block * h->block;
@@ -1140,6 +1417,11 @@ static void h2_free(h2 *h) {
     if (h->pool) sodium_memzero(h->pool, (size_t)(h->P + 1) * nn);
     if (h->tl) sodium_memzero(h->tl, H2_TILES(h->P) * sizeof *h->tl);
     if (h->zs) sodium_memzero(h->zs, H2_ZS * sizeof *h->zs);
+    if (h->bb) sodium_memzero(h->bb, H2_TILES(h->P) * sizeof *h->bb);
+    if (h->bt) sodium_memzero(h->bt, 64 * sizeof *h->bt);
+    if (h->kd) sodium_memzero(h->kd, 128 * (size_t)h->L);
+    if (h->dd) sodium_memzero(h->dd, 128 * (size_t)h->L);
+    if (h->sbuf) sodium_memzero(h->sbuf, h->sbuf_cap);
     sodium_memzero(h->rbuf, sizeof h->rbuf);
     if (h->tmp) sodium_memzero(h->tmp, 2 * (size_t)h->block);
     if (h->dest) sodium_memzero(h->dest, (size_t)h->block * sizeof *h->dest);
@@ -1151,6 +1433,12 @@ static void h2_free(h2 *h) {
     free(h->pool);
     free(h->tl);
     free(h->zs);
+    free(h->bb);
+    free(h->bt);
+    free(h->kd);
+    free(h->dd);
+    free(h->sbuf);
+    tpe_h2mwd_x86_free(h->x86);
     free(h->tmp);
     free(h->occ);
     free(h->dest);
@@ -1166,6 +1454,7 @@ static void h2_free(h2 *h) {
  * material held (1 for encryption) and calls h2_free. */
 static int h2_init(h2 *h, unsigned bits, unsigned block, unsigned rounds, int enc, mc_err *err) {
     *h = (h2){.rounds = rounds, .P = bits, .L = bits / 2u, .block = block};
+    if (!h2_portable && tpe_h2mwd_simd()) h->x86 = tpe_h2mwd_x86_new(); /* NULL: the portable code */
     const size_t nn = (size_t)block * block;
     h->mat_u16 = 3 * (size_t)h->L + (size_t)h->L * 4 * block;
     h->wd_bytes = (size_t)(h->P - 1) * ((nn / 2 + 7) / 8);
@@ -1173,6 +1462,10 @@ static int h2_init(h2 *h, unsigned bits, unsigned block, unsigned rounds, int en
     h->pool = malloc((size_t)(h->P + 1) * nn);
     h->tl = malloc(H2_TILES(h->P) * sizeof *h->tl);
     h->zs = malloc(H2_ZS * sizeof *h->zs);
+    h->bb = malloc(H2_TILES(h->P) * sizeof *h->bb);
+    h->bt = malloc(64 * sizeof *h->bt);
+    h->kd = malloc(128 * (size_t)h->L);
+    h->dd = malloc(128 * (size_t)h->L);
     h->tmp = malloc(2 * (size_t)block);
     h->occ = malloc(block);
     h->dest = malloc((size_t)block * sizeof *h->dest);
@@ -1181,7 +1474,7 @@ static int h2_init(h2 *h, unsigned bits, unsigned block, unsigned rounds, int en
     h->seqv = malloc(2 * (size_t)block * sizeof *h->seqv);
     h->mat = malloc(h->mat_u16 * mr * sizeof *h->mat);
     h->wd = malloc(h->wd_bytes * mr);
-    if (!h->pool || !h->tl || !h->zs || !h->tmp || !h->occ || !h->dest || !h->cnt || !h->seqb || !h->seqv || !h->mat ||
+    if (!h->pool || !h->tl || !h->zs || !h->bb || !h->bt || !h->kd || !h->dd || !h->tmp || !h->occ || !h->dest || !h->cnt || !h->seqb || !h->seqv || !h->mat ||
         !h->wd) {
         h->rounds = 0;
         h2_free(h);
@@ -1212,7 +1505,11 @@ int tpe_h2mwd_block(const tpe_block *b, unsigned rounds, int enc, int general, m
     h2 h;
     int rc = h2_init(&h, b->bits, b->bh > b->bw ? b->bh : b->bw, rounds, enc, err);
     if (rc) return rc;
-    h.general = general;
+    h.general = general == 1;
+    if (general == 2) {
+        tpe_h2mwd_x86_free(h.x86);
+        h.x86 = NULL;
+    }
     rc = h2_block(&h, b, enc, err);
     h.rounds = enc ? 1 : rounds;
     h2_free(&h);
