@@ -17,7 +17,7 @@ trap 'rm -rf "$T"' EXIT
 "$M" phantom --bits 8 --size 512 -o "$T/phantom512-8bit.png" 2>/dev/null
 "$M" phantom --bits 16 --size 512 -o "$T/phantom512-16bit.dcm" 2>/dev/null
 imgs=("$T/phantom512-8bit.png" "$T/phantom512-16bit.dcm")
-for rel in itk/BrainT1Slice.png dicom/CT_small.dcm dicom/liver_1frame.dcm; do
+for rel in itk/BrainT1Slice.png dicom/CT_small.dcm; do
   if [ -f "$S/$rel" ]; then imgs+=("$S/$rel"); else echo "atres_table: $rel missing (scripts/fetch-samples.sh)" >&2; fi
 done
 # analyze IMAGE [REF] -> "corr_h entropy psnr ssim"

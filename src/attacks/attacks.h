@@ -33,9 +33,25 @@ int mc_attack_kpa(const char *scheme, const mc_image *known_plain, const mc_imag
 typedef int (*mc_attack_oracle)(void *ud, mc_image *img, mc_err *err);
 
 /* Chosen-plaintext attack: asks the oracle for the cipher of an all-zero image
- * of the target's geometry, then runs the known-plaintext attack with it. */
+ * of the target's geometry, then runs the known-plaintext attack with it (the
+ * neural schemes: the leak estimate above). */
 int mc_attack_cpa(const char *scheme, mc_attack_oracle oracle, void *ud, const mc_image *target_cipher,
                   mc_image **recovered, mc_err *err) MC_WUR;
+
+/* The neural schemes (at-resnet-cm, resnet-cm): cipher = Q(enc(P, t)) XOR K
+ * with the target t and keystream K fixed by the key in the paper profile, and
+ * Q(enc(P, t)) close to t plus a small increasing function of P.  Two ciphers
+ * under one key XOR to Q(e1) XOR Q(e2) (K cancels), whose highest set bit
+ * grows with |P1 - P2|.  With the oracle's cipher of an all-zero image, the
+ * chosen-plaintext attack draws the target's plaintext: recovered[i] = the
+ * position of the highest set bit of C0[i] XOR C[i] (0..bits), scaled to the
+ * sample range.  An estimate, not an exact recovery (score it with
+ * mc_attack_corr); in hardened, t and K are fresh per image and it draws
+ * noise.  1 for these schemes. */
+int mc_attack_leak_supported(const char *scheme);
+
+/* Pearson correlation of the samples of a and b (same geometry). */
+int mc_attack_corr(const mc_image *a, const mc_image *b, double *r, mc_err *err) MC_WUR;
 
 /* Samples of a equal to those of b (same geometry, else MC_ERR_FORMAT). */
 int mc_attack_score(const mc_image *a, const mc_image *b, size_t *matched, size_t *total, mc_err *err) MC_WUR;

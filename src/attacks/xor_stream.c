@@ -4,6 +4,7 @@
 #include "core/internal.h"
 #include "schemes/classical.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 int mc_attack_supported(const char *scheme) {
@@ -90,10 +91,36 @@ int mc_attack_kpa(const char *scheme, const mc_image *known_plain, const mc_imag
     return MC_OK;
 }
 
+int mc_attack_leak_supported(const char *scheme) {
+    return scheme && (!strcmp(scheme, "at-resnet-cm") || !strcmp(scheme, "resnet-cm"));
+}
+
+/* recovered[i] = msb(zero_cipher[i] ^ target[i]) * maxv / bits. */
+static int leak_estimate(const mc_image *zero_cipher, const mc_image *target, mc_image **recovered, mc_err *err) {
+    if (!same_geometry(zero_cipher, target))
+        return mc_err_set(err, MC_ERR_FORMAT, "attack: the oracle's cipher does not match the target's geometry");
+    mc_image *out = NULL;
+    int rc = mc_image_new(&out, target->width, target->height, target->depth, target->channels, target->bits,
+                          target->is_signed, NULL, err);
+    if (rc) return rc;
+    out->format = target->format;
+    memcpy(out->spacing, target->spacing, sizeof out->spacing);
+    const uint32_t maxv = target->bits == 8 ? 0xffu : 0xffffu, sign = target->is_signed ? (maxv >> 1) + 1 : 0;
+    const size_t n = mc_image_samples(target);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t d = get(zero_cipher, i) ^ get(target, i), m = 0;
+        while (d) m++, d >>= 1;
+        put(out, i, (m * maxv / target->bits) ^ sign); /* codes -> stored pattern (signed: offset) */
+    }
+    *recovered = out;
+    return MC_OK;
+}
+
 int mc_attack_cpa(const char *scheme, mc_attack_oracle oracle, void *ud, const mc_image *target_cipher,
                   mc_image **recovered, mc_err *err) {
     *recovered = NULL;
-    if (!mc_attack_supported(scheme)) {
+    const int leak = mc_attack_leak_supported(scheme);
+    if (!leak && !mc_attack_supported(scheme)) {
         uint32_t *idx;
         return model_order(scheme, target_cipher, &idx, err);
     }
@@ -107,7 +134,8 @@ int mc_attack_cpa(const char *scheme, mc_attack_oracle oracle, void *ud, const m
         chosen->format = target_cipher->format;
         rc = oracle(ud, chosen, err); /* the cipher of the all-zero image */
     }
-    if (!rc) rc = mc_attack_kpa(scheme, zero, chosen, target_cipher, recovered, err);
+    if (!rc) rc = leak ? leak_estimate(chosen, target_cipher, recovered, err)
+                       : mc_attack_kpa(scheme, zero, chosen, target_cipher, recovered, err);
     mc_image_free(zero);
     mc_image_free(chosen);
     return rc;
@@ -121,5 +149,29 @@ int mc_attack_score(const mc_image *a, const mc_image *b, size_t *matched, size_
     for (size_t i = 0; i < n; i++) m += get(a, i) == get(b, i);
     *matched = m;
     *total = n;
+    return MC_OK;
+}
+
+int mc_attack_corr(const mc_image *a, const mc_image *b, double *r, mc_err *err) {
+    if (!same_geometry(a, b))
+        return mc_err_set(err, MC_ERR_FORMAT, "score: images differ in geometry (%ux%ux%u vs %ux%ux%u)", a->width,
+                          a->height, a->depth, b->width, b->height, b->depth);
+    const size_t n = mc_image_samples(a);
+    const uint32_t sa = a->is_signed ? (a->bits == 8 ? 0x80u : 0x8000u) : 0;
+    const uint32_t sb = b->is_signed ? (b->bits == 8 ? 0x80u : 0x8000u) : 0;
+    double ma = 0, mb = 0, saa = 0, sbb = 0, sab = 0;
+    for (size_t i = 0; i < n; i++) {
+        ma += (double)(get(a, i) ^ sa);
+        mb += (double)(get(b, i) ^ sb);
+    }
+    ma /= (double)n;
+    mb /= (double)n;
+    for (size_t i = 0; i < n; i++) {
+        const double x = (double)(get(a, i) ^ sa) - ma, y = (double)(get(b, i) ^ sb) - mb;
+        saa += x * x;
+        sbb += y * y;
+        sab += x * y;
+    }
+    *r = saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : 0.0;
     return MC_OK;
 }

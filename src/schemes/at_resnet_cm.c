@@ -199,6 +199,7 @@ typedef struct tile_job {
     const geom *g;
     float *x;      /* 2 planes of th*tw: input of a network */
     uint32_t *u;   /* th*tw codes */
+    uint32_t *q;   /* th*tw codes: the encryption network's, kept while dec runs */
     uint8_t *tb;   /* target bytes */
 } tile_job;
 
@@ -341,6 +342,7 @@ static void run_free(atres_run *r) {
     mc_nn_model_free(&r->model);
     free(r->j.x);
     free(r->j.u);
+    free(r->j.q);
     free(r->j.tb);
     if (r->zres) sodium_memzero(r->zres, r->g.n * sizeof *r->zres);
     free(r->zres);
@@ -356,9 +358,10 @@ static int run_init(const mc_scheme *s, const char *arch, const uint8_t *builtin
     const size_t tmax = (size_t)r->tile * r->tile;
     r->j.x = malloc(2 * tmax * sizeof *r->j.x);
     r->j.u = malloc(tmax * sizeof *r->j.u);
+    r->j.q = malloc(tmax * sizeof *r->j.q);
     r->j.tb = malloc(2 * tmax);
     if (ctx->profile == MC_PROFILE_HARDENED) r->zres = calloc(r->g.n ? r->g.n : 1, sizeof *r->zres);
-    if (!r->j.x || !r->j.u || !r->j.tb || (ctx->profile == MC_PROFILE_HARDENED && !r->zres))
+    if (!r->j.x || !r->j.u || !r->j.q || !r->j.tb || (ctx->profile == MC_PROFILE_HARDENED && !r->zres))
         return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
     if ((rc = load_model(s, arch, builtin, builtin_len, ctx, &r->model, r->id, err))) return rc;
     r->j.enc = mc_nn_model_net(&r->model, "enc");
@@ -391,18 +394,14 @@ static int run_tiles(const mc_scheme_ctx *ctx, mc_image *img, atres_run *r, int 
                         if ((rc = run_net(j->enc, j, th, tw, err))) return rc;
                         if (r->zres) { /* the reconstruction decryption will compute */
                             for (size_t i = 0; i < len; i++) j->x[i] = (float)j->u[i] / maxv;
-                            uint32_t *q = malloc(len * sizeof *q);
-                            if (!q) return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
-                            memcpy(q, j->u, len * sizeof *q);
-                            rc = run_net(j->dec, j, th, tw, err);
-                            for (uint32_t y = 0; !rc && y < th; y++)
+                            memcpy(j->q, j->u, len * sizeof *j->q);
+                            if ((rc = run_net(j->dec, j, th, tw, err))) return rc;
+                            for (uint32_t y = 0; y < th; y++)
                                 for (uint32_t x = 0; x < tw; x++) {
                                     const size_t k = sidx(g, z, c, y0 + y, x0 + x), i = (size_t)y * tw + x;
                                     r->zres[k] = zz((int32_t)code_at(img, g, k) - (int32_t)j->u[i]);
                                 }
-                            memcpy(j->u, q, len * sizeof *q);
-                            free(q);
-                            if (rc) return rc;
+                            memcpy(j->u, j->q, len * sizeof *j->u);
                         }
                     } else if ((rc = run_net(j->dec, j, th, tw, err))) {
                         return rc;
@@ -410,9 +409,12 @@ static int run_tiles(const mc_scheme_ctx *ctx, mc_image *img, atres_run *r, int 
                     for (uint32_t y = 0; y < th; y++)
                         for (uint32_t x = 0; x < tw; x++) {
                             const size_t k = sidx(g, z, c, y0 + y, x0 + x);
-                            uint32_t v = j->u[(size_t)y * tw + x];
-                            if (!enc && r->zres) v = (uint32_t)((int32_t)v + unzz(r->zres[k]));
-                            code_put(img, g, k, v);
+                            int64_t v = j->u[(size_t)y * tw + x];
+                            if (!enc && r->zres) v += unzz(r->zres[k]);
+                            if (v < 0 || v > (int64_t)g->maxv) /* the decryption network differs from the encryptor's */
+                                return mc_err_set(err, MC_ERR_INTERNAL, "residual out of range: the network is not "
+                                                                        "reproducible on this build (bug)");
+                            code_put(img, g, k, (uint32_t)v);
                         }
                 }
     return MC_OK;

@@ -2,9 +2,9 @@
 # test_at_resnet_crossbuild.sh - a cipher of the neural schemes made by this
 # build decrypts bit-exactly with the binary of the other build of `make
 # test` (gcc RelWithDebInfo in build/, clang Debug + sanitizers in
-# build-asan/), and the other way round: the decryption network runs on the
-# engine's reference kernels, which must give the same bits whatever the
-# compiler and optimisation level.  Skipped (77) when the other build is not
+# build-asan/), and the other way round, and both builds make the same paper
+# cipher: the networks run on the engine's reference kernels, which must give
+# the same bits whatever the compiler and optimisation level.  Skipped (77) when the other build is not
 # there (make test-fast builds only one).
 source "$(dirname "$0")/lib.bash"
 SRC=${MEDCRYPT_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -24,6 +24,10 @@ for rel in dicom/CT_small.dcm dicom/MR_small.dcm itk/BrainT1Slice.png; do
   in=$(sample "$rel"); [ -n "$in" ] || continue
   ext=${rel##*.}
   for s in at-resnet-cm resnet-cm; do
+    # paper: no nonce, so both builds must make the very same cipher
+    expect 0 "$s $rel: paper encrypt (this build)" -- "$MC" encrypt -s "$s" --profile paper -k "$T/k.key" "$in" -o "$T/pm.$ext" -f
+    expect 0 "$s $rel: paper encrypt (other build)" -- "$other" encrypt -s "$s" --profile paper -k "$T/k.key" "$in" -o "$T/po.$ext" -f
+    same_pixels "$T/pm.$ext" "$T/po.$ext" "$s $rel: paper ciphers of the two builds"
     for dir in "$MC>$other" "$other>$MC"; do
       enc=${dir%%>*} dec=${dir##*>} n=$((n + 1))
       expect 0 "$s $rel: encrypt ($enc)" -- "$enc" encrypt -s "$s" -k "$T/k.key" "$in" -o "$T/c$n.$ext"

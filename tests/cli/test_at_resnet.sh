@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# test_at_resnet.sh - the neural schemes through the CLI with the built-in
+# models: hardened round trips of held-out images (never seen in training)
+# through every format, a 512x512 8-bit held-out image's cipher statistics
+# (|horizontal correlation| < 0.005, entropy > 7.99: the paper's figures or
+# better), the residual carried by `convert`, tampering with it, and the
+# scheme's errors.  Skipped (77) when the build has no built-in model.
+source "$(dirname "$0")/lib.bash"
+"$MC" keygen -o "$T/k.key" 2>/dev/null
+"$MC" phantom --bits 8 --size 256 -o "$T/p8.png" 2>/dev/null
+if ! "$MC" encrypt -s at-resnet-cm -k "$T/k.key" "$T/p8.png" -o "$T/probe.png" 2>"$T/err"; then
+  if grep -q "built-in model" "$T/err"; then echo "SKIP: $(cat "$T/err")" >&2; exit 77; fi
+fi
+san=${MEDCRYPT_SANITIZE:-0}
+big=512
+[ "$san" = 1 ] && big=256 # the sanitizer build runs the networks unoptimised
+"$MC" phantom --bits 8 --size $big -o "$T/ph8.png" 2>/dev/null
+"$MC" phantom --bits 16 --size 128 -o "$T/ph16.dcm" 2>/dev/null
+inputs=("$T/ph8.png" "$T/ph16.dcm")
+for rel in itk/BrainT1Slice.png dicom/CT_small.dcm; do
+  p=$(sample "$rel"); [ -n "$p" ] && inputs+=("$p")
+done
+
+# hardened: exact through files of every format the image fits
+for s in at-resnet-cm resnet-cm; do
+  for in in "${inputs[@]}"; do
+    b=$(basename "$in")
+    for ext in png dcm nii.gz pgm; do
+      case "$b:$ext" in BrainT1Slice*:nii.gz | BrainT1Slice*:pgm) continue ;; esac # RGB: PNG, DICOM (and PPM)
+      out="$T/$s-$b.$ext"
+      expect 0 "$s $b -> .$ext: encrypt" -- "$MC" encrypt -s "$s" -k "$T/k.key" "$in" -o "$out"
+      expect 0 "$s $b -> .$ext: decrypt" -- "$MC" decrypt -k "$T/k.key" "$out" -o "$T/dec.$ext" -f
+      same_pixels "$in" "$T/dec.$ext" "$s $b via .$ext"
+    done
+  done
+done
+
+# the paper's figures on a held-out 512x512 8-bit image (256 under sanitizers)
+stat() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(abs(d["corr"]["h"]) < 0.005 and d["entropy"] > 7.99, d["corr"]["h"], d["entropy"])'; }
+for s in at-resnet-cm resnet-cm; do
+  for prof in hardened paper; do
+    expect 0 "$s $prof: encrypt ${big}x$big" -- "$MC" encrypt -s "$s" --profile $prof -k "$T/k.key" "$T/ph8.png" -o "$T/s-$s-$prof.png"
+    r=$("$MC" analyze "$T/s-$s-$prof.png" --json | stat)
+    echo "$s $prof ${big}x$big 8-bit cipher: corr_h, entropy = ${r#* }"
+    if [ "$big" = 512 ]; then
+      case "$r" in True*) ok ;; *) bad "$s $prof: cipher statistics $r (want |corr h| < 0.005, H > 7.99)" ;; esac
+    fi
+  done
+  # paper: lossy, and decrypt needs --profile paper
+  expect 3 "$s paper without --profile paper" -- "$MC" decrypt -k "$T/k.key" "$T/s-$s-paper.png" -o "$T/pd.png"
+  no_file "$T/pd.png" "$s paper refused"
+  expect 0 "$s paper decrypt" -- "$MC" decrypt --profile paper -k "$T/k.key" "$T/s-$s-paper.png" -o "$T/pd.png" -f
+  expect 1 "$s paper decryption is lossy" -- "$MC" compare "$T/ph8.png" "$T/pd.png"
+done
+
+# the residual travels with convert, is authenticated, and is shown by info
+c="$T/s-at-resnet-cm-hardened.png"
+expect 0 "info shows the residual" -- "$MC" info "$c"
+grep -q "aux:" "$T/out" && grep -q model_id "$T/out" && ok || bad "info: no aux or model_id line"
+expect 0 "convert png -> dcm" -- "$MC" convert "$c" -o "$T/conv.dcm"
+expect 0 "convert dcm -> nii" -- "$MC" convert "$T/conv.dcm" -o "$T/conv.nii"
+expect 0 "decrypt converted" -- "$MC" decrypt -k "$T/k.key" "$T/conv.nii" -o "$T/conv.png"
+same_pixels "$T/ph8.png" "$T/conv.png" "decrypt after convert png -> dcm -> nii"
+cp "$c" "$T/tamper.png"
+off=$(offset_of "$T/tamper.png" mcAX)
+flip_byte "$T/tamper.png" $((off + 200))
+expect 3 "tampered residual" -- "$MC" decrypt -k "$T/k.key" "$T/tamper.png" -o "$T/t.png"
+one_line_err "tampered residual"
+no_file "$T/t.png" "tampered residual"
+
+# the paper profile reuses the target and keystream: one chosen (all-zero)
+# image draws the plaintext (correlation > 0.3); hardened gives noise
+for prof in paper hardened; do
+  expect 0 "attack cpa ($prof)" -- "$MC" attack cpa -k "$T/k.key" "$T/s-at-resnet-cm-$prof.png" -o "$T/leak-$prof.png" --truth "$T/ph8.png"
+  r=$(sed -n 's/^correlation with the truth: \([-0-9.]*\).*/\1/p' "$T/out")
+  echo "attack cpa on at-resnet-cm ($prof): correlation with the plaintext $r"
+  if [ $prof = paper ]; then want='r > 0.3'; else want='abs(r) < 0.05'; fi
+  "$PY" -c "import sys; r=float(sys.argv[1]); sys.exit(0 if $want else 1)" "${r:-nan}" && ok || bad "attack cpa ($prof): correlation $r, want $want"
+done
+
+# errors
+expect 4 "missing model file" -- "$MC" encrypt -s at-resnet-cm --param model="$T/none.mcnn" -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
+one_line_err "missing model file"
+expect 1 "tile too small" -- "$MC" encrypt -s at-resnet-cm --param tile=8 -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
+expect 2 "an empty model file" -- "$MC" encrypt -s at-resnet-cm --param model=/dev/null -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
+no_file "$T/x.png" "failed encryptions leave no file"
+finish
