@@ -39,17 +39,6 @@ static const mc_param_def atres_hp[] = {
     {"in_c", "1", "image channels (1; RGB images are encrypted channel by channel)"},
 };
 
-static int hp_num(const mc_nn_model *m, const char *key, double lo, double hi, double *out, mc_err *err) {
-    const char *v = mc_nn_hp(m, key, NULL);
-    char *end;
-    if (!v) return mc_err_set(err, MC_ERR_ARG, "hyperparameter %s missing", key);
-    double x = strtod(v, &end);
-    if (end == v || *end || !(x >= lo && x <= hi))
-        return mc_err_set(err, MC_ERR_ARG, "hyperparameter %s=%s: want a number in [%g, %g]", key, v, lo, hi);
-    *out = x;
-    return MC_OK;
-}
-
 /* One network of the pair. */
 static int build_net(mc_nn_net **out, const char *name, uint32_t ch, uint32_t blocks, uint32_t red, int attention,
                      uint64_t *seed, mc_err *err) {
@@ -87,10 +76,12 @@ static int build_net(mc_nn_net **out, const char *name, uint32_t ch, uint32_t bl
 static int atres_build_common(mc_nn_model *m, uint64_t seed, int attention, mc_err *err) {
     double ch = 0, blocks = 0, red = 0, lr = 0, tw = 0, ql = 0, inc = 0;
     int rc;
-    if ((rc = hp_num(m, "channels", 1, 256, &ch, err)) || (rc = hp_num(m, "blocks", 0, 32, &blocks, err)) ||
-        (rc = hp_num(m, "reduction", 1, 256, &red, err)) || (rc = hp_num(m, "lr", 0, 10, &lr, err)) ||
-        (rc = hp_num(m, "target_weight", 0, 1e6, &tw, err)) ||
-        (rc = hp_num(m, "quant_levels", 1, 65535, &ql, err)) || (rc = hp_num(m, "in_c", 1, 1, &inc, err)))
+    if ((rc = mc_nn_hp_double(m, "channels", 1, 256, &ch, err)) ||
+        (rc = mc_nn_hp_double(m, "blocks", 0, 32, &blocks, err)) ||
+        (rc = mc_nn_hp_double(m, "reduction", 1, 256, &red, err)) || (rc = mc_nn_hp_double(m, "lr", 0, 10, &lr, err)) ||
+        (rc = mc_nn_hp_double(m, "target_weight", 0, 1e6, &tw, err)) ||
+        (rc = mc_nn_hp_double(m, "quant_levels", 1, 65535, &ql, err)) ||
+        (rc = mc_nn_hp_double(m, "in_c", 1, 1, &inc, err)))
         return rc;
     if ((uint32_t)ch / (uint32_t)red < 1)
         return mc_err_set(err, MC_ERR_ARG, "hyperparameters: channels / reduction must be >= 1");
@@ -113,7 +104,8 @@ static int atres_step(mc_nn_model *m, const mc_nn_batch *b, uint64_t *rng, doubl
     if (!enc || !dec || b->c != 1) return mc_err_set(err, MC_ERR_ARG, "at-resnet-cm: model needs enc and dec, gray data");
     double tw = 0, ql = 0;
     int rc;
-    if ((rc = hp_num(m, "target_weight", 0, 1e6, &tw, err)) || (rc = hp_num(m, "quant_levels", 1, 65535, &ql, err)))
+    if ((rc = mc_nn_hp_double(m, "target_weight", 0, 1e6, &tw, err)) ||
+        (rc = mc_nn_hp_double(m, "quant_levels", 1, 65535, &ql, err)))
         return rc;
     const size_t plane = (size_t)b->h * b->w, len = (size_t)b->n * plane;
     float *buf = malloc(7 * len * sizeof(float));

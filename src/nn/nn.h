@@ -369,6 +369,8 @@ const mc_nn_arch *mc_nn_arch_find(const char *name);
 /* Fill m->hp from "k=v" strings over the arch's defaults (unknown key: MC_ERR_ARG). */
 int mc_nn_arch_hp(const mc_nn_arch *a, mc_nn_model *m, const char *const *kv, size_t n, mc_err *err) MC_WUR;
 const char *mc_nn_hp(const mc_nn_model *m, const char *key, const char *def);
+/* A hyperparameter as a number in [lo, hi]; MC_ERR_ARG when missing or out of range. */
+int mc_nn_hp_double(const mc_nn_model *m, const char *key, double lo, double hi, double *out, mc_err *err) MC_WUR;
 
 /* --------------------------------------------------------------- data sets */
 typedef enum mc_nn_scale { MC_NN_SCALE_PM1 = 0, MC_NN_SCALE_01 = 1 } mc_nn_scale;

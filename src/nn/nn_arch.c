@@ -28,7 +28,7 @@ const char *mc_nn_hp(const mc_nn_model *m, const char *key, const char *def) {
     return v ? v : def;
 }
 
-static int hp_double(const mc_nn_model *m, const char *key, double lo, double hi, double *out, mc_err *err) {
+int mc_nn_hp_double(const mc_nn_model *m, const char *key, double lo, double hi, double *out, mc_err *err) {
     const char *v = mc_nn_hp(m, key, NULL);
     char *end;
     if (!v) return mc_err_set(err, MC_ERR_ARG, "hyperparameter %s missing", key);
@@ -76,11 +76,11 @@ static const mc_param_def denoise_hp[] = {
 };
 
 static int denoise_build(mc_nn_model *m, uint64_t seed, mc_err *err) {
-    double ch = 0, blocks = 0, in_c = 0, lr = 0, wd = 0; /* set by hp_double (gcc -O3 cannot tell) */
+    double ch = 0, blocks = 0, in_c = 0, lr = 0, wd = 0; /* set by mc_nn_hp_double (gcc -O3 cannot tell) */
     int rc;
-    if ((rc = hp_double(m, "channels", 1, 1024, &ch, err)) || (rc = hp_double(m, "blocks", 0, 64, &blocks, err)) ||
-        (rc = hp_double(m, "in_c", 1, 3, &in_c, err)) || (rc = hp_double(m, "lr", 0, 10, &lr, err)) ||
-        (rc = hp_double(m, "weight_decay", 0, 1, &wd, err)))
+    if ((rc = mc_nn_hp_double(m, "channels", 1, 1024, &ch, err)) || (rc = mc_nn_hp_double(m, "blocks", 0, 64, &blocks, err)) ||
+        (rc = mc_nn_hp_double(m, "in_c", 1, 3, &in_c, err)) || (rc = mc_nn_hp_double(m, "lr", 0, 10, &lr, err)) ||
+        (rc = mc_nn_hp_double(m, "weight_decay", 0, 1, &wd, err)))
         return rc;
     mc_nn_loss lt;
     if (mc_nn_loss_parse(mc_nn_hp(m, "loss", "mse"), &lt) || (lt != MC_NN_LOSS_MSE && lt != MC_NN_LOSS_L1))
@@ -105,7 +105,7 @@ static int denoise_build(mc_nn_model *m, uint64_t seed, mc_err *err) {
 static int denoise_step(mc_nn_model *m, const mc_nn_batch *b, uint64_t *rng, double *loss, mc_err *err) {
     mc_nn_net *net = m->net[0];
     double noise = 0;
-    int rc = hp_double(m, "noise", 0, 10, &noise, err);
+    int rc = mc_nn_hp_double(m, "noise", 0, 10, &noise, err);
     if (rc) return rc;
     mc_nn_loss lt = MC_NN_LOSS_MSE;
     if (mc_nn_loss_parse(mc_nn_hp(m, "loss", "mse"), &lt)) return mc_err_set(err, MC_ERR_ARG, "denoise: bad loss");
