@@ -35,21 +35,31 @@ for s in at-resnet-cm resnet-cm; do
   done
 done
 
-# the paper's figures on a held-out 512x512 8-bit image (256 under sanitizers)
-stat() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(abs(d["corr"]["h"]) < 0.005 and d["entropy"] > 7.99, d["corr"]["h"], d["entropy"])'; }
+# the paper's figures on a held-out 512x512 8-bit image (256 under sanitizers).
+# paper: a fixed key, so the cipher - and its statistics - are the same on
+# every machine (the networks run on bit-exact kernels): |corr h| < 0.005 and
+# H > 7.99 exactly as the paper reports.  hardened: a fresh nonce per run makes
+# the correlation a random variable (sd 1/511 for an ideal 512x512 cipher), so
+# the bound is 5 sd (0.01), or a correct cipher would fail 1% of the runs.
+echo "medcrypt-key-v1 raw 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" >"$T/fixed.key"
+chmod 600 "$T/fixed.key"
+stat() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["corr"]["h"], d["entropy"])'; }
 for s in at-resnet-cm resnet-cm; do
   for prof in hardened paper; do
-    expect 0 "$s $prof: encrypt ${big}x$big" -- "$MC" encrypt -s "$s" --profile $prof -k "$T/k.key" "$T/ph8.png" -o "$T/s-$s-$prof.png"
-    r=$("$MC" analyze "$T/s-$s-$prof.png" --json | stat)
-    echo "$s $prof ${big}x$big 8-bit cipher: corr_h, entropy = ${r#* }"
+    key="$T/k.key" lim=0.01
+    [ $prof = paper ] && key="$T/fixed.key" lim=0.005
+    expect 0 "$s $prof: encrypt ${big}x$big" -- "$MC" encrypt -s "$s" --profile $prof -k "$key" "$T/ph8.png" -o "$T/s-$s-$prof.png"
+    read -r corr ent < <("$MC" analyze "$T/s-$s-$prof.png" --json | stat)
+    echo "$s $prof ${big}x$big 8-bit cipher: corr h $corr, entropy $ent"
     if [ "$big" = 512 ]; then
-      case "$r" in True*) ok ;; *) bad "$s $prof: cipher statistics $r (want |corr h| < 0.005, H > 7.99)" ;; esac
+      "$PY" -c "import sys; c, h = map(float, sys.argv[1:]); sys.exit(0 if abs(c) < $lim and h > 7.99 else 1)" "$corr" "$ent" &&
+        ok || bad "$s $prof: cipher corr h $corr, entropy $ent (want |corr h| < $lim, H > 7.99)"
     fi
   done
   # paper: lossy, and decrypt needs --profile paper
-  expect 3 "$s paper without --profile paper" -- "$MC" decrypt -k "$T/k.key" "$T/s-$s-paper.png" -o "$T/pd.png"
+  expect 3 "$s paper without --profile paper" -- "$MC" decrypt -k "$T/fixed.key" "$T/s-$s-paper.png" -o "$T/pd.png"
   no_file "$T/pd.png" "$s paper refused"
-  expect 0 "$s paper decrypt" -- "$MC" decrypt --profile paper -k "$T/k.key" "$T/s-$s-paper.png" -o "$T/pd.png" -f
+  expect 0 "$s paper decrypt" -- "$MC" decrypt --profile paper -k "$T/fixed.key" "$T/s-$s-paper.png" -o "$T/pd.png" -f
   expect 1 "$s paper decryption is lossy" -- "$MC" compare "$T/ph8.png" "$T/pd.png"
 done
 
@@ -71,7 +81,9 @@ no_file "$T/t.png" "tampered residual"
 # the paper profile reuses the target and keystream: one chosen (all-zero)
 # image draws the plaintext (correlation > 0.3); hardened gives noise
 for prof in paper hardened; do
-  expect 0 "attack cpa ($prof)" -- "$MC" attack cpa -k "$T/k.key" "$T/s-at-resnet-cm-$prof.png" -o "$T/leak-$prof.png" --truth "$T/ph8.png"
+  k="$T/k.key"
+  [ $prof = paper ] && k="$T/fixed.key"
+  expect 0 "attack cpa ($prof)" -- "$MC" attack cpa -k "$k" "$T/s-at-resnet-cm-$prof.png" -o "$T/leak-$prof.png" --truth "$T/ph8.png"
   r=$(sed -n 's/^correlation with the truth: \([-0-9.]*\).*/\1/p' "$T/out")
   echo "attack cpa on at-resnet-cm ($prof): correlation with the plaintext $r"
   if [ $prof = paper ]; then want='r > 0.3'; else want='abs(r) < 0.05'; fi
