@@ -63,9 +63,10 @@ static double psnr(const mc_image *a, const mc_image *b) {
     const size_t n = mc_image_samples(a);
     const double maxv = a->bits == 8 ? 255.0 : 65535.0;
     double se = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) { /* values, not bit patterns: signed CT near 0 */
         double d = a->bits == 8 ? (double)((uint8_t *)a->pixels)[i] - ((uint8_t *)b->pixels)[i]
-                                : (double)((uint16_t *)a->pixels)[i] - ((uint16_t *)b->pixels)[i];
+                   : a->is_signed ? (double)(int16_t)((uint16_t *)a->pixels)[i] - (int16_t)((uint16_t *)b->pixels)[i]
+                                  : (double)((uint16_t *)a->pixels)[i] - ((uint16_t *)b->pixels)[i];
         se += d * d;
     }
     return se == 0 ? INFINITY : 10 * log10(maxv * maxv / (se / (double)n));
