@@ -322,6 +322,9 @@ int mc_nn_model_save(const mc_nn_model *m, const char *path, const mc_key *key, 
 int mc_nn_model_load_mem(mc_nn_model *m, const uint8_t *buf, size_t len, const mc_key *key,
                          mc_err *err) MC_WUR;
 int mc_nn_model_load(mc_nn_model *m, const char *path, const mc_key *key, mc_err *err) MC_WUR;
+/* The bytes of a model file (a regular file of at most MC_NN_MODEL_MAX_BYTES),
+ * malloc'ed into *out; the caller frees. */
+int mc_nn_model_read_file(const char *path, uint8_t **out, size_t *len, mc_err *err) MC_WUR;
 /* Peek: 1 if the file is encrypted, 0 if plain, negative status otherwise. */
 int mc_nn_model_is_encrypted(const uint8_t *buf, size_t len);
 mc_nn_net *mc_nn_model_net(const mc_nn_model *m, const char *name);

@@ -655,8 +655,9 @@ int mc_nn_model_load_mem(mc_nn_model *m, const uint8_t *buf, size_t len, const m
     return rc;
 }
 
-int mc_nn_model_load(mc_nn_model *m, const char *path, const mc_key *key, mc_err *err) {
-    mc_nn_model_init(m);
+int mc_nn_model_read_file(const char *path, uint8_t **out, size_t *len, mc_err *err) {
+    *out = NULL;
+    *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) return mc_err_set(err, MC_ERR_IO, "%s: %s", path, strerror(errno));
     struct stat st;
@@ -680,7 +681,18 @@ int mc_nn_model_load(mc_nn_model *m, const char *path, const mc_key *key, mc_err
         free(buf);
         return mc_err_set(err, MC_ERR_IO, "%s: read error", path);
     }
-    int rc = mc_nn_model_load_mem(m, buf, n, key, err);
+    *out = buf;
+    *len = n;
+    return MC_OK;
+}
+
+int mc_nn_model_load(mc_nn_model *m, const char *path, const mc_key *key, mc_err *err) {
+    mc_nn_model_init(m);
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    int rc = mc_nn_model_read_file(path, &buf, &n, err);
+    if (rc) return rc;
+    rc = mc_nn_model_load_mem(m, buf, n, key, err);
     free(buf);
     return rc;
 }

@@ -56,43 +56,6 @@ const mc_param_def mc_atres_params[MC_ATRES_NPARAMS] = {
 
 /* ------------------------------------------------------------- the model */
 
-static int read_file(const char *path, uint8_t **out, size_t *len, mc_err *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return mc_err_set(err, MC_ERR_IO, "cannot open model %s: %s", mc_basename(path), strerror(errno));
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    int rc = MC_OK;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= MC_NN_MODEL_MAX_BYTES) {
-                rc = mc_err_set(err, MC_ERR_LIMITS, "model %s is larger than 2 GiB", mc_basename(path));
-                break;
-            }
-            cap = cap ? 2 * cap : 1u << 16;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                rc = mc_err_set(err, MC_ERR_NOMEM, "out of memory");
-                break;
-            }
-            buf = nb;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) {
-            if (ferror(f)) rc = mc_err_set(err, MC_ERR_IO, "cannot read model %s", mc_basename(path));
-            break;
-        }
-    }
-    fclose(f);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    *out = buf;
-    *len = n;
-    return MC_OK;
-}
-
 /* An inference network of the pair: 2 input channels, 1 output channel. */
 static int check_net(const mc_nn_net *net, const char *name, mc_err *err) {
     if (!net) return mc_err_set(err, MC_ERR_FORMAT, "model has no '%s' network", name);
@@ -122,7 +85,7 @@ static int load_model(const mc_scheme *s, const char *arch, const uint8_t *built
                               "train-models`, or give --param model=FILE",
                               s->name, arch);
     } else {
-        if ((rc = read_file(which, &file, &len, err))) return rc;
+        if ((rc = mc_nn_model_read_file(which, &file, &len, err))) return rc;
         bytes = file;
     }
     crypto_generichash(id, 16, bytes, len, NULL, 0);

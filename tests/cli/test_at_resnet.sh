@@ -103,6 +103,7 @@ done
 expect 4 "missing model file" -- "$MC" encrypt -s at-resnet-cm --param model="$T/none.mcnn" -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
 one_line_err "missing model file"
 expect 1 "tile too small" -- "$MC" encrypt -s at-resnet-cm --param tile=8 -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
-expect 2 "an empty model file" -- "$MC" encrypt -s at-resnet-cm --param model=/dev/null -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
+: >"$T/empty.mcnn"
+expect 2 "an empty model file" -- "$MC" encrypt -s at-resnet-cm --param model="$T/empty.mcnn" -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
 no_file "$T/x.png" "failed encryptions leave no file"
 finish
