@@ -16,7 +16,7 @@
  * deviation and the alpha/2, 1 - alpha/2 quantiles as JSON. */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_util.h"
-#include "metrics/metrics.h"
+#include "medcrypt_lab.h"
 
 #include <math.h>
 #include <sodium.h>

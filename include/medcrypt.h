@@ -23,12 +23,23 @@ extern "C" {
 #if defined(__GNUC__) || defined(__clang__)
 #define MC_WUR __attribute__((warn_unused_result))
 #define MC_PRINTF(a, b) __attribute__((format(printf, a, b)))
+/* The library is built with -fvisibility=hidden: MC_API marks the functions
+ * of this header, the only ones libmedcrypt.so exports. */
+#define MC_API __attribute__((visibility("default")))
 #else
 #define MC_WUR
 #define MC_PRINTF(a, b)
+#define MC_API
 #endif
 
-#define MC_VERSION "0.1.0"
+/* The version this header belongs to; mc_version_* give the library's (they
+ * differ when a program runs against another build than it was compiled with). */
+#define MC_VERSION "0.2.0"
+#define MC_VERSION_NUMBER 200 /* major * 10000 + minor * 100 + patch */
+
+/* "0.2.0" and 200 for the library in use. */
+MC_API const char *mc_version_string(void);
+MC_API int mc_version_number(void);
 
 /* ------------------------------------------------------------------ errors */
 
@@ -46,11 +57,11 @@ typedef enum mc_status {
 } mc_status;
 
 /* Static description of a status code. */
-const char *mc_strerror(int status);
+MC_API const char *mc_strerror(int status);
 
 /* CLI exit status for a library status: 0 ok, 1 usage, 2 bad or unsupported
  * input, 3 authentication failed, 4 I/O or other error. */
-int mc_exit_code(int status);
+MC_API int mc_exit_code(int status);
 
 /* Optional error detail: a one-line message.  Never contains secrets. */
 typedef struct mc_err {
@@ -59,7 +70,7 @@ typedef struct mc_err {
 } mc_err;
 
 /* Set *err (if not NULL) and return status. */
-int mc_err_set(mc_err *err, int status, const char *fmt, ...) MC_PRINTF(3, 4);
+MC_API int mc_err_set(mc_err *err, int status, const char *fmt, ...) MC_PRINTF(3, 4);
 
 /* ------------------------------------------------------------ image model */
 
@@ -71,16 +82,16 @@ typedef enum mc_format {
     MC_FMT_NIFTI  /* .nii or .nii.gz */
 } mc_format;
 
-const char *mc_format_name(mc_format fmt);
+MC_API const char *mc_format_name(mc_format fmt);
 /* Format from a path's extension (.png .pgm .ppm .pnm .dcm .dicom .nii .nii.gz). */
-mc_format mc_format_from_path(const char *path);
+MC_API mc_format mc_format_from_path(const char *path);
 
 typedef enum mc_profile {
     MC_PROFILE_HARDENED = 0, /* default: nonce + MAC + exact */
     MC_PROFILE_PAPER = 1     /* faithful reproduction of the paper */
 } mc_profile;
-const char *mc_profile_name(mc_profile p);
-int mc_profile_parse(const char *s, mc_profile *out);
+MC_API const char *mc_profile_name(mc_profile p);
+MC_API int mc_profile_parse(const char *s, mc_profile *out);
 
 /* Scheme metadata carried in the output file (PNG iTXt, DICOM private block,
  * NIfTI extension, PNM comment).  Serialised as one line of text:
@@ -103,21 +114,21 @@ typedef struct mc_meta {
     mc_meta_entry e[MC_META_MAX_ENTRIES];
 } mc_meta;
 
-void mc_meta_clear(mc_meta *m);
+MC_API void mc_meta_clear(mc_meta *m);
 /* Set (replace or append) a key. */
-int mc_meta_set(mc_meta *m, const char *key, const char *val);
-int mc_meta_set_hex(mc_meta *m, const char *key, const uint8_t *buf, size_t len);
-int mc_meta_set_u64(mc_meta *m, const char *key, uint64_t v);
+MC_API int mc_meta_set(mc_meta *m, const char *key, const char *val);
+MC_API int mc_meta_set_hex(mc_meta *m, const char *key, const uint8_t *buf, size_t len);
+MC_API int mc_meta_set_u64(mc_meta *m, const char *key, uint64_t v);
 /* NULL if absent. */
-const char *mc_meta_get(const mc_meta *m, const char *key);
+MC_API const char *mc_meta_get(const mc_meta *m, const char *key);
 /* Exactly len bytes of hex; MC_ERR_FORMAT otherwise. */
-int mc_meta_get_hex(const mc_meta *m, const char *key, uint8_t *buf, size_t len);
-int mc_meta_get_u64(const mc_meta *m, const char *key, uint64_t *v);
-int mc_meta_remove(mc_meta *m, const char *key);
+MC_API int mc_meta_get_hex(const mc_meta *m, const char *key, uint8_t *buf, size_t len);
+MC_API int mc_meta_get_u64(const mc_meta *m, const char *key, uint64_t *v);
+MC_API int mc_meta_remove(mc_meta *m, const char *key);
 /* Serialise into buf (NUL-terminated); skip_key (may be NULL) is left out. */
-int mc_meta_serialize(const mc_meta *m, const char *skip_key, char *buf, size_t cap, size_t *len);
+MC_API int mc_meta_serialize(const mc_meta *m, const char *skip_key, char *buf, size_t cap, size_t *len);
 /* Parse untrusted text (len bytes, need not be NUL-terminated). */
-int mc_meta_parse(mc_meta *m, const char *text, size_t len, mc_err *err);
+MC_API int mc_meta_parse(mc_meta *m, const char *text, size_t len, mc_err *err);
 
 /* Limits checked by every reader before any pixel allocation. */
 typedef struct mc_limits {
@@ -126,7 +137,7 @@ typedef struct mc_limits {
     uint32_t max_depth;  /* slices / frames, default 65535 */
     uint64_t max_bytes;  /* pixel bytes, default 4 GiB */
 } mc_limits;
-void mc_limits_default(mc_limits *l);
+MC_API void mc_limits_default(mc_limits *l);
 
 /*
  * An image: width x height x depth samples of `channels` interleaved samples
@@ -177,44 +188,44 @@ typedef struct mc_image {
          : MC_AUX_ABS_MAX_BYTES)
 
 /* Checked size computation; MC_ERR_LIMITS on overflow or over limits. */
-int mc_image_size(uint32_t w, uint32_t h, uint32_t d, unsigned channels, unsigned bits,
+MC_API int mc_image_size(uint32_t w, uint32_t h, uint32_t d, unsigned channels, unsigned bits,
                   const mc_limits *lim, size_t *out);
 /* Allocate an image with zeroed pixels (lim may be NULL for defaults). */
-int mc_image_new(mc_image **out, uint32_t w, uint32_t h, uint32_t d, unsigned channels,
+MC_API int mc_image_new(mc_image **out, uint32_t w, uint32_t h, uint32_t d, unsigned channels,
                  unsigned bits, int is_signed, const mc_limits *lim, mc_err *err) MC_WUR;
-void mc_image_free(mc_image *img);
+MC_API void mc_image_free(mc_image *img);
 /* Replace img's aux blob with a copy of buf[0..len) (len 0 / buf NULL: remove).
  * MC_ERR_LIMITS beyond MC_AUX_MAX_BYTES(img->nbytes), MC_ERR_ARG for a NULL
  * buf with len > 0; img is unchanged on error.  buf may point into img->aux. */
-int mc_image_set_aux(mc_image *img, const uint8_t *buf, size_t len, mc_err *err) MC_WUR;
+MC_API int mc_image_set_aux(mc_image *img, const uint8_t *buf, size_t len, mc_err *err) MC_WUR;
 /* Number of samples (w*h*d*channels). */
-size_t mc_image_samples(const mc_image *img);
+MC_API size_t mc_image_samples(const mc_image *img);
 
 /* ---------------------------------------------------------------- formats */
 
 /* Read a file ("-" = standard input).  Format from magic bytes, else from the
  * extension.  lim may be NULL. */
-int mc_image_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) MC_WUR;
+MC_API int mc_image_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) MC_WUR;
 /* Write img to path in format fmt (MC_FMT_UNKNOWN: from the path's extension,
  * else img->format).  Writes directly to `path` (callers wanting atomicity
  * write to a temporary name and rename).  The source header is kept when fmt
  * equals img->format.  img->meta is stored when img->has_meta. */
-int mc_image_write(const mc_image *img, const char *path, mc_format fmt, mc_err *err) MC_WUR;
+MC_API int mc_image_write(const mc_image *img, const char *path, mc_format fmt, mc_err *err) MC_WUR;
 
 /* Per-format entry points (used by mc_image_read / mc_image_write). */
-int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
-int mc_png_write(const mc_image *img, const char *path, mc_err *err);
-int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
-int mc_pnm_write(const mc_image *img, const char *path, mc_err *err);
-int mc_dicom_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
-int mc_dicom_write(const mc_image *img, const char *path, mc_err *err);
-int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
-int mc_nifti_write(const mc_image *img, const char *path, mc_err *err);
+MC_API int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
+MC_API int mc_png_write(const mc_image *img, const char *path, mc_err *err);
+MC_API int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
+MC_API int mc_pnm_write(const mc_image *img, const char *path, mc_err *err);
+MC_API int mc_dicom_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
+MC_API int mc_dicom_write(const mc_image *img, const char *path, mc_err *err);
+MC_API int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
+MC_API int mc_nifti_write(const mc_image *img, const char *path, mc_err *err);
 
 /* Modified Shepp-Logan head phantom, size x size x slices.  bits 16: signed
  * CT-like Hounsfield values (-1000 air ... ~+1000 bone); bits 8: unsigned
  * 0..255.  slices > 1 gives a 3D head (ellipsoids). */
-int mc_phantom(mc_image **out, uint32_t size, uint32_t slices, unsigned bits, mc_err *err) MC_WUR;
+MC_API int mc_phantom(mc_image **out, uint32_t size, uint32_t slices, unsigned bits, mc_err *err) MC_WUR;
 
 /* ------------------------------------------------------------------- keys */
 
@@ -236,38 +247,38 @@ typedef struct mc_key mc_key;
 #define MC_PWHASH_OPS_MAX 16ULL
 #define MC_PWHASH_MEM_MAX (1ULL << 30)
 
-int mc_init(void) MC_WUR; /* sodium_init; safe to call many times */
+MC_API int mc_init(void) MC_WUR; /* sodium_init; safe to call many times */
 
-int mc_key_generate(mc_key **out, mc_err *err) MC_WUR;
-int mc_key_from_bytes(mc_key **out, const uint8_t key[MC_KEY_BYTES], mc_err *err) MC_WUR;
+MC_API int mc_key_generate(mc_key **out, mc_err *err) MC_WUR;
+MC_API int mc_key_from_bytes(mc_key **out, const uint8_t key[MC_KEY_BYTES], mc_err *err) MC_WUR;
 /* Takes a copy of the passphrase (len bytes). */
-int mc_key_from_passphrase(mc_key **out, const char *pass, size_t len, mc_err *err) MC_WUR;
-void mc_key_free(mc_key *k);
-int mc_key_is_passphrase(const mc_key *k);
+MC_API int mc_key_from_passphrase(mc_key **out, const char *pass, size_t len, mc_err *err) MC_WUR;
+MC_API void mc_key_free(mc_key *k);
+MC_API int mc_key_is_passphrase(const mc_key *k);
 /* Argon2id cost used when this key derives for a new image. */
-void mc_key_set_pwhash_cost(mc_key *k, uint64_t ops, uint64_t mem);
+MC_API void mc_key_set_pwhash_cost(mc_key *k, uint64_t ops, uint64_t mem);
 
 /* Key files.  Format (text, one line):
  *   "medcrypt-key-v1 raw <64 hex>\n"
  *   "medcrypt-key-v1 argon2id <ops> <mem> <salt hex> <nonce hex> <ct+tag hex>\n"
  * The second wraps the key with XChaCha20-Poly1305 under an Argon2id key. */
-int mc_keyfile_write(const mc_key *k, const char *path, const char *pass, size_t passlen,
+MC_API int mc_keyfile_write(const mc_key *k, const char *path, const char *pass, size_t passlen,
                      mc_err *err) MC_WUR; /* pass NULL: raw; created O_EXCL, mode 0600 */
 /* pass_cb is called only for a wrapped key file; it fills buf and returns the
  * length or a negative status. */
 typedef int (*mc_pass_cb)(void *ud, char *buf, size_t cap);
-int mc_keyfile_read(const char *path, mc_pass_cb pass_cb, void *ud, mc_key **out,
+MC_API int mc_keyfile_read(const char *path, mc_pass_cb pass_cb, void *ud, mc_key **out,
                     int *insecure_mode, mc_err *err) MC_WUR;
 
 /* Master key for an image: for a raw key, a copy; for a passphrase, Argon2id
  * with salt/ops/mem from meta (decrypt) or freshly generated into meta
  * (encrypt: create = 1).  out must be MC_KEY_BYTES of guarded memory. */
-int mc_key_master(const mc_key *k, mc_meta *meta, int create, uint8_t out[MC_KEY_BYTES],
+MC_API int mc_key_master(const mc_key *k, mc_meta *meta, int create, uint8_t out[MC_KEY_BYTES],
                   mc_err *err) MC_WUR;
 
 /* Sub-key: BLAKE2b-256 keyed with the master key over
  * "medcrypt/v1/subkey/" || purpose. */
-int mc_subkey(const uint8_t master[MC_KEY_BYTES], const char *purpose, uint8_t out[MC_KEY_BYTES]);
+MC_API int mc_subkey(const uint8_t master[MC_KEY_BYTES], const char *purpose, uint8_t out[MC_KEY_BYTES]);
 
 /* ---------------------------------------------------------------- schemes */
 
@@ -277,6 +288,29 @@ typedef struct mc_param_def {
     const char *help;
 } mc_param_def;
 
+/*
+ * Options of one mc_encrypt / mc_decrypt call; NULL means all defaults
+ * (authenticated decryption only, built-in models, derived key images).
+ *
+ * Secret or large inputs a scheme needs beyond the key come from the caller
+ * here, never from a path named inside a file: the file records only their
+ * identifier (a hash), checked on decryption (a missing one: MC_ERR_FORMAT
+ * naming what is missing; a different one: MC_ERR_AUTH).
+ */
+typedef struct mc_opts {
+    unsigned flags;              /* MC_DECRYPT_* */
+    const mc_image *key_image;   /* key image (zigzag key-image=file, deep-kedi); NULL: none */
+    const uint8_t *model;        /* a model file's bytes for a neural scheme; NULL: built-in */
+    size_t model_len;
+} mc_opts;
+
+/* DANGEROUS: let mc_decrypt accept a `paper`-profile file, which carries no
+ * MAC: a wrong key or a modified file then yields garbage pixels and MC_OK.
+ * Without this flag mc_decrypt refuses such a file with MC_ERR_AUTH before
+ * touching it.  Files that claim `hardened` are authenticated either way.
+ * Use it to study the papers' constructions, never for data you trust. */
+#define MC_DECRYPT_UNAUTHENTICATED 1u
+
 /* What a scheme's encrypt/decrypt receives. */
 typedef struct mc_scheme_ctx {
     const uint8_t *key;       /* 32-byte sub-key for this scheme */
@@ -284,6 +318,7 @@ typedef struct mc_scheme_ctx {
     mc_profile profile;
     mc_meta *meta;            /* params are here as "p.NAME"; schemes may add
                                  their own entries on encrypt (e.g. "tag") */
+    const mc_opts *opts;      /* the caller's options; NULL: the defaults */
 } mc_scheme_ctx;
 
 #define MC_BITS_8 1u
@@ -313,24 +348,26 @@ typedef struct mc_scheme {
     unsigned flags;           /* MC_SCHEME_* */
 } mc_scheme;
 
-size_t mc_scheme_count(void);
-const mc_scheme *mc_scheme_at(size_t i);
-const mc_scheme *mc_scheme_find(const char *name);
+MC_API size_t mc_scheme_count(void);
+MC_API const mc_scheme *mc_scheme_at(size_t i);
+MC_API const mc_scheme *mc_scheme_find(const char *name);
 /* Parameter value (meta "p.NAME", else the scheme's default). */
-const char *mc_scheme_param(const mc_scheme_ctx *ctx, const mc_scheme *s, const char *name);
+MC_API const char *mc_scheme_param(const mc_scheme_ctx *ctx, const mc_scheme *s, const char *name);
 
 /* Encrypt img in place with scheme `name`.  params: "k=v" strings (nparams of
  * them), validated against the scheme.  Sets img->meta (scheme, profile,
  * params, nonce, salt, mac) and img->has_meta.  Any aux blob present on entry
  * is dropped; the scheme may set a new one (mc_image_set_aux). */
-int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char *const *params,
-               size_t nparams, const mc_key *key, mc_err *err) MC_WUR;
+MC_API int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char *const *params,
+               size_t nparams, const mc_key *key, const mc_opts *opts, mc_err *err) MC_WUR;
 /* Decrypt img in place using img->meta (and img->aux, for a scheme that uses
- * one).  In the hardened profile the MAC is checked before any pixel is
- * touched: MC_ERR_AUTH on a wrong key or any tampered pixel, metadata or aux
- * byte, or an aux blob removed or added.  Clears img->has_meta and the aux
- * blob on success. */
-int mc_decrypt(mc_image *img, const mc_key *key, mc_err *err) MC_WUR;
+ * one).  Authenticated or nothing: in the hardened profile the MAC is checked
+ * before any pixel is touched: MC_ERR_AUTH on a wrong key or any tampered
+ * pixel, metadata or aux byte, or an aux blob removed or added.  A
+ * `paper`-profile file (no MAC) is refused with MC_ERR_AUTH unless opts->flags
+ * has MC_DECRYPT_UNAUTHENTICATED.  Clears img->has_meta and the aux blob on
+ * success; img is unchanged on failure before the scheme ran. */
+MC_API int mc_decrypt(mc_image *img, const mc_key *key, const mc_opts *opts, mc_err *err) MC_WUR;
 
 /* The MAC of the hardened profile: Poly1305 under a one-time key
  * BLAKE2b-256(key = sub-key "mac", "medcrypt-mac-v2" || nonce) over
@@ -340,7 +377,7 @@ int mc_decrypt(mc_image *img, const mc_key *key, mc_err *err) MC_WUR;
  * LE u64 aux_len || aux (the pixel length is fixed by the geometry, so this
  * is unambiguous, and a file without aux has the same MAC input as before
  * the aux blob existed).  MC_ERR_AUTH without a nonce. */
-int mc_image_mac(const mc_image *img, const uint8_t master[MC_KEY_BYTES], uint8_t out[MC_MAC_BYTES]);
+MC_API int mc_image_mac(const mc_image *img, const uint8_t master[MC_KEY_BYTES], uint8_t out[MC_MAC_BYTES]);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /* cmd_analyze.c - medcrypt analyze: the papers' security and fidelity
  * measurements (docs/metrics.md). */
 #include "cli.h"
-#include "metrics/metrics.h"
+#include "medcrypt_lab.h"
 
 #include <errno.h>
 #include <getopt.h>

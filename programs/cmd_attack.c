@@ -1,6 +1,6 @@
 /* cmd_attack.c - medcrypt attack kpa|cpa: the plaintext attacks that break the
  * paper profiles of the keystream schemes (docs/attacks.md). */
-#include "attacks/attacks.h"
+#include "medcrypt_lab.h"
 #include "cli.h"
 
 #include <getopt.h>
@@ -51,7 +51,7 @@ typedef struct oracle_ud {
 
 static int cli_oracle(void *ud, mc_image *img, mc_err *err) {
     const oracle_ud *o = ud;
-    return mc_encrypt(img, o->scheme, o->profile, o->params, o->nparams, o->key, err);
+    return mc_encrypt(img, o->scheme, o->profile, o->params, o->nparams, o->key, NULL, err);
 }
 
 static int read_img(const char *path, mc_image **out) {

@@ -129,11 +129,14 @@ static int run(int argc, char **argv, int enc) {
     rc = cli_load_key(&ko, enc, &key);
     if (!rc) {
         if (enc) {
-            if (mc_encrypt(img, scheme, profile, params, np, key, &err)) rc = cli_fail(&err);
+            if (mc_encrypt(img, scheme, profile, params, np, key, NULL, &err)) rc = cli_fail(&err);
         } else {
             const char *pr = mc_meta_get(&img->meta, "profile");
             int paper = pr && !strcmp(pr, "paper");
-            if (mc_decrypt(img, key, &err)) rc = cli_fail(&err);
+            /* --profile paper is the user's explicit choice of unauthenticated decryption */
+            mc_opts opts = {0};
+            if (profile_given && profile == MC_PROFILE_PAPER) opts.flags |= MC_DECRYPT_UNAUTHENTICATED;
+            if (mc_decrypt(img, key, &opts, &err)) rc = cli_fail(&err);
             else if (paper)
                 cli_warn("%s used the paper profile: not authenticated, a wrong key gives noise", in);
         }

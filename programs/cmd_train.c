@@ -1,8 +1,8 @@
 /* cmd_train.c - medcrypt train ARCH --data PATH... -o MODEL: train a network of
- * the neural engine (src/nn) on image patches. */
+ * the neural engine on image patches (mc_train, medcrypt_lab.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
-#include "nn/nn.h"
+#include "medcrypt_lab.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -36,34 +36,25 @@ static void help(FILE *f) {
             "  -f                  overwrite MODEL\n\n"
             "A progress bar (epoch, step, loss, rate, ETA) goes to standard error when it\n"
             "is a terminal.  Architectures:\n");
-    for (size_t i = 0; i < mc_nn_arch_count(); i++) {
-        const mc_nn_arch *a = mc_nn_arch_at(i);
-        fprintf(f, "  %-12s %s\n", a->name, a->help);
-        for (size_t j = 0; j < a->nhp; j++)
-            fprintf(f, "      %-14s %-8s %s\n", a->hp[j].name, a->hp[j].default_value, a->hp[j].help);
-        for (size_t j = 0; j < a->nconfigs; j++) {
-            const mc_nn_config *c = &a->configs[j];
-            fprintf(f, "      --config %-7s --epochs %" PRIu64 " --steps %" PRIu64 " --batch %u --patch %u%s", c->name,
-                    c->epochs, c->steps, c->batch, c->patch, c->lr_decay_linear ? " --lr-decay linear" : "");
-            for (size_t k = 0; k < c->nhp; k++) fprintf(f, " --hp %s", c->hp[k]);
-            fputc('\n', f);
-        }
-    }
+    mc_train_describe(f);
 }
 
 typedef struct prog {
     FILE *log;
     int tty;
     double last_draw;
-    const mc_nn_model *m;
     uint64_t first_step; /* steps done before this run (resume) */
 } prog;
 
-static int on_progress(void *ud, const mc_nn_progress *p) {
+static void on_log(void *ud, const char *line) {
+    (void)ud;
+    fprintf(stderr, "%s: %s\n", g_prog, line);
+}
+
+static int on_progress(void *ud, const mc_train_progress *p) {
     prog *g = ud;
-    const float lr = g->m->nnets ? mc_nn_opt_lr(&g->m->opt[0]) : 0;
     if (g->log)
-        fprintf(g->log, "%" PRIu64 ",%" PRIu64 ",%.6g,%.6g,%.3f\n", p->epoch + 1, p->total_step + 1, p->loss, (double)lr,
+        fprintf(g->log, "%" PRIu64 ",%" PRIu64 ",%.6g,%.6g,%.3f\n", p->epoch + 1, p->total_step + 1, p->loss, p->lr,
                 p->seconds);
     if (g->tty && (p->seconds - g->last_draw > 0.2 || p->step + 1 == p->steps_per_epoch)) {
         g->last_draw = p->seconds;
@@ -144,74 +135,16 @@ int cmd_train(int argc, char **argv) {
         default: help(stderr); free(data), free(hp); return EX_USAGE_;
         }
     }
-    mc_nn_model m;
-    mc_nn_model_init(&m);
-    mc_nn_data ds = {0};
     mc_key *key = NULL;
     FILE *logf = NULL;
     mc_err err = {0};
-    const mc_nn_arch *a = NULL;
-    const mc_nn_backend *be = mc_nn_backend_find(backend);
     if (rc) goto out;
     if (optind + 1 != argc) {
         rc = cli_error(EX_USAGE_, "train: give exactly one architecture (medcrypt train --help lists them)");
         goto out;
     }
-    if (!(a = mc_nn_arch_find(argv[optind]))) {
-        rc = cli_error(EX_USAGE_, "train: unknown architecture '%s' (medcrypt train --help lists them)", argv[optind]);
-        goto out;
-    }
     if (!out || !ndata) {
         rc = cli_error(EX_USAGE_, "train: --data PATH and -o MODEL are required");
-        goto out;
-    }
-    if (!be) {
-        rc = cli_error(EX_USAGE_, "train: --backend must be fast or ref");
-        goto out;
-    }
-    const mc_nn_config *cfg = NULL;
-    if (config && !(cfg = mc_nn_arch_config(a, config))) {
-        rc = cli_error(EX_USAGE_, "train: %s has no configuration '%s' (medcrypt train --help lists them)", a->name,
-                       config);
-        goto out;
-    }
-    if (!cfg && a->nconfigs) cfg = &a->configs[0];
-    if (cfg) {
-        if (!set_epochs) epochs = cfg->epochs;
-        if (!set_steps) steps = cfg->steps;
-        if (!set_batch) batch = cfg->batch;
-        if (!set_patch) patch = cfg->patch;
-        if (!decay) decay = cfg->lr_decay_linear ? "linear" : "const";
-    }
-    if (cfg && !resume) {
-        /* the configuration's hyperparameters first; explicit --hp replace them */
-        const char **all = calloc(nhp + cfg->nhp + 1, sizeof *all);
-        if (!all) {
-            rc = cli_error(EX_IO_, "out of memory");
-            goto out;
-        }
-        size_t n = 0;
-        for (size_t k = 0; k < cfg->nhp; k++) {
-            const char *eq = strchr(cfg->hp[k], '=');
-            size_t kl = eq ? (size_t)(eq - cfg->hp[k]) : strlen(cfg->hp[k]);
-            int given = 0;
-            for (size_t j = 0; j < nhp; j++)
-                if (!strncmp(hp[j], cfg->hp[k], kl) && hp[j][kl] == '=') given = 1;
-            if (!given) all[n++] = cfg->hp[k];
-        }
-        for (size_t j = 0; j < nhp; j++) all[n++] = hp[j];
-        free(hp);
-        hp = all;
-        nhp = n;
-    }
-    if (!decay) decay = "const";
-    if (!scale) scale = a->scale == MC_NN_SCALE_01 ? "01" : "pm1";
-    if (strcmp(decay, "const") && strcmp(decay, "linear")) {
-        rc = cli_error(EX_USAGE_, "train: --lr-decay must be const or linear");
-        goto out;
-    }
-    if (strcmp(scale, "pm1") && strcmp(scale, "01")) {
-        rc = cli_error(EX_USAGE_, "train: --scale must be pm1 or 01");
         goto out;
     }
     if (!strcmp(out, "-")) {
@@ -220,70 +153,27 @@ int cmd_train(int argc, char **argv) {
     }
     if ((rc = cli_check_output(NULL, out, force))) goto out;
     if ((ko.keyfile || ko.passphrase) && (rc = cli_load_key(&ko, !resume, &key))) goto out;
-    if (resume) {
-        if (nhp) {
-            rc = cli_error(EX_USAGE_, "train: --hp cannot change a resumed model");
-            goto out;
-        }
-        if (mc_nn_model_load(&m, resume, key, &err)) {
-            rc = cli_fail(&err);
-            goto out;
-        }
-        if (strcmp(m.arch, a->name)) {
-            rc = cli_error(EX_USAGE_, "train: %s holds a %s model, not %s", resume, m.arch, a->name);
-            goto out;
-        }
-        if (!m.has_opt) {
-            rc = cli_error(EX_USAGE_, "train: %s is not a checkpoint (no optimiser state)", resume);
-            goto out;
-        }
-    } else {
-        if (mc_nn_arch_hp(a, &m, hp, nhp, &err) || a->build(&m, seed, &err)) {
-            rc = cli_fail(&err);
-            goto out;
-        }
-    }
-    for (size_t k = 0; k < m.nnets; k++) m.net[k]->be = be;
-    {
-        const char *inc = mc_nn_hp(&m, "in_c", "1");
-        if (mc_nn_data_load(&ds, data, ndata, strcmp(scale, "01") ? MC_NN_SCALE_PM1 : MC_NN_SCALE_01,
-                            (uint32_t)patch, (uint32_t)strtoul(inc, NULL, 10), &err)) {
-            rc = cli_fail(&err);
-            goto out;
-        }
-    }
-    if (steps == 0) steps = (ds.n + batch - 1) / batch; /* one pass over the data */
-    if (!resume && !strcmp(decay, "linear"))
-        for (size_t k = 0; k < m.nnets; k++) {
-            m.opt[k].sched = MC_NN_SCHED_LINEAR;
-            m.opt[k].decay_start = epochs * steps / 2;
-            m.opt[k].decay_end = epochs * steps;
-        }
     if (logp && !(logf = fopen(logp, "a"))) {
         rc = cli_error(EX_IO_, "cannot open log %s", logp);
         goto out;
     }
     if (logf) setvbuf(logf, NULL, _IOLBF, 0); /* a line per step, readable while training */
     if (logf && ftell(logf) == 0) fprintf(logf, "epoch,step,loss,lr,seconds\n");
-    fprintf(stderr, "%s: training %s on %zu images (%zu files skipped), %d threads, %s kernels\n", g_prog, a->name,
-            ds.n, ds.skipped, mc_nn_threads(), be->name);
-    prog pg = {logf, isatty(STDERR_FILENO), -1, &m, UINT64_MAX};
-    mc_nn_train_opts to = {epochs, steps, (uint32_t)batch, (uint32_t)patch, flip, seed, ckpt, key, on_progress, &pg};
-    int trc = mc_nn_train(&m, a, &ds, &to, &err);
+    prog pg = {logf, isatty(STDERR_FILENO), -1, UINT64_MAX};
+    mc_train_args ta = {argv[optind], config, data, ndata, hp, nhp,
+                        set_epochs ? epochs : MC_TRAIN_DEFAULT, set_steps ? steps : MC_TRAIN_DEFAULT,
+                        set_batch ? batch : MC_TRAIN_DEFAULT, set_patch ? patch : MC_TRAIN_DEFAULT,
+                        seed, decay, scale, !flip, backend, ckpt, resume, out, on_log, on_progress, &pg};
+    int trc = mc_train(&ta, key, &err);
     if (pg.tty) fputc('\n', stderr);
     if (trc) {
-        rc = cli_fail(&err);
-        goto out;
-    }
-    if (mc_nn_model_save(&m, out, key, 0, &err)) {
-        rc = cli_fail(&err);
+        /* a bad name or option is a usage error; the rest keep their status */
+        rc = trc == MC_ERR_ARG ? cli_error(EX_USAGE_, "train: %s", err.msg) : cli_fail(&err);
         goto out;
     }
     fprintf(stderr, "%s: wrote %s%s\n", g_prog, out, key ? " (encrypted)" : "");
 out:
     if (logf) fclose(logf);
-    mc_nn_data_free(&ds);
-    mc_nn_model_free(&m);
     if (key) mc_key_free(key);
     free(data);
     free(hp);

@@ -45,11 +45,11 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(c, "--version") || !strcmp(c, "version")) {
 #if defined(__clang__)
-        printf("medcrypt %s (built with clang %s)\n", MC_VERSION, __clang_version__);
+        printf("medcrypt %s (built with clang %s)\n", mc_version_string(), __clang_version__);
 #elif defined(__GNUC__)
-        printf("medcrypt %s (built with gcc %s)\n", MC_VERSION, __VERSION__);
+        printf("medcrypt %s (built with gcc %s)\n", mc_version_string(), __VERSION__);
 #else
-        printf("medcrypt %s\n", MC_VERSION);
+        printf("medcrypt %s\n", mc_version_string());
 #endif
         return EX_OK_;
     }

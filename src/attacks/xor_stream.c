@@ -1,6 +1,6 @@
 /* xor_stream.c - known/chosen-plaintext attacks on keystream schemes with a
  * public sample order (attacks.h, docs/attacks.md). */
-#include "attacks/attacks.h"
+#include "medcrypt_lab.h"
 #include "core/internal.h"
 #include "schemes/classical.h"
 

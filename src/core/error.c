@@ -119,3 +119,11 @@ int mc_profile_parse(const char *s, mc_profile *out) {
     else return MC_ERR_ARG;
     return MC_OK;
 }
+
+const char *mc_version_string(void) {
+    return MC_VERSION;
+}
+
+int mc_version_number(void) {
+    return MC_VERSION_NUMBER;
+}

@@ -1,28 +1,11 @@
-/* scheme.c - scheme registry and the profile machinery shared by every scheme:
+/* scheme.c - the profile machinery shared by every scheme:
  * parameters, nonce, key derivation, MAC (hardened), Bits Stored widening.
  * On decrypt, every inconsistency in the metadata is MC_ERR_AUTH (exit 3):
  * metadata is authenticated data, so damage to it is tampering. */
 #include "core/internal.h"
-#include "schemes/schemes.h"
 
 #include <sodium.h>
 #include <stdlib.h>
-
-static const mc_scheme *const g_schemes[] = {MC_SCHEME_LIST};
-
-size_t mc_scheme_count(void) {
-    return sizeof g_schemes / sizeof g_schemes[0];
-}
-
-const mc_scheme *mc_scheme_at(size_t i) {
-    return i < mc_scheme_count() ? g_schemes[i] : NULL;
-}
-
-const mc_scheme *mc_scheme_find(const char *name) {
-    for (size_t i = 0; i < mc_scheme_count(); i++)
-        if (!strcmp(g_schemes[i]->name, name)) return g_schemes[i];
-    return NULL;
-}
 
 static const mc_param_def *param_def(const mc_scheme *s, const char *name, size_t len) {
     for (size_t i = 0; i < s->nparams; i++)
@@ -129,18 +112,18 @@ static int check_scheme_fits(const mc_scheme *s, const mc_image *img, mc_profile
     return MC_OK;
 }
 
-static int run_scheme(const mc_scheme *s, mc_image *img, mc_profile profile, const mc_key *key, int enc,
+static int run_scheme(const mc_scheme *s, mc_image *img, mc_profile profile, const mc_opts *opts, int enc,
                       const uint8_t *nonce, op_secrets *sec, mc_err *err) {
     char purpose[64];
     snprintf(purpose, sizeof purpose, "scheme/%s", s->name);
     if (mc_subkey(sec->master, purpose, sec->sub)) return mc_err_set(err, MC_ERR_CRYPTO, "sub-key derivation failed");
-    mc_scheme_ctx ctx = {sec->sub, nonce, profile, &img->meta};
-    (void)key;
+    static const mc_opts defaults = {0};
+    mc_scheme_ctx ctx = {sec->sub, nonce, profile, &img->meta, opts ? opts : &defaults};
     return enc ? s->encrypt(&ctx, img, err) : s->decrypt(&ctx, img, err);
 }
 
 int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char *const *params, size_t nparams,
-               const mc_key *key, mc_err *err) {
+               const mc_key *key, const mc_opts *opts, mc_err *err) {
     const mc_scheme *s = mc_scheme_find(scheme);
     if (!s) return mc_err_set(err, MC_ERR_ARG, "unknown scheme '%s' (see: medcrypt list)", scheme);
     int rc = check_scheme_fits(s, img, profile, err);
@@ -188,7 +171,7 @@ int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char
         randombytes_buf(nonce, sizeof nonce);
         rc = mc_meta_set_hex(m, MC_MK_NONCE, nonce, sizeof nonce);
     }
-    if (!rc) rc = run_scheme(s, img, profile, key, 1, profile == MC_PROFILE_HARDENED ? nonce : NULL, sec, err);
+    if (!rc) rc = run_scheme(s, img, profile, opts, 1, profile == MC_PROFILE_HARDENED ? nonce : NULL, sec, err);
     if (!rc && profile == MC_PROFILE_HARDENED && !(s->flags & MC_SCHEME_SELF_AUTH)) {
         uint8_t mac[MC_MAC_BYTES];
         rc = mc_image_mac(img, sec->master, mac);
@@ -206,7 +189,7 @@ int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char
     return MC_OK;
 }
 
-int mc_decrypt(mc_image *img, const mc_key *key, mc_err *err) {
+int mc_decrypt(mc_image *img, const mc_key *key, const mc_opts *opts, mc_err *err) {
     mc_meta *m = &img->meta;
     if (!img->has_meta)
         return mc_err_set(err, MC_ERR_FORMAT, "input carries no medcrypt metadata (not encrypted by medcrypt?)");
@@ -235,6 +218,10 @@ int mc_decrypt(mc_image *img, const mc_key *key, mc_err *err) {
         if (!has_mac && !(s->flags & MC_SCHEME_SELF_AUTH))
             return mc_err_set(err, MC_ERR_AUTH, "hardened file without a MAC (tampered)");
     }
+    if (profile == MC_PROFILE_PAPER && !(opts && (opts->flags & MC_DECRYPT_UNAUTHENTICATED)))
+        return mc_err_set(err, MC_ERR_AUTH,
+                          "paper-profile file: not authenticated, refused (decrypting it needs an explicit "
+                          "choice: --profile paper, MC_DECRYPT_UNAUTHENTICATED)");
     if (has_mac && mc_meta_get_hex(m, MC_MK_MAC, want, sizeof want))
         return mc_err_set(err, MC_ERR_AUTH, "malformed MAC in metadata (tampered)");
 
@@ -249,7 +236,7 @@ int mc_decrypt(mc_image *img, const mc_key *key, mc_err *err) {
         else if (sodium_memcmp(mac, want, sizeof mac) != 0)
             rc = mc_err_set(err, MC_ERR_AUTH, "authentication failed: wrong key, or the file was modified");
     }
-    if (!rc) rc = run_scheme(s, img, profile, key, 0, profile == MC_PROFILE_HARDENED ? nonce : NULL, sec, err);
+    if (!rc) rc = run_scheme(s, img, profile, opts, 0, profile == MC_PROFILE_HARDENED ? nonce : NULL, sec, err);
     sodium_munlock(sec, sizeof *sec); /* wipes, then unlocks */
     if (rc) return rc;
     if (bs) img->bits_stored = (uint8_t)bs;

@@ -2,7 +2,7 @@
 #ifndef MC_MX_H
 #define MC_MX_H
 #include "core/internal.h"
-#include "metrics/metrics.h"
+#include "medcrypt_lab.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -5,6 +5,9 @@
 
 #include <sodium.h>
 
+/* paper-profile ciphers are decrypted too: an explicit choice (medcrypt.h) */
+static const mc_opts k_unauth = {.flags = MC_DECRYPT_UNAUTHENTICATED};
+
 /* A fresh copy of img's pixels and geometry, without metadata. */
 static int clone(const mc_image *img, mc_image **out, mc_err *err) {
     int rc = mc_image_new(out, img->width, img->height, img->depth, img->channels, img->bits, img->is_signed, NULL, err);
@@ -18,7 +21,7 @@ static int clone(const mc_image *img, mc_image **out, mc_err *err) {
 static int encrypt_copy(const mc_image *img, const char *scheme, mc_profile profile, const char *const *params,
                         size_t nparams, const mc_key *k, mc_image **out, mc_err *err) {
     int rc = clone(img, out, err);
-    if (!rc) rc = mc_encrypt(*out, scheme, profile, params, nparams, k, err);
+    if (!rc) rc = mc_encrypt(*out, scheme, profile, params, nparams, k, NULL, err);
     if (rc) {
         mc_image_free(*out);
         *out = NULL;
@@ -64,7 +67,7 @@ int mc_sensitivity_compute(const mc_image *img, const char *scheme, mc_profile p
     c3->has_meta = c1->has_meta;
     if ((rc = mc_image_set_aux(c3, c1->aux, c1->aux_len, err))) goto done;
     mc_err derr = {0};
-    out->wrong_key_status = mc_decrypt(c3, K2, &derr);
+    out->wrong_key_status = mc_decrypt(c3, K2, &k_unauth, &derr);
     if (out->wrong_key_status == MC_OK) {
         if ((rc = mc_npcr_uaci(c3, img, MC_ALL, MC_ALL, &out->wrong_key, err))) goto done;
     }

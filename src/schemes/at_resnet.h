@@ -12,13 +12,8 @@
 #define MC_ATRES_NPARAMS 2
 extern const mc_param_def mc_atres_params[MC_ATRES_NPARAMS];
 
-/* Built-in models, embedded at build time from models/NAME.mcnn
- * (CMakeLists.txt, cmake/embed_models.cmake); length 0 when the file was
- * missing at build time. */
-extern const uint8_t mc_builtin_model_at_resnet_cm[];
-extern const size_t mc_builtin_model_at_resnet_cm_len;
-extern const uint8_t mc_builtin_model_resnet_cm[];
-extern const size_t mc_builtin_model_resnet_cm_len;
+/* Built-in models, embedded at build time from models/NAME.mcnn. */
+#include "nn/builtin_models.h"
 
 /* Encrypt / decrypt img in place with scheme s, whose networks are those of
  * architecture `arch` (the model's arch must match) and whose built-in model

@@ -78,7 +78,7 @@ static int encrypt_with(mc_image *img, const char *scheme, mc_profile prof, cons
     snprintf(pm, sizeof pm, "model=%s", model);
     snprintf(pt, sizeof pt, "tile=%s", tile);
     const char *params[2] = {pm, pt};
-    return mc_encrypt(img, scheme, prof, params, 2, key, err);
+    return mc_encrypt(img, scheme, prof, params, 2, key, NULL, err);
 }
 
 /* hardened: exact over the geometry matrix, both schemes; tile 16 makes edge
@@ -101,7 +101,7 @@ static void test_hardened_exact(void **st) {
                         assert_non_null(img->aux);
                         assert_true(img->aux_len > 16);
                         assert_non_null(mc_meta_get(&img->meta, "model_id"));
-                        assert_int_equal(mc_decrypt(img, key, &err), MC_OK);
+                        assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
                         assert_true(same_pixels(orig, img));
                         assert_null(img->aux);
                         mc_image_free(orig);
@@ -124,8 +124,8 @@ static void test_paper_profile(void **st) {
     assert_true(same_pixels(a, b));
     assert_null(a->aux);
     assert_null(mc_meta_get(&a->meta, "nonce"));
-    assert_int_equal(mc_decrypt(a, key, &err), MC_OK);
-    assert_int_equal(mc_decrypt(b, key, &err), MC_OK);
+    assert_int_equal(mc_decrypt(a, key, MC_TEST_OPTS, &err), MC_OK);
+    assert_int_equal(mc_decrypt(b, key, MC_TEST_OPTS, &err), MC_OK);
     assert_true(same_pixels(a, b));
     assert_false(same_pixels(a, orig)); /* an untrained model does not reconstruct */
     mc_image_free(orig);
@@ -161,10 +161,10 @@ static void test_auth(void **st) {
     mc_err err = {0};
     assert_int_equal(encrypt_with(img, "at-resnet-cm", MC_PROFILE_HARDENED, model, "16", key, &err), MC_OK);
     mc_image *cipher = mc_test_clone(img);
-    assert_int_equal(mc_decrypt(img, other, &err), MC_ERR_AUTH);
+    assert_int_equal(mc_decrypt(img, other, MC_TEST_OPTS, &err), MC_ERR_AUTH);
     assert_true(same_pixels(img, cipher));
     img->aux[img->aux_len / 2] ^= 1;
-    assert_int_equal(mc_decrypt(img, key, &err), MC_ERR_AUTH);
+    assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_ERR_AUTH);
     assert_true(same_pixels(img, cipher));
     img->aux[img->aux_len / 2] ^= 1;
     uint8_t *keep = malloc(img->aux_len);
@@ -172,9 +172,9 @@ static void test_auth(void **st) {
     assert_non_null(keep);
     memcpy(keep, img->aux, keep_len);
     assert_int_equal(mc_image_set_aux(img, NULL, 0, &err), MC_OK);
-    assert_int_equal(mc_decrypt(img, key, &err), MC_ERR_AUTH);
+    assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_ERR_AUTH);
     assert_int_equal(mc_image_set_aux(img, keep, keep_len, &err), MC_OK);
-    assert_int_equal(mc_decrypt(img, key, &err), MC_OK);
+    assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
     assert_true(same_pixels(img, orig));
     free(keep);
     mc_image_free(cipher);
@@ -194,10 +194,10 @@ static void test_model_checks(void **st) {
     mc_err err = {0};
     assert_int_equal(encrypt_with(img, "at-resnet-cm", MC_PROFILE_HARDENED, at, "16", key, &err), MC_OK);
     make_model("at-resnet-cm", "m.mcnn", 99); /* same path, other weights */
-    assert_int_equal(mc_decrypt(img, key, &err), MC_ERR_UNSUPPORTED);
+    assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_ERR_UNSUPPORTED);
     assert_non_null(strstr(err.msg, "model"));
     make_model("at-resnet-cm", "m.mcnn", 7); /* the original again: decrypts */
-    assert_int_equal(mc_decrypt(img, key, &err), MC_OK);
+    assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
     assert_true(same_pixels(img, orig));
 
     const char *rn = make_model("resnet-cm", "rn.mcnn", 8);
@@ -240,7 +240,7 @@ static void test_builtin(void **st) {
     assert_int_equal(mc_image_read(path, NULL, &orig, &err), MC_OK);
     for (int s = 0; s < 2; s++) {
         mc_image *img = mc_test_clone(orig);
-        int rc = mc_encrypt(img, schemes[s], MC_PROFILE_HARDENED, NULL, 0, key, &err);
+        int rc = mc_encrypt(img, schemes[s], MC_PROFILE_HARDENED, NULL, 0, key, NULL, &err);
         if (rc == MC_ERR_UNSUPPORTED && strstr(err.msg, "built-in")) {
             fprintf(stderr, "SKIP: %s\n", err.msg);
             mc_image_free(img);
@@ -249,12 +249,12 @@ static void test_builtin(void **st) {
             skip();
         }
         assert_int_equal(rc, MC_OK);
-        assert_int_equal(mc_decrypt(img, key, &err), MC_OK);
+        assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
         assert_true(same_pixels(img, orig));
         mc_image_free(img);
         img = mc_test_clone(orig);
-        assert_int_equal(mc_encrypt(img, schemes[s], MC_PROFILE_PAPER, NULL, 0, key, &err), MC_OK);
-        assert_int_equal(mc_decrypt(img, key, &err), MC_OK);
+        assert_int_equal(mc_encrypt(img, schemes[s], MC_PROFILE_PAPER, NULL, 0, key, NULL, &err), MC_OK);
+        assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
         double p = psnr(orig, img);
         fprintf(stderr, "%s paper profile on %s: decryption PSNR %.2f dB\n", schemes[s], rel, p);
         assert_true(p > 30.0);

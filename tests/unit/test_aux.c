@@ -45,7 +45,7 @@ static mc_image *make_cipher(uint32_t w, uint32_t h, unsigned bits, mc_image **p
     mc_image *p = mc_test_random_image(w, h, 1, bits, 0);
     mc_image *c = mc_test_clone(p);
     mc_err err = {0};
-    if (mc_encrypt(c, "logistic", MC_PROFILE_HARDENED, NULL, 0, g_key, &err)) fail_msg("encrypt: %s", err.msg);
+    if (mc_encrypt(c, "logistic", MC_PROFILE_HARDENED, NULL, 0, g_key, NULL, &err)) fail_msg("encrypt: %s", err.msg);
     *plain = p;
     return c;
 }
@@ -79,7 +79,7 @@ static void assert_aux(const mc_image *a, const uint8_t *buf, size_t len) {
 
 static void decrypt_ok(mc_image *img, const mc_image *plain) {
     mc_err err = {0};
-    if (mc_decrypt(img, g_key, &err)) fail_msg("decrypt: %s", err.msg);
+    if (mc_decrypt(img, g_key, MC_TEST_OPTS, &err)) fail_msg("decrypt: %s", err.msg);
     assert_int_equal(img->aux_len, 0);
     assert_null(img->aux);
     assert_false(img->has_meta);
@@ -89,7 +89,7 @@ static void decrypt_ok(mc_image *img, const mc_image *plain) {
 static int decrypt_rc(const mc_image *img) {
     mc_image *d = dup_image(img);
     mc_err err = {0};
-    int rc = mc_decrypt(d, g_key, &err);
+    int rc = mc_decrypt(d, g_key, MC_TEST_OPTS, &err);
     mc_image_free(d);
     return rc;
 }
@@ -330,7 +330,7 @@ static void test_mac_covers_aux(void **state) {
 
     /* aead (its own tag, no framework MAC) refuses an added blob too */
     mc_image *a = mc_test_clone(plain);
-    assert_int_equal(mc_encrypt(a, "aead", MC_PROFILE_HARDENED, NULL, 0, g_key, NULL), MC_OK);
+    assert_int_equal(mc_encrypt(a, "aead", MC_PROFILE_HARDENED, NULL, 0, g_key, NULL, NULL), MC_OK);
     d = dup_image(a);
     assert_int_equal(mc_image_set_aux(d, aux, 10, NULL), MC_OK);
     assert_int_equal(decrypt_rc(d), MC_ERR_AUTH);
@@ -340,7 +340,7 @@ static void test_mac_covers_aux(void **state) {
     /* mc_encrypt drops a blob present on entry */
     mc_image *e = mc_test_clone(plain);
     assert_int_equal(mc_image_set_aux(e, aux, 10, NULL), MC_OK);
-    assert_int_equal(mc_encrypt(e, "zigzag", MC_PROFILE_HARDENED, NULL, 0, g_key, NULL), MC_OK);
+    assert_int_equal(mc_encrypt(e, "zigzag", MC_PROFILE_HARDENED, NULL, 0, g_key, NULL, NULL), MC_OK);
     assert_int_equal(e->aux_len, 0);
     assert_null(e->aux);
     decrypt_ok(e, plain);

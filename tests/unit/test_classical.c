@@ -59,12 +59,12 @@ static void test_roundtrip_matrix(void **st) {
                     for (uint32_t d = 1; d <= 3; d += 2) {
                         mc_image *orig = new_image(37, 23, d, ch, bits, 0), *img = mc_test_clone(orig);
                         mc_err err = {0};
-                        int rc = mc_encrypt(img, k_schemes[s], (mc_profile)prof, NULL, 0, key, &err);
+                        int rc = mc_encrypt(img, k_schemes[s], (mc_profile)prof, NULL, 0, key, NULL, &err);
                         if (rc) fail_msg("%s %s %u-bit ch%u d%u: %s", k_schemes[s], mc_profile_name((mc_profile)prof),
                                          bits, ch, d, err.msg);
                         /* a cipher: most samples changed */
                         assert_true(samples_differing(orig, img) > mc_image_samples(img) * 9 / 10);
-                        assert_int_equal(mc_decrypt(img, key, &err), MC_OK);
+                        assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
                         if (!strcmp(k_schemes[s], "latin") && prof == MC_PROFILE_PAPER) {
                             /* the paper's random LSB plane: everything else exact, LSBs really noised */
                             size_t n = mc_image_samples(img), lsb = 0;
@@ -93,8 +93,8 @@ static void test_nonce_and_determinism(void **st) {
     for (size_t s = 0; s < 3; s++)
         for (int prof = 0; prof < 2; prof++) {
             mc_image *a = mc_test_clone(orig), *b = mc_test_clone(orig);
-            assert_int_equal(mc_encrypt(a, k_schemes[s], (mc_profile)prof, NULL, 0, key, NULL), MC_OK);
-            assert_int_equal(mc_encrypt(b, k_schemes[s], (mc_profile)prof, NULL, 0, key, NULL), MC_OK);
+            assert_int_equal(mc_encrypt(a, k_schemes[s], (mc_profile)prof, NULL, 0, key, NULL, NULL), MC_OK);
+            assert_int_equal(mc_encrypt(b, k_schemes[s], (mc_profile)prof, NULL, 0, key, NULL, NULL), MC_OK);
             size_t d = samples_differing(a, b), n = mc_image_samples(a);
             if (prof == MC_PROFILE_HARDENED || !strcmp(k_schemes[s], "latin"))
                 assert_true(d > n * 98 / 100); /* probabilistic: nonce, or latin's random LSBs */
@@ -118,8 +118,8 @@ static void test_key_sensitivity(void **st) {
     mc_image *orig = new_image(128, 128, 1, 1, 8, 0);
     for (size_t s = 0; s < 3; s++) {
         mc_image *a = mc_test_clone(orig), *b = mc_test_clone(orig);
-        assert_int_equal(mc_encrypt(a, k_schemes[s], MC_PROFILE_PAPER, NULL, 0, k1, NULL), MC_OK);
-        assert_int_equal(mc_encrypt(b, k_schemes[s], MC_PROFILE_PAPER, NULL, 0, k2, NULL), MC_OK);
+        assert_int_equal(mc_encrypt(a, k_schemes[s], MC_PROFILE_PAPER, NULL, 0, k1, NULL, NULL), MC_OK);
+        assert_int_equal(mc_encrypt(b, k_schemes[s], MC_PROFILE_PAPER, NULL, 0, k2, NULL, NULL), MC_OK);
         double npcr = (double)samples_differing(a, b) / (double)mc_image_samples(a);
         if (npcr < 0.99) fail_msg("%s: key-sensitivity NPCR %.4f", k_schemes[s], npcr);
         mc_image_free(a);
@@ -137,20 +137,20 @@ static void test_wrong_key_and_tamper(void **st) {
     for (size_t s = 0; s < 3; s++) {
         mc_image *a = mc_test_clone(orig);
         mc_err err = {0};
-        assert_int_equal(mc_encrypt(a, k_schemes[s], MC_PROFILE_HARDENED, NULL, 0, k1, NULL), MC_OK);
+        assert_int_equal(mc_encrypt(a, k_schemes[s], MC_PROFILE_HARDENED, NULL, 0, k1, NULL, NULL), MC_OK);
         mc_image *b = mc_test_clone(a), *c = mc_test_clone(a);
         b->meta = a->meta;
         b->has_meta = 1;
         c->meta = a->meta;
         c->has_meta = 1;
-        assert_int_equal(mc_decrypt(a, k2, &err), MC_ERR_AUTH);
+        assert_int_equal(mc_decrypt(a, k2, MC_TEST_OPTS, &err), MC_ERR_AUTH);
         ((uint16_t *)b->pixels)[100] ^= 1;
-        assert_int_equal(mc_decrypt(b, k1, &err), MC_ERR_AUTH);
+        assert_int_equal(mc_decrypt(b, k1, MC_TEST_OPTS, &err), MC_ERR_AUTH);
         /* an edited parameter is tampering too */
         const char *p = !strcmp(k_schemes[s], "logistic") ? "p.transient" : !strcmp(k_schemes[s], "zigzag") ? "p.pattern" : "p.rounds";
         const char *v = !strcmp(k_schemes[s], "logistic") ? "1001" : !strcmp(k_schemes[s], "zigzag") ? "h" : "7";
         assert_int_equal(mc_meta_set(&c->meta, p, v), MC_OK);
-        assert_int_equal(mc_decrypt(c, k1, &err), MC_ERR_AUTH);
+        assert_int_equal(mc_decrypt(c, k1, MC_TEST_OPTS, &err), MC_ERR_AUTH);
         mc_image_free(a);
         mc_image_free(b);
         mc_image_free(c);
@@ -164,7 +164,7 @@ static int enc_params(const char *scheme, mc_profile prof, const char *p1, const
     mc_key *key = new_key();
     mc_image *img = new_image(16, 16, 1, 1, 8, 0);
     const char *ps[2] = {p1, p2};
-    int rc = mc_encrypt(img, scheme, prof, ps, p2 ? 2 : (p1 ? 1 : 0), key, err);
+    int rc = mc_encrypt(img, scheme, prof, ps, p2 ? 2 : (p1 ? 1 : 0), key, NULL, err);
     mc_image_free(img);
     mc_key_free(key);
     return rc;
@@ -204,7 +204,7 @@ static void test_logistic_known_answer(void **st) {
         mc_image *img = new_image(50, 20, 1, 1, bits, 0);
         memset(img->pixels, 0, img->nbytes);
         const char *ps[3] = {"mu=3.9999", "x0=0.123456789", "transient=1234"};
-        assert_int_equal(mc_encrypt(img, "logistic", MC_PROFILE_PAPER, ps, 3, key, NULL), MC_OK);
+        assert_int_equal(mc_encrypt(img, "logistic", MC_PROFILE_PAPER, ps, 3, key, NULL, NULL), MC_OK);
         double mu = 3.9999, x = 0.123456789;
         for (int i = 0; i < 1234; i++) x = mu * x * (1.0 - x);
         for (size_t i = 0; i < 1000; i++) {
@@ -264,7 +264,7 @@ static void test_zigzag_key_image(void **st) {
     const char *ps[2] = {param, "pattern=h"};
     mc_image *orig = new_image(6, 5, 2, 3, 8, 1), *img = mc_test_clone(orig);
     mc_err err = {0};
-    assert_int_equal(mc_encrypt(img, "zigzag", MC_PROFILE_PAPER, ps, 2, key, &err), MC_OK);
+    assert_int_equal(mc_encrypt(img, "zigzag", MC_PROFILE_PAPER, ps, 2, key, NULL, &err), MC_OK);
     uint32_t idx[30];
     mc_zigzag_order('h', 6, 5, idx);
     const uint8_t *P = orig->pixels, *C = img->pixels, *K = ki->pixels;
@@ -272,22 +272,22 @@ static void test_zigzag_key_image(void **st) {
         for (uint32_t k = 0; k < 30; k++)
             for (uint32_t c = 0; c < 3; c++) /* one key slice and channel, broadcast */
                 assert_int_equal(C[z * 90 + k * 3 + c], P[z * 90 + idx[k] * 3 + c] ^ K[k]);
-    assert_int_equal(mc_decrypt(img, key, &err), MC_OK);
+    assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
     assert_memory_equal(img->pixels, orig->pixels, orig->nbytes);
     mc_image_free(img);
 
     /* hardened: exact, and a different key image at decrypt time is caught */
     img = mc_test_clone(orig);
-    assert_int_equal(mc_encrypt(img, "zigzag", MC_PROFILE_HARDENED, ps, 2, key, &err), MC_OK);
+    assert_int_equal(mc_encrypt(img, "zigzag", MC_PROFILE_HARDENED, ps, 2, key, NULL, &err), MC_OK);
     assert_non_null(mc_meta_get(&img->meta, "keyimg"));
     mc_image *img2 = mc_test_clone(img);
     img2->meta = img->meta;
     img2->has_meta = 1;
-    assert_int_equal(mc_decrypt(img, key, &err), MC_OK);
+    assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
     assert_memory_equal(img->pixels, orig->pixels, orig->nbytes);
     ((uint8_t *)ki->pixels)[3] ^= 1;
     assert_int_equal(mc_image_write(ki, kpath, MC_FMT_PNM, NULL), MC_OK);
-    assert_int_equal(mc_decrypt(img2, key, &err), MC_ERR_AUTH);
+    assert_int_equal(mc_decrypt(img2, key, MC_TEST_OPTS, &err), MC_ERR_AUTH);
     assert_non_null(strstr(err.msg, "key image"));
     mc_image_free(img);
     mc_image_free(img2);
@@ -301,7 +301,7 @@ static void test_zigzag_key_image(void **st) {
         snprintf(param, sizeof param, "key-image=%s", bp);
         img = mc_test_clone(orig);
         const char *bps[1] = {param};
-        assert_int_equal(mc_encrypt(img, "zigzag", MC_PROFILE_PAPER, bps, 1, key, &err), MC_ERR_FORMAT);
+        assert_int_equal(mc_encrypt(img, "zigzag", MC_PROFILE_PAPER, bps, 1, key, NULL, &err), MC_ERR_FORMAT);
         assert_null(strchr(err.msg, '\n'));
         mc_image_free(img);
         mc_image_free(kb);
@@ -309,7 +309,7 @@ static void test_zigzag_key_image(void **st) {
     /* missing file: an I/O error, not a crash */
     img = mc_test_clone(orig);
     const char *mps[1] = {"key-image=/nonexistent/key.png"};
-    assert_int_equal(mc_encrypt(img, "zigzag", MC_PROFILE_PAPER, mps, 1, key, &err), MC_ERR_IO);
+    assert_int_equal(mc_encrypt(img, "zigzag", MC_PROFILE_PAPER, mps, 1, key, NULL, &err), MC_ERR_IO);
     mc_image_free(img);
     mc_image_free(orig);
     mc_image_free(ki);
@@ -335,8 +335,8 @@ static void test_samples(void **st) {
             for (int prof = 0; prof < 2; prof++) {
                 if (prof == MC_PROFILE_PAPER && !strcmp(k_schemes[s], "latin")) continue;
                 mc_image *img = mc_test_clone(orig);
-                if (mc_encrypt(img, k_schemes[s], (mc_profile)prof, NULL, 0, key, &err) ||
-                    mc_decrypt(img, key, &err))
+                if (mc_encrypt(img, k_schemes[s], (mc_profile)prof, NULL, 0, key, NULL, &err) ||
+                    mc_decrypt(img, key, MC_TEST_OPTS, &err))
                     fail_msg("%s %s %s: %s", files[f], k_schemes[s], mc_profile_name((mc_profile)prof), err.msg);
                 if (memcmp(img->pixels, orig->pixels, orig->nbytes))
                     fail_msg("%s %s %s: not exact", files[f], k_schemes[s], mc_profile_name((mc_profile)prof));

@@ -702,7 +702,7 @@ static void test_golden(void **st) {
         mc_meta_clear(m);
         set_params(m, c->params);
         mc_scheme_ctx ctx = {subkey, c->hardened ? nonce : NULL,
-                             c->hardened ? MC_PROFILE_HARDENED : MC_PROFILE_PAPER, m};
+                             c->hardened ? MC_PROFILE_HARDENED : MC_PROFILE_PAPER, m, NULL};
         mc_err err = {0};
         char enc[65], dec[65];
         /* encrypt, then the round trip */

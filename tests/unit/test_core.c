@@ -107,14 +107,14 @@ static void roundtrip(unsigned ch, unsigned bits, int sgn, uint32_t d) {
     assert_int_equal(mc_key_generate(&k, NULL), MC_OK);
     mc_image *img = random_image(37, 23, d, ch, bits, sgn), *orig = mc_test_clone(img);
     mc_err err = {0};
-    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, &err), MC_OK);
+    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL, &err), MC_OK);
     assert_true(img->has_meta);
     assert_string_equal(mc_meta_get(&img->meta, "scheme"), "aead");
     assert_non_null(mc_meta_get(&img->meta, "nonce"));
     assert_null(mc_meta_get(&img->meta, "mac")); /* self-authenticating: Poly1305 tag */
     assert_non_null(mc_meta_get(&img->meta, "tag"));
     assert_memory_not_equal(img->pixels, orig->pixels, img->nbytes);
-    assert_int_equal(mc_decrypt(img, k, &err), MC_OK);
+    assert_int_equal(mc_decrypt(img, k, MC_TEST_OPTS, &err), MC_OK);
     assert_false(img->has_meta);
     assert_memory_equal(img->pixels, orig->pixels, img->nbytes);
     mc_image_free(img);
@@ -136,8 +136,8 @@ static void test_aead_nonce_fresh(void **st) {
     mc_key *k = NULL;
     assert_int_equal(mc_key_generate(&k, NULL), MC_OK);
     mc_image *a = random_image(64, 64, 1, 1, 8, 0), *b = mc_test_clone(a);
-    assert_int_equal(mc_encrypt(a, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL), MC_OK);
-    assert_int_equal(mc_encrypt(b, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL), MC_OK);
+    assert_int_equal(mc_encrypt(a, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL, NULL), MC_OK);
+    assert_int_equal(mc_encrypt(b, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL, NULL), MC_OK);
     /* same plaintext, same key: different nonce, different ciphertext */
     assert_string_not_equal(mc_meta_get(&a->meta, "nonce"), mc_meta_get(&b->meta, "nonce"));
     assert_memory_not_equal(a->pixels, b->pixels, a->nbytes);
@@ -152,36 +152,36 @@ static void test_tamper(void **st) {
     assert_int_equal(mc_key_generate(&k, NULL), MC_OK);
     assert_int_equal(mc_key_generate(&k2, NULL), MC_OK);
     mc_image *img = random_image(32, 32, 1, 1, 16, 1);
-    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL), MC_OK);
+    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL, NULL), MC_OK);
     mc_image *ct = mc_test_clone(img);
     mc_err err = {0};
     /* wrong key: nothing touched */
     memcpy(&ct->meta, &img->meta, sizeof img->meta);
     ct->has_meta = 1;
-    assert_int_equal(mc_decrypt(ct, k2, &err), MC_ERR_AUTH);
+    assert_int_equal(mc_decrypt(ct, k2, MC_TEST_OPTS, &err), MC_ERR_AUTH);
     assert_memory_equal(ct->pixels, img->pixels, img->nbytes);
     /* flipped pixel bit */
     ((uint8_t *)ct->pixels)[100] ^= 0x10;
-    assert_int_equal(mc_decrypt(ct, k, &err), MC_ERR_AUTH);
+    assert_int_equal(mc_decrypt(ct, k, MC_TEST_OPTS, &err), MC_ERR_AUTH);
     ((uint8_t *)ct->pixels)[100] ^= 0x10;
     /* every metadata entry altered (one character) is detected */
     for (size_t i = 0; i < img->meta.n; i++) {
         memcpy(&ct->meta, &img->meta, sizeof img->meta);
         char *v = ct->meta.e[i].val;
         v[0] = v[0] == '1' ? '2' : (v[0] == 'a' ? 'b' : '1');
-        assert_int_equal(mc_decrypt(ct, k, &err), MC_ERR_AUTH);
+        assert_int_equal(mc_decrypt(ct, k, MC_TEST_OPTS, &err), MC_ERR_AUTH);
         assert_memory_equal(ct->pixels, img->pixels, img->nbytes);
     }
     /* downgrade to paper profile is refused: aead has no paper profile */
     memcpy(&ct->meta, &img->meta, sizeof img->meta);
     assert_int_equal(mc_meta_set(&ct->meta, "profile", "paper"), MC_OK);
-    assert_int_not_equal(mc_decrypt(ct, k, &err), MC_OK);
+    assert_int_not_equal(mc_decrypt(ct, k, MC_TEST_OPTS, &err), MC_OK);
     /* geometry is authenticated */
     memcpy(&ct->meta, &img->meta, sizeof img->meta);
     ct->is_signed = 0;
-    assert_int_equal(mc_decrypt(ct, k, &err), MC_ERR_AUTH);
+    assert_int_equal(mc_decrypt(ct, k, MC_TEST_OPTS, &err), MC_ERR_AUTH);
     ct->is_signed = 1;
-    assert_int_equal(mc_decrypt(ct, k, &err), MC_OK);
+    assert_int_equal(mc_decrypt(ct, k, MC_TEST_OPTS, &err), MC_OK);
     mc_image_free(img);
     mc_image_free(ct);
     mc_key_free(k);
@@ -195,14 +195,14 @@ static void test_params_and_profiles(void **st) {
     mc_image *img = random_image(8, 8, 1, 1, 8, 0);
     mc_err err = {0};
     const char *p[] = {"rounds=3"};
-    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, p, 1, k, &err), MC_ERR_ARG);
+    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, p, 1, k, NULL, &err), MC_ERR_ARG);
     assert_non_null(strstr(err.msg, "no parameter"));
-    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_PAPER, NULL, 0, k, &err), MC_ERR_ARG);
-    assert_int_equal(mc_encrypt(img, "nosuch", MC_PROFILE_HARDENED, NULL, 0, k, &err), MC_ERR_ARG);
+    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_PAPER, NULL, 0, k, NULL, &err), MC_ERR_ARG);
+    assert_int_equal(mc_encrypt(img, "nosuch", MC_PROFILE_HARDENED, NULL, 0, k, NULL, &err), MC_ERR_ARG);
     assert_false(img->has_meta);
     /* already encrypted input is refused */
-    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, &err), MC_OK);
-    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, &err), MC_ERR_UNSUPPORTED);
+    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL, &err), MC_OK);
+    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL, &err), MC_ERR_UNSUPPORTED);
     mc_image_free(img);
     mc_key_free(k);
 }
@@ -215,10 +215,10 @@ static void test_bits_stored(void **st) {
     img->bits_stored = 12;
     uint16_t *px = img->pixels;
     for (size_t i = 0; i < 256; i++) px[i] &= 0x0fff;
-    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL), MC_OK);
+    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL, NULL), MC_OK);
     assert_int_equal(img->bits_stored, 16);
     assert_string_equal(mc_meta_get(&img->meta, "bits_stored"), "12");
-    assert_int_equal(mc_decrypt(img, k, NULL), MC_OK);
+    assert_int_equal(mc_decrypt(img, k, MC_TEST_OPTS, NULL), MC_OK);
     assert_int_equal(img->bits_stored, 12);
     mc_image_free(img);
     mc_key_free(k);
@@ -233,20 +233,20 @@ static void test_passphrase(void **st) {
     mc_key_set_pwhash_cost(k, 1, 8u << 20); /* fast for the test */
     assert_int_equal(mc_key_from_passphrase(&k, "", 0, NULL) == MC_OK, 0);
     mc_image *img = random_image(16, 16, 1, 1, 8, 0), *orig = mc_test_clone(img);
-    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL), MC_OK);
+    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL, NULL), MC_OK);
     assert_string_equal(mc_meta_get(&img->meta, "kdf"), "argon2id");
     assert_non_null(mc_meta_get(&img->meta, "salt"));
     mc_err err = {0};
-    assert_int_equal(mc_decrypt(img, bad, &err), MC_ERR_AUTH);
-    assert_int_equal(mc_decrypt(img, raw, &err), MC_ERR_ARG);
+    assert_int_equal(mc_decrypt(img, bad, MC_TEST_OPTS, &err), MC_ERR_AUTH);
+    assert_int_equal(mc_decrypt(img, raw, MC_TEST_OPTS, &err), MC_ERR_ARG);
     assert_non_null(strstr(err.msg, "passphrase"));
     /* absurd Argon2 cost from untrusted metadata is refused before hashing */
     char mem[32];
     strcpy(mem, mc_meta_get(&img->meta, "mem"));
     assert_int_equal(mc_meta_set(&img->meta, "mem", "99999999999999"), MC_OK);
-    assert_int_equal(mc_decrypt(img, k, &err), MC_ERR_AUTH);
+    assert_int_equal(mc_decrypt(img, k, MC_TEST_OPTS, &err), MC_ERR_AUTH);
     assert_int_equal(mc_meta_set(&img->meta, "mem", mem), MC_OK);
-    assert_int_equal(mc_decrypt(img, k, &err), MC_OK);
+    assert_int_equal(mc_decrypt(img, k, MC_TEST_OPTS, &err), MC_OK);
     assert_memory_equal(img->pixels, orig->pixels, img->nbytes);
     mc_image_free(img);
     mc_image_free(orig);
@@ -279,14 +279,14 @@ static void test_keyfiles(void **st) {
     assert_int_equal(mc_keyfile_write(k, raw, NULL, 0, &err), MC_ERR_ARG);
     assert_int_equal(mc_keyfile_write(k, wrapped, "pw", 2, &err), MC_OK);
     mc_image *img = random_image(8, 8, 1, 1, 8, 0), *orig = mc_test_clone(img);
-    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL), MC_OK);
+    assert_int_equal(mc_encrypt(img, "aead", MC_PROFILE_HARDENED, NULL, 0, k, NULL, NULL), MC_OK);
     /* raw file decrypts */
     assert_int_equal(mc_keyfile_read(raw, NULL, NULL, &r, &insecure, &err), MC_OK);
     assert_int_equal(insecure, 0);
     mc_image *c = mc_test_clone(img);
     memcpy(&c->meta, &img->meta, sizeof c->meta);
     c->has_meta = 1;
-    assert_int_equal(mc_decrypt(c, r, &err), MC_OK);
+    assert_int_equal(mc_decrypt(c, r, MC_TEST_OPTS, &err), MC_OK);
     assert_memory_equal(c->pixels, orig->pixels, c->nbytes);
     mc_key_free(r);
     /* wrapped: right and wrong passphrase */
@@ -294,7 +294,7 @@ static void test_keyfiles(void **st) {
     assert_null(r);
     assert_int_equal(mc_keyfile_read(wrapped, NULL, NULL, &r, NULL, &err), MC_ERR_ARG);
     assert_int_equal(mc_keyfile_read(wrapped, pass_cb, (void *)"pw", &r, NULL, &err), MC_OK);
-    assert_int_equal(mc_decrypt(img, r, &err), MC_OK);
+    assert_int_equal(mc_decrypt(img, r, MC_TEST_OPTS, &err), MC_OK);
     assert_memory_equal(img->pixels, orig->pixels, img->nbytes);
     mc_key_free(r);
     /* group-readable key file warns */

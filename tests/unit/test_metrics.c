@@ -1,6 +1,6 @@
 /* test_metrics.c - src/metrics: small hand-computed cases per metric. */
 #include "testutil.h"
-#include "metrics/metrics.h"
+#include "medcrypt_lab.h"
 
 #include <math.h>
 #include <sodium.h>

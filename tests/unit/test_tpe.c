@@ -87,7 +87,7 @@ static double check_scheme(const mc_image *plain, const char *scheme, mc_profile
     const char *params[2] = {pb, pr};
     mc_image *img = mc_test_clone(plain);
     mc_err err = {0};
-    int rc = mc_encrypt(img, scheme, prof, params, rounds ? 2 : 1, key, &err);
+    int rc = mc_encrypt(img, scheme, prof, params, rounds ? 2 : 1, key, NULL, &err);
     if (rc) fprintf(stderr, "%s: %s\n", scheme, err.msg);
     assert_int_equal(rc, MC_OK);
     assert_int_equal(img->width, plain->width);
@@ -109,7 +109,7 @@ static double check_scheme(const mc_image *plain, const char *scheme, mc_profile
     free(s2);
     size_t ns = mc_image_samples(plain), changed = 0;
     for (size_t i = 0; i < ns; i++) changed += sample_value(plain, i) != sample_value(img, i);
-    rc = mc_decrypt(img, key, &err);
+    rc = mc_decrypt(img, key, MC_TEST_OPTS, &err);
     if (rc) fprintf(stderr, "%s: %s\n", scheme, err.msg);
     assert_int_equal(rc, MC_OK);
     assert_memory_equal(img->pixels, plain->pixels, plain->nbytes);
@@ -393,7 +393,7 @@ static void test_mixing(void **st) {
 
 static mc_image *encrypt_copy(const mc_image *plain, const char *scheme, mc_profile prof, const mc_key *key) {
     mc_image *img = mc_test_clone(plain);
-    assert_int_equal(mc_encrypt(img, scheme, prof, NULL, 0, key, NULL), MC_OK);
+    assert_int_equal(mc_encrypt(img, scheme, prof, NULL, 0, key, NULL, NULL), MC_OK);
     return img;
 }
 
@@ -424,11 +424,11 @@ static void test_profiles_and_nonce(void **st) {
         assert_int_equal(equal_rows, 0);
         /* hardened: wrong key and tampering are refused before decryption */
         mc_err err = {0};
-        assert_int_equal(mc_decrypt(h1, other, &err), MC_ERR_AUTH);
+        assert_int_equal(mc_decrypt(h1, other, MC_TEST_OPTS, &err), MC_ERR_AUTH);
         ((uint8_t *)h2->pixels)[17] ^= 1;
-        assert_int_equal(mc_decrypt(h2, key, &err), MC_ERR_AUTH);
+        assert_int_equal(mc_decrypt(h2, key, MC_TEST_OPTS, &err), MC_ERR_AUTH);
         /* paper: the right key decrypts */
-        assert_int_equal(mc_decrypt(p1, key, &err), MC_OK);
+        assert_int_equal(mc_decrypt(p1, key, MC_TEST_OPTS, &err), MC_OK);
         assert_memory_equal(p1->pixels, plain->pixels, plain->nbytes);
         mc_image_free(p1);
         mc_image_free(p2);
@@ -452,7 +452,7 @@ static void test_params(void **st) {
             mc_image *img = mc_test_clone(plain);
             mc_err err = {0};
             const char *p[1] = {bad[i]};
-            assert_int_equal(mc_encrypt(img, k_schemes[s], MC_PROFILE_HARDENED, p, 1, key, &err), MC_ERR_FORMAT);
+            assert_int_equal(mc_encrypt(img, k_schemes[s], MC_PROFILE_HARDENED, p, 1, key, NULL, &err), MC_ERR_FORMAT);
             assert_non_null(strstr(err.msg, "out of range"));
             assert_null(strchr(err.msg, '\n'));
             assert_memory_equal(img->pixels, plain->pixels, plain->nbytes);
@@ -488,7 +488,7 @@ static void test_extremes(void **st) {
             }
             mc_image *img = mc_test_clone(plain);
             const char *p[1] = {"block=16"};
-            assert_int_equal(mc_encrypt(img, k_schemes[s], MC_PROFILE_HARDENED, p, 1, key, NULL), MC_OK);
+            assert_int_equal(mc_encrypt(img, k_schemes[s], MC_PROFILE_HARDENED, p, 1, key, NULL, NULL), MC_OK);
             for (uint32_t y = 0; y < 16; y++)
                 for (uint32_t x = 0; x < 32; x++) assert_true(sample_value(img, y * 40 + x) == sample_value(plain, y * 40 + x));
             size_t n1, n2;
@@ -496,7 +496,7 @@ static void test_extremes(void **st) {
             assert_memory_equal(s1, s2, n1 * sizeof *s1);
             free(s1);
             free(s2);
-            assert_int_equal(mc_decrypt(img, key, NULL), MC_OK);
+            assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, NULL), MC_OK);
             assert_memory_equal(img->pixels, plain->pixels, plain->nbytes);
             mc_image_free(img);
             mc_image_free(plain);

@@ -9,6 +9,10 @@
 
 #include "medcrypt.h"
 
+/* Options for mc_decrypt in tests that decrypt both profiles: paper-profile
+ * ciphers are accepted (the explicit, dangerous choice of medcrypt.h). */
+#define MC_TEST_OPTS (&(const mc_opts){.flags = MC_DECRYPT_UNAUTHENTICATED})
+
 /* Path of a sample under $MEDCRYPT_SAMPLES (static buffer per call slot), or
  * NULL if the file is missing.  Tests needing it call mc_test_need(). */
 const char *mc_test_sample(const char *rel);
