@@ -212,6 +212,18 @@ MC_API int mc_image_read(const char *path, const mc_limits *lim, mc_image **out,
  * equals img->format.  img->meta is stored when img->has_meta. */
 MC_API int mc_image_write(const mc_image *img, const char *path, mc_format fmt, mc_err *err) MC_WUR;
 
+/* The same from and to memory (a server, a Python caller, the CLI's "-"):
+ * nothing touches the file system.  mc_image_read_mem: the format from the
+ * magic bytes, else from name_hint's extension (may be NULL).
+ * mc_image_write_mem: img in format fmt (MC_FMT_UNKNOWN: img->format) into a
+ * new buffer *out of *out_len bytes, released with mc_buffer_free. */
+MC_API int mc_image_read_mem(const void *buf, size_t len, const char *name_hint, const mc_limits *lim,
+                             mc_image **out, mc_err *err) MC_WUR;
+MC_API int mc_image_write_mem(const mc_image *img, mc_format fmt, uint8_t **out, size_t *out_len,
+                              mc_err *err) MC_WUR;
+/* Wipe len bytes of buf (it may hold plaintext pixels), then free it. */
+MC_API void mc_buffer_free(uint8_t *buf, size_t len);
+
 /* Per-format entry points (used by mc_image_read / mc_image_write). */
 MC_API int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
 MC_API int mc_png_write(const mc_image *img, const char *path, mc_err *err);

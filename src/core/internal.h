@@ -28,6 +28,9 @@ static inline void mc_image_set_src(mc_image *img, void *src, void (*src_free)(v
     img->src_free = src_free;
 }
 
+/* mc_image_read of a path, with `name` in messages instead of the path (io.c). */
+int mc_image_read_named(const char *path, const char *name, const mc_limits *lim, mc_image **out, mc_err *err);
+
 /* Base name of a path for messages. */
 const char *mc_basename(const char *path);
 

@@ -1,5 +1,5 @@
-/* io.c - format detection and dispatch; standard input through a temporary
- * file (every reader takes a path; niftilib and DCMTK want one). */
+/* io.c - format detection and dispatch; standard input read into memory
+ * (io_mem.c). */
 #define _DEFAULT_SOURCE 1
 #define _POSIX_C_SOURCE 200809L
 #include "core/internal.h"
@@ -58,39 +58,38 @@ static int read_path(const char *path, const char *name, const mc_limits *lim, m
     return rc;
 }
 
+int mc_image_read_named(const char *path, const char *name, const mc_limits *lim, mc_image **out, mc_err *err) {
+    *out = NULL;
+    return read_path(path, name, lim, out, err);
+}
+
 int mc_image_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) {
     *out = NULL;
     if (strcmp(path, "-")) return read_path(path, path, lim, out, err);
-    /* standard input: spool to a temporary file named by the sniffed format */
-    const char *td = getenv("TMPDIR");
-    char tmpl[4096];
-    uint8_t buf[65536];
-    size_t n = fread(buf, 1, sizeof buf, stdin);
-    if (ferror(stdin)) return mc_err_set(err, MC_ERR_IO, "stdin: read error");
-    mc_format fmt = sniff(buf, n);
-    const char *suf = fmt == MC_FMT_NIFTI ? (n >= 2 && buf[0] == 0x1f ? ".nii.gz" : ".nii")
-                      : fmt == MC_FMT_PNG ? ".png" : fmt == MC_FMT_PNM ? ".pnm" : ".dcm";
-    snprintf(tmpl, sizeof tmpl, "%s/medcrypt-stdin.XXXXXX%s", td && *td ? td : "/tmp", suf);
-    int fd = mkstemps(tmpl, (int)strlen(suf));
-    if (fd < 0) return mc_err_set(err, MC_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
-    FILE *f = fdopen(fd, "wb");
-    int rc = MC_OK;
-    if (!f) {
-        close(fd);
-        unlink(tmpl);
-        return mc_err_set(err, MC_ERR_IO, "cannot open a temporary file");
-    }
-    while (n > 0) {
-        if (fwrite(buf, 1, n, f) != n) {
-            rc = mc_err_set(err, MC_ERR_IO, "temporary file: write error");
+    /* standard input: read into memory (never a file under $TMPDIR) */
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    int rc = buf ? MC_OK : mc_err_set(err, MC_ERR_NOMEM, "out of memory");
+    while (!rc) {
+        if (n == cap) {
+            uint8_t *nb = cap > SIZE_MAX / 2 ? NULL : malloc(cap * 2);
+            if (!nb) {
+                rc = mc_err_set(err, MC_ERR_NOMEM, "stdin: out of memory");
+                break;
+            }
+            memcpy(nb, buf, n);
+            mc_buffer_free(buf, n);
+            buf = nb, cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, stdin);
+        n += got;
+        if (got == 0) {
+            if (ferror(stdin)) rc = mc_err_set(err, MC_ERR_IO, "stdin: read error");
             break;
         }
-        n = fread(buf, 1, sizeof buf, stdin);
     }
-    if (!rc && ferror(stdin)) rc = mc_err_set(err, MC_ERR_IO, "stdin: read error");
-    if (fclose(f) != 0 && !rc) rc = mc_err_set(err, MC_ERR_IO, "temporary file: write error");
-    if (!rc) rc = read_path(tmpl, "stdin", lim, out, err);
-    unlink(tmpl);
+    if (!rc) rc = mc_image_read_mem(buf, n, "stdin", lim, out, err);
+    mc_buffer_free(buf, cap);
     return rc;
 }
 
