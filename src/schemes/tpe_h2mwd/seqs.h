@@ -1,24 +1,26 @@
-/* tpe_h2mwd_seqs.h - tpe-h2mwd's PMH2M sequences and WDPCS on bit boards
- * (side K = 8, 16, 32, 64: the K^2 bits of a plane in raster order, LSB
- * first, K^2 / 64 = nw words; see tpe_h2mwd.c "bit-board path").
+/* seqs.h - tpe-h2mwd's PMH2M sequences and WDPCS on bit boards (side K = 8,
+ * 16, 32, 64: the K^2 bits of a plane in raster order, LSB first, K^2 / 64 =
+ * nw words; see board.c).
  *
- * Included twice, as static functions: by tpe_h2mwd.c with H2S_HW 0
- * (portable C: SWAR popcounts, table and multiply gathers) and by
- * tpe_h2mwd_x86.c with H2S_HW 1 and H2S_FN carrying the target attribute
- * (POPCNT, BMI2's pdep / pext: every CPU with AVX-512 has them).  Both
- * compute the same bytes (test_tpe runs both where the CPU allows).
- *
- * The includer defines H2S_FN (storage class and attributes of every
- * function here, always inlined) and H2S_HW, and includes <string.h> and
- * <stdint.h> (core/internal.h does). */
-#ifndef H2S_FN
-#error "define H2S_FN and H2S_HW before including tpe_h2mwd_seqs.h"
+ * A template: each implementation includes it once, its functions static
+ * and always inlined, after defining
+ *   H2S_FN      the storage class and attributes of every function here
+ *               (its target attribute where the includer has one),
+ *   H2S_POPCNT  1: count ones with the POPCNT instruction, 0: SWAR,
+ *   H2S_PDEP    1: gather and scatter bits with BMI2's pdep / pext (only
+ *               where they are fast: MC_CPU_FAST_PDEP), 0: multiplies,
+ *               shifts and masks.
+ * Every variant computes the same bytes (test_tpe runs each implementation
+ * against ref.c).  The includer includes <string.h> and <stdint.h>
+ * (core/internal.h does); the macros are undefined at the end. */
+#if !defined(H2S_FN) || !defined(H2S_POPCNT) || !defined(H2S_PDEP)
+#error "define H2S_FN, H2S_POPCNT and H2S_PDEP before including seqs.h"
 #endif
 
 #define H2S_L8 0x0101010101010101ULL
 #define H2S_PACK8 0x0102040810204080ULL /* ((x & L8) * PACK8) >> 56: byte j's bit 0 -> bit j */
 
-#if H2S_HW
+#if H2S_POPCNT || H2S_PDEP
 #include <immintrin.h>
 #endif
 
@@ -40,7 +42,7 @@ H2S_FN uint64_t h2s_rotr(uint64_t x, uint32_t s, uint32_t K, uint64_t full) {
 
 /* bit i of b (8 bits) -> bit 8i */
 H2S_FN uint64_t h2s_spread8(uint64_t b) {
-#if H2S_HW
+#if H2S_PDEP
     return _pdep_u64(b, H2S_L8);
 #else
     b &= 0xFF;
@@ -50,7 +52,7 @@ H2S_FN uint64_t h2s_spread8(uint64_t b) {
 #endif
 }
 
-/* ones in each byte of x (portable), or in x (hardware) */
+/* ones in each byte of x */
 H2S_FN uint64_t h2s_pop_bytes(uint64_t x) {
     x = x - ((x >> 1) & 0x5555555555555555ULL);
     x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
@@ -60,7 +62,7 @@ H2S_FN uint64_t h2s_pop_bytes(uint64_t x) {
 /* 8 consecutive w-bit fields (w <= 6) from bit bp of fb (fb padded), field i in byte i */
 H2S_FN uint64_t h2s_fields8(const uint8_t *fb, size_t bp, unsigned w, int le) {
     const uint64_t x = (h2s_load_le64(fb + (bp >> 3), le) >> (bp & 7)) & ((1ULL << 8 * w) - 1);
-#if H2S_HW
+#if H2S_PDEP
     return _pdep_u64(x, ((1ULL << w) - 1) * H2S_L8);
 #else
     uint64_t y = x;
@@ -134,35 +136,34 @@ H2S_FN void h2s_rowsum(const uint64_t *X, size_t nw, uint32_t K, uint64_t *R) {
     for (uint32_t i = 0; i < K / 8; i++) R[i] = 0;
     _Pragma("GCC unroll 16") for (size_t w = 0; w < nw; w++) {
         uint64_t v; /* the word's row counts, one byte each */
-#if H2S_HW
-        switch (K) {
-        case 8: v = h2s_pop_bytes(X[w]); break;
-        case 16: {
-            const uint64_t c = h2s_pop_bytes(X[w]);
-            v = _pext_u64(c + (c >> 8), 0x00FF00FF00FF00FFULL);
-            break;
-        }
-        case 32:
-            v = (uint64_t)__builtin_popcountll(X[w] & 0xFFFFFFFFULL) | (uint64_t)__builtin_popcountll(X[w] >> 32) << 8;
-            break;
-        default: v = (uint64_t)__builtin_popcountll(X[w]); break;
-        }
-#else
         const uint64_t c = h2s_pop_bytes(X[w]); /* ones per byte */
         switch (K) {
         case 8: v = c; break;
         case 16: {
+#if H2S_PDEP
+            v = _pext_u64(c + (c >> 8), 0x00FF00FF00FF00FFULL);
+#else
             uint64_t e = (c + (c >> 8)) & 0x00FF00FF00FF00FFULL; /* bytes 0, 2, 4, 6 -> 0..3 */
             e = (e | (e >> 8)) & 0x0000FFFF0000FFFFULL;
             v = (e | (e >> 16)) & 0xFFFFFFFFULL;
-            break;
-        }
-        case 32: /* a multiply sums a half's four bytes into its top byte (no carries: <= 32) */
-            v = (((c & 0xFFFFFFFFULL) * 0x01010101ULL) >> 24 & 0xFF) | (((c >> 32) * 0x01010101ULL) >> 24 & 0xFF) << 8;
-            break;
-        default: v = (c * H2S_L8) >> 56; break;
-        }
 #endif
+            break;
+        }
+        case 32:
+#if H2S_POPCNT
+            v = (uint64_t)__builtin_popcountll(X[w] & 0xFFFFFFFFULL) | (uint64_t)__builtin_popcountll(X[w] >> 32) << 8;
+#else /* a multiply sums a half's four bytes into its top byte (no carries: <= 32) */
+            v = (((c & 0xFFFFFFFFULL) * 0x01010101ULL) >> 24 & 0xFF) | (((c >> 32) * 0x01010101ULL) >> 24 & 0xFF) << 8;
+#endif
+            break;
+        default:
+#if H2S_POPCNT
+            v = (uint64_t)__builtin_popcountll(X[w]);
+#else
+            v = (c * H2S_L8) >> 56;
+#endif
+            break;
+        }
         R[w * rpw / 8] |= v << 8 * (w * rpw % 8);
     }
 }
@@ -208,7 +209,7 @@ H2S_FN void h2s_seqs(const uint64_t *X, uint32_t K, unsigned k, const uint8_t *f
     uint64_t c0 = 0;
     for (size_t w = 0; w < nw; w++) /* the first bits of the word's 64 / K rows */
         switch (K) {
-#if H2S_HW
+#if H2S_PDEP
         case 8: c0 = _pext_u64(X[0], H2S_L8); break;
         case 16: c0 |= _pext_u64(X[w], 0x0001000100010001ULL) << 4 * w; break;
         case 32: c0 |= _pext_u64(X[w], 0x0000000100000001ULL) << 2 * w; break;
@@ -240,7 +241,7 @@ H2S_FN void h2s_wdpcs(uint64_t *lo, uint64_t *hi, uint32_t K, size_t nw, const u
         uint32_t k32;
         memcpy(&k32, kb + 4 * w, 4);
         uint64_t k = le ? k32 : __builtin_bswap32(k32);
-#if H2S_HW
+#if H2S_PDEP
         static const uint64_t left[4] = {0x0F0F0F0F0F0F0F0FULL, 0x00FF00FF00FF00FFULL, 0x0000FFFF0000FFFFULL,
                                          0x00000000FFFFFFFFULL};
         if (K < 64) k = _pdep_u64(k, left[(K == 8 ? 0 : K == 16 ? 1 : 2)]);
@@ -255,3 +256,9 @@ H2S_FN void h2s_wdpcs(uint64_t *lo, uint64_t *hi, uint32_t K, size_t nw, const u
         lo[w] = b ^ mm ^ (mm << hw);
     }
 }
+
+#undef H2S_L8
+#undef H2S_PACK8
+#undef H2S_FN
+#undef H2S_POPCNT
+#undef H2S_PDEP

@@ -1,0 +1,145 @@
+/* impl_portable.c - tpe-h2mwd's bit-board kernels in portable C (h2mwd.h):
+ * what every CPU runs (MEDCRYPT_CPU=portable forces it).
+ *  - split / merge: 64 levels at a time, 8 x 8 bit transposes;
+ *  - ZMP: the Benes network (benes.c) a word at a time, then the rotation;
+ *  - sequences and WDPCS: seqs.h with SWAR popcounts and multiply gathers;
+ *  - moves: on a copy of each high board cut into 8 x 8 tiles (tiles.h). */
+#include "schemes/tpe_h2mwd/tiles.h"
+
+#include <sodium.h>
+
+/* bytes of x: the number of ones in each */
+static inline uint64_t pop_bytes(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    return (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+}
+
+/* 8 x 8 bit matrix (row i = byte i, column j = bit j) transposed */
+static inline uint64_t transpose8(uint64_t x) {
+    uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
+    x ^= t ^ (t << 7);
+    t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
+    x ^= t ^ (t << 14);
+    t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ULL;
+    return x ^ t ^ (t << 28);
+}
+
+/* levels (K x K, raster) -> P boards: 64 levels at a time, bit-transposed
+ * in groups of 8, the groups byte-transposed */
+H2_INLINE void board_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
+    for (size_t w = 0; w < nw; w++)
+        for (unsigned half = 0; half < P / 8; half++) {
+            uint64_t y[8];
+            for (unsigned g8 = 0; g8 < 8; g8++) {
+                const uint32_t *s = v + 64 * w + 8 * g8;
+                uint64_t x = 0;
+                for (unsigned i = 0; i < 8; i++) x |= (uint64_t)((s[i] >> 8 * half) & 0xFF) << 8 * i;
+                y[g8] = transpose8(x); /* byte p: bit 8 half + p of the 8 levels */
+            }
+            transpose8_bytes(y); /* y[p] byte g8: the same */
+            for (unsigned p = 0; p < 8; p++) bb[(8 * half + p) * nw + w] = y[p];
+            sodium_memzero(y, sizeof y);
+        }
+}
+
+H2_INLINE void board_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
+    for (size_t w = 0; w < nw; w++) {
+        for (unsigned i = 0; i < 64; i++) v[64 * w + i] = 0;
+        for (unsigned half = 0; half < P / 8; half++) {
+            uint64_t y[8];
+            for (unsigned p = 0; p < 8; p++) y[p] = bb[(8 * half + p) * nw + w];
+            transpose8_bytes(y);
+            for (unsigned g8 = 0; g8 < 8; g8++) {
+                const uint64_t x = transpose8(y[g8]);
+                uint32_t *s = v + 64 * w + 8 * g8;
+                for (unsigned i = 0; i < 8; i++) s[i] |= (uint32_t)((x >> 8 * i) & 0xFF) << 8 * half;
+            }
+            sodium_memzero(y, sizeof y);
+        }
+    }
+}
+
+static void port_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
+    board_split(v, nw, P, bb);
+}
+
+static void port_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
+    board_merge(bb, nw, P, v);
+}
+
+static size_t port_ones(const uint64_t *X, size_t nw) {
+    size_t c = 0;
+    for (size_t w = 0; w < nw; w++) c += (size_t)((pop_bytes(X[w]) * L8) >> 56);
+    return c;
+}
+
+static void port_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const *masks, const size_t *rot, int enc,
+                     uint64_t *scratch) {
+    const size_t nw = (size_t)K * K / 64;
+    for (unsigned q = 0; q < L; q++) {
+        switch (K) { /* a constant K for each: the loops over words unroll */
+        case 8: h2_board_zmp(X + q * nw, scratch, masks[q], rot[q], enc, 8); break;
+        case 16: h2_board_zmp(X + q * nw, scratch, masks[q], rot[q], enc, 16); break;
+        case 32: h2_board_zmp(X + q * nw, scratch, masks[q], rot[q], enc, 32); break;
+        default: h2_board_zmp(X + q * nw, scratch, masks[q], rot[q], enc, 64); break;
+        }
+    }
+}
+
+/* sequences and WDPCS, portable */
+#define H2S_FN static inline __attribute__((always_inline, unused))
+#define H2S_POPCNT 0
+#define H2S_PDEP 0
+#include "schemes/tpe_h2mwd/seqs.h"
+
+static void port_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
+    const int le = mc_host_le();
+    switch (K) {
+    case 8: h2s_seqs(X, 8, 3, fb, bp, le, kind, dist); break;
+    case 16: h2s_seqs(X, 16, 4, fb, bp, le, kind, dist); break;
+    case 32: h2s_seqs(X, 32, 5, fb, bp, le, kind, dist); break;
+    default: h2s_seqs(X, 64, 6, fb, bp, le, kind, dist); break;
+    }
+}
+
+static void port_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, int enc) {
+    const int le = mc_host_le();
+    const size_t nw = (size_t)K * K / 64, wdb = (size_t)K * K / 16;
+    for (unsigned j = 0; j + 1 < P; j++) {
+        const unsigned i = enc ? j : P - 2 - j;
+        h2s_wdpcs(bb + i * nw, bb + (i + 1) * nw, K, nw, wd + i * wdb, le);
+    }
+}
+
+/* PMH2M moves of the L high boards through tiles (scratch: 64 words) */
+static void port_moves(const void *tables, uint64_t *H, unsigned L, uint32_t K, const uint8_t *kd, const uint8_t *dd,
+                       int enc, uint64_t *scratch) {
+    (void)tables;
+    const size_t nw = (size_t)K * K / 64;
+    for (unsigned q = 0; q < L; q++) {
+        uint64_t *X = H + q * nw;
+        const uint8_t *kind = kd + 128 * q, *dist = dd + 128 * q;
+        switch (K) {
+        case 8: tile_moves_k(X, kind, dist, enc, 8); continue; /* one tile: the board itself */
+        case 16: board_to_tiles(X, K, scratch); tile_moves_k(scratch, kind, dist, enc, 16); break;
+        case 32: board_to_tiles(X, K, scratch); tile_moves_k(scratch, kind, dist, enc, 32); break;
+        default: board_to_tiles(X, K, scratch); tile_moves_k(scratch, kind, dist, enc, 64); break;
+        }
+        tiles_to_board(scratch, K, X);
+    }
+}
+
+const mc_tpe_h2mwd_impl mc_tpe_h2mwd_impl_portable = {
+    .name = "portable",
+    .cpu = 0,
+    .tables_new = NULL,
+    .tables_free = NULL,
+    .split = port_split,
+    .merge = port_merge,
+    .ones = port_ones,
+    .zmp = port_zmp,
+    .seqs = port_seqs,
+    .moves = port_moves,
+    .wdpcs = port_wdpcs,
+};
