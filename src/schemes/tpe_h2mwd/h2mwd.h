@@ -54,9 +54,12 @@ typedef struct mc_tpe_h2mwd_impl {
     /* NULL for "ref": every block through ref.c (the construction) */
     void *(*tables_new)(void); /* NULL: no tables; returns NULL when out of memory */
     void (*tables_free)(void *tables);
-    /* 64 nw levels <-> P boards */
+    /* 64 nw levels <-> P boards (merge may clobber the boards).  Between
+     * them the high boards (L .. P - 1) are only handed to moves and wdpcs:
+     * their layout is the implementation's own (impl_portable.c keeps them
+     * in 8 x 8 tiles); the low boards are boards as above. */
     void (*split)(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb);
-    void (*merge)(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v);
+    void (*merge)(uint64_t *bb, size_t nw, unsigned P, uint32_t *v);
     /* ones in nw words */
     size_t (*ones)(const uint64_t *X, size_t nw);
     /* ZMP of the L low boards X + q nw: board q through the network masks[q]

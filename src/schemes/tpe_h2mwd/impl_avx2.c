@@ -636,7 +636,7 @@ A2_INLINE __m256i a2_bits_bytes(uint32_t b) {
     return _mm256_cmpeq_epi8(_mm256_and_si256(x, bit), bit);
 }
 
-A2_FN static void a2_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
+A2_FN static void a2_merge(uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
     for (size_t w = 0; w < nw; w++)
         for (unsigned h32 = 0; h32 < 2; h32++) { /* levels 32 h32 .. */
             __m256i y[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};

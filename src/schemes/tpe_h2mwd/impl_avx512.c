@@ -735,7 +735,7 @@ X86_AVX512 static void a512_split(const uint32_t *v, size_t nw, unsigned P, uint
         }
 }
 
-X86_AVX512 static void a512_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
+X86_AVX512 static void a512_merge(uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
     for (size_t w = 0; w < nw; w++) {
         __m512i x[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
         for (unsigned half = 0; half < P / 8; half++) {

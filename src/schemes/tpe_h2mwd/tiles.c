@@ -114,53 +114,6 @@ H2_INLINE void tile_pack(const uint8_t *in, uint32_t K, uint64_t *tl) {
         }
 }
 
-static inline uint64_t load_le64(const uint8_t *p, int le) {
-    uint64_t x;
-    memcpy(&x, p, 8);
-    return le ? x : __builtin_bswap64(x);
-}
-
-/* bytes 0, 2, 4, 6 of x -> bytes 0..3 */
-static inline uint64_t even_bytes(uint64_t x) {
-    x &= 0x00FF00FF00FF00FFULL;
-    x = (x | (x >> 8)) & 0x0000FFFF0000FFFFULL;
-    return (x | (x >> 16)) & 0xFFFFFFFFULL;
-}
-
-/* wdpcs_pair on packed planes: hi (r, c), lo (r, c) and lo (r, c + K/2), c
- * in the left half (K/2 a multiple of 8: whole tiles, or K = 8: the nibbles
- * of the one tile); key bit r * K/2 + c. */
-H2_INLINE void tile_wdpcs(uint64_t *lo, uint64_t *hi, uint32_t K, const uint8_t *kb) {
-    const uint32_t T = K / 8, Th = T / 2, kr = K / 16; /* key bytes per row */
-    const int le = mc_host_le();
-    if (K == 8) { /* one tile: the halves are its nibbles, 4 key bits a row */
-        uint64_t k = 0;
-        for (uint32_t j = 0; j < 8; j++) k |= (uint64_t)((kb[j / 2] >> 4 * (j & 1)) & 0xF) << 8 * j;
-        const uint64_t a = hi[0], b = lo[0], c = lo[0] >> 4;
-        const uint64_t m = k & (a ^ b) & ~(b ^ c); /* k has bits in the low nibbles only */
-        hi[0] = a ^ m;
-        lo[0] = b ^ m ^ (m << 4);
-        return;
-    }
-    for (uint32_t I = 0; I < T; I++)
-        for (uint32_t J = 0; J < Th; J++) {
-            uint64_t k = 0; /* byte j: the key bits of row 8I + j, columns 8J.. */
-            if (kr == 1) {
-                k = load_le64(kb + 8 * I, le);
-            } else if (kr == 2) {
-                const uint64_t w0 = load_le64(kb + 16 * I, le) >> 8 * J, w1 = load_le64(kb + 16 * I + 8, le) >> 8 * J;
-                k = even_bytes(w0) | even_bytes(w1) << 32;
-            } else {
-                for (uint32_t j = 0; j < 8; j++) k |= (uint64_t)kb[(8 * I + j) * kr + J] << 8 * j;
-            }
-            uint64_t a = hi[I * T + J], b = lo[I * T + J], c = lo[I * T + J + Th];
-            const uint64_t m = k & (a ^ b) & ~(b ^ c);
-            hi[I * T + J] = a ^ m;
-            lo[I * T + J] = b ^ m;
-            lo[I * T + J + Th] = c ^ m;
-        }
-}
-
 /* levels (K x K, raster) -> P packed planes */
 static void tile_split(const uint32_t *v, uint32_t K, unsigned P, uint64_t *tl) {
     const uint32_t T = K / 8, nt = T * T;
