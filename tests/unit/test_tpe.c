@@ -347,6 +347,37 @@ static void test_h2mwd_impl_blocks(void **st) {
     free(a);
 }
 
+/* The choice (mc_tpe_h2mwd_impl_best): the fastest implementation that
+ * mc_cpu_features() allows, so MEDCRYPT_CPU=portable|avx2 forces a lower one
+ * (the ctest entries unit.test_tpe.cpu_* run this file under each level). */
+static void test_h2mwd_choice(void **st) {
+    (void)st;
+    const char *level = getenv("MEDCRYPT_CPU");
+    const uint32_t raw = mc_cpu_features_raw();
+    const char *best = mc_tpe_h2mwd_impl_best()->name;
+    const int has512 = (raw & (MC_CPU_LEVEL_AVX512 | MC_CPU_FAST_PDEP)) == (MC_CPU_LEVEL_AVX512 | MC_CPU_FAST_PDEP);
+    const int has2 = (raw & MC_CPU_LEVEL_AVX2) == MC_CPU_LEVEL_AVX2, pdep = (raw & MC_CPU_FAST_PDEP) != 0;
+    const char *want = "portable";
+#if MC_TPE_X86
+    if (!level || strcmp(level, "portable")) {
+        if (has512 && (!level || strcmp(level, "avx2"))) want = "avx512";
+        else if (has2) want = pdep ? "avx2-pdep" : "avx2";
+    }
+#else
+    (void)has512, (void)has2, (void)pdep;
+#endif
+    fprintf(stderr, "tpe-h2mwd: MEDCRYPT_CPU=%s, CPU level %s: implementation %s\n", level ? level : "(unset)",
+            mc_cpu_level_name(), best);
+    assert_string_equal(best, want);
+    assert_non_null(mc_tpe_h2mwd_impl_get(best));
+    if (level && !strcmp(level, "portable")) {
+        assert_null(mc_tpe_h2mwd_impl_get("avx2"));
+        assert_null(mc_tpe_h2mwd_impl_get("avx2-pdep"));
+        assert_null(mc_tpe_h2mwd_impl_get("avx512"));
+    }
+    if (level && !strcmp(level, "avx2")) assert_null(mc_tpe_h2mwd_impl_get("avx512"));
+}
+
 /* Whole random images through each implementation (the block driver, edge
  * blocks, every channel and slice): the same cipher as "ref", and the round
  * trip. */
@@ -570,6 +601,7 @@ int main(void) {
         cmocka_unit_test(test_uniform_unbiased), cmocka_unit_test(test_block_sums),
         cmocka_unit_test(test_property),         cmocka_unit_test(test_profiles_and_nonce),
         cmocka_unit_test(test_h2mwd_impl_blocks), cmocka_unit_test(test_h2mwd_impl_images),
+        cmocka_unit_test(test_h2mwd_choice),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_extremes),         cmocka_unit_test(test_mixing),
     };

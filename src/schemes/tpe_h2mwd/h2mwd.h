@@ -49,7 +49,7 @@ enum { POP_ROW = 0, POP_COL = 1, POP_MINOR = 2, POP_MAJOR = 3 };
  * `tables` is what tables_new made for this image (NULL if it has none),
  * `scratch` H2_SCRATCH words the state owns and wipes. */
 typedef struct mc_tpe_h2mwd_impl {
-    const char *name; /* "ref", "portable", "avx2", "avx512" */
+    const char *name; /* "ref", "portable", "avx2", "avx2-pdep", "avx512" */
     uint32_t cpu;     /* the MC_CPU_* features it needs */
     /* NULL for "ref": every block through ref.c (the construction) */
     void *(*tables_new)(void); /* NULL: no tables; returns NULL when out of memory */
@@ -83,7 +83,7 @@ typedef struct mc_tpe_h2mwd_impl {
 
 extern const mc_tpe_h2mwd_impl mc_tpe_h2mwd_impl_ref, mc_tpe_h2mwd_impl_portable;
 #if MC_TPE_X86
-extern const mc_tpe_h2mwd_impl mc_tpe_h2mwd_impl_avx2, mc_tpe_h2mwd_impl_avx512;
+extern const mc_tpe_h2mwd_impl mc_tpe_h2mwd_impl_avx2, mc_tpe_h2mwd_impl_avx2_pdep, mc_tpe_h2mwd_impl_avx512;
 #endif
 
 /* The implementations, best first ("ref" last); *n of them. */

@@ -1,8 +1,9 @@
 /* impl_avx2.c - tpe-h2mwd's bit-board kernels with AVX2 + POPCNT (h2mwd.h),
- * BMI1/2, chosen where mc_cpu_features() has them and not AVX-512.  No
- * PDEP or PEXT (microcoded, slow, on AMD before Zen 3, which has AVX2): the
- * bit gathers here are shifts, packs and movemasks; BMI2 only gives the
- * compiler its flagless shifts.  The same cipher as
+ * BMI1/2, chosen where mc_cpu_features() has them and not AVX-512.  Two
+ * entries of the table: "avx2-pdep" where PDEP / PEXT are fast
+ * (MC_CPU_FAST_PDEP: the sequences use them), else "avx2", which never does
+ * (they are microcoded, slow, on AMD before Zen 3, which has AVX2); all the
+ * other kernels are shared and use neither (shifts, packs, movemasks).  The same cipher as
  * ref.c (test_tpe compares them on random blocks, test_tpe_golden pins the
  * cipher).
  *
@@ -517,23 +518,31 @@ A2_FN static size_t a2_ones(const uint64_t *X, size_t nw) {
 
 /* ------------------------------------------------- sequences, WDPCS */
 
+/* two variants of the sequences: without PDEP / PEXT (h2s_*, the "avx2"
+ * implementation) and with them (h2sp_*, "avx2-pdep", where they are fast) */
 #define H2S_FN static inline __attribute__((always_inline, unused, target(A2_TARGET)))
 #define H2S_POPCNT 1
 #define H2S_PDEP 0
 #include "schemes/tpe_h2mwd/seqs.h"
+#define H2S_FN static inline __attribute__((always_inline, unused, target(A2_TARGET)))
+#define H2S_POPCNT 1
+#define H2S_PDEP 1
+#define H2S_NAME(x) h2sp_##x
+#include "schemes/tpe_h2mwd/seqs.h"
 
-A2_FN static void a2_seqs8(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    h2s_seqs(X, 8, 3, fb, bp, 1, kind, dist);
-}
-A2_FN static void a2_seqs16(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    h2s_seqs(X, 16, 4, fb, bp, 1, kind, dist);
-}
-A2_FN static void a2_seqs32(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    h2s_seqs(X, 32, 5, fb, bp, 1, kind, dist);
-}
-A2_FN static void a2_seqs64(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    h2s_seqs(X, 64, 6, fb, bp, 1, kind, dist);
-}
+#define A2_SEQS(name, fn, K, k)                                                                                     \
+    A2_FN static void name(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {     \
+        fn(X, K, k, fb, bp, 1, kind, dist);                                                                    \
+    }
+A2_SEQS(a2_seqs8, h2s_seqs, 8, 3)
+A2_SEQS(a2_seqs16, h2s_seqs, 16, 4)
+A2_SEQS(a2_seqs32, h2s_seqs, 32, 5)
+A2_SEQS(a2_seqs64, h2s_seqs, 64, 6)
+A2_SEQS(a2p_seqs8, h2sp_seqs, 8, 3)
+A2_SEQS(a2p_seqs16, h2sp_seqs, 16, 4)
+A2_SEQS(a2p_seqs32, h2sp_seqs, 32, 5)
+A2_SEQS(a2p_seqs64, h2sp_seqs, 64, 6)
+#undef A2_SEQS
 
 static void a2_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
     switch (K) {
@@ -541,6 +550,15 @@ static void a2_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp,
     case 16: a2_seqs16(X, fb, bp, kind, dist); break;
     case 32: a2_seqs32(X, fb, bp, kind, dist); break;
     default: a2_seqs64(X, fb, bp, kind, dist); break;
+    }
+}
+
+static void a2p_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
+    switch (K) {
+    case 8: a2p_seqs8(X, fb, bp, kind, dist); break;
+    case 16: a2p_seqs16(X, fb, bp, kind, dist); break;
+    case 32: a2p_seqs32(X, fb, bp, kind, dist); break;
+    default: a2p_seqs64(X, fb, bp, kind, dist); break;
     }
 }
 
@@ -657,6 +675,22 @@ A2_FN static void a2_merge(uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
             }
         }
 }
+
+/* "avx2-pdep" where PDEP / PEXT are fast (MC_CPU_FAST_PDEP), else "avx2":
+ * the same but for the sequences */
+const mc_tpe_h2mwd_impl mc_tpe_h2mwd_impl_avx2_pdep = {
+    .name = "avx2-pdep",
+    .cpu = MC_CPU_LEVEL_AVX2 | MC_CPU_FAST_PDEP,
+    .tables_new = a2_tables_new,
+    .tables_free = a2_tables_free,
+    .split = a2_split,
+    .merge = a2_merge,
+    .ones = a2_ones,
+    .zmp = a2_zmp,
+    .seqs = a2p_seqs,
+    .moves = a2_moves,
+    .wdpcs = a2_wdpcs,
+};
 
 const mc_tpe_h2mwd_impl mc_tpe_h2mwd_impl_avx2 = {
     .name = "avx2",

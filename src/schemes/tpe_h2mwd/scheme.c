@@ -34,6 +34,7 @@ const mc_tpe_h2mwd_impl mc_tpe_h2mwd_impl_ref = {.name = "ref", .cpu = 0};
 static const mc_tpe_h2mwd_impl *const k_impls[] = {
 #if MC_TPE_X86
     &mc_tpe_h2mwd_impl_avx512,
+    &mc_tpe_h2mwd_impl_avx2_pdep,
     &mc_tpe_h2mwd_impl_avx2,
 #endif
     &mc_tpe_h2mwd_impl_portable,

@@ -10,11 +10,17 @@
  *   H2S_PDEP    1: gather and scatter bits with BMI2's pdep / pext (only
  *               where they are fast: MC_CPU_FAST_PDEP), 0: multiplies,
  *               shifts and masks.
+ *   H2S_NAME    (optional) the names: H2S_NAME(seqs) etc., h2s_seqs by
+ *               default, so that one file may include two variants.
  * Every variant computes the same bytes (test_tpe runs each implementation
  * against ref.c).  The includer includes <string.h> and <stdint.h>
  * (core/internal.h does); the macros are undefined at the end. */
 #if !defined(H2S_FN) || !defined(H2S_POPCNT) || !defined(H2S_PDEP)
 #error "define H2S_FN, H2S_POPCNT and H2S_PDEP before including seqs.h"
+#endif
+
+#ifndef H2S_NAME
+#define H2S_NAME(x) h2s_##x
 #endif
 
 #define H2S_L8 0x0101010101010101ULL
@@ -24,24 +30,24 @@
 #include <immintrin.h>
 #endif
 
-H2S_FN uint64_t h2s_load_le64(const uint8_t *p, int le) {
+H2S_FN uint64_t H2S_NAME(load_le64)(const uint8_t *p, int le) {
     uint64_t x;
     memcpy(&x, p, 8);
     return le ? x : __builtin_bswap64(x);
 }
 
-H2S_FN void h2s_store_le64(uint8_t *p, uint64_t x, int le) {
+H2S_FN void H2S_NAME(store_le64)(uint8_t *p, uint64_t x, int le) {
     if (!le) x = __builtin_bswap64(x);
     memcpy(p, &x, 8);
 }
 
 /* rotate the K low bits of x right by s, 0 < s < K */
-H2S_FN uint64_t h2s_rotr(uint64_t x, uint32_t s, uint32_t K, uint64_t full) {
+H2S_FN uint64_t H2S_NAME(rotr)(uint64_t x, uint32_t s, uint32_t K, uint64_t full) {
     return ((x >> s) | (x << (K - s))) & full;
 }
 
 /* bit i of b (8 bits) -> bit 8i */
-H2S_FN uint64_t h2s_spread8(uint64_t b) {
+H2S_FN uint64_t H2S_NAME(spread8)(uint64_t b) {
 #if H2S_PDEP
     return _pdep_u64(b, H2S_L8);
 #else
@@ -53,15 +59,15 @@ H2S_FN uint64_t h2s_spread8(uint64_t b) {
 }
 
 /* ones in each byte of x */
-H2S_FN uint64_t h2s_pop_bytes(uint64_t x) {
+H2S_FN uint64_t H2S_NAME(pop_bytes)(uint64_t x) {
     x = x - ((x >> 1) & 0x5555555555555555ULL);
     x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
     return (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
 }
 
 /* 8 consecutive w-bit fields (w <= 6) from bit bp of fb (fb padded), field i in byte i */
-H2S_FN uint64_t h2s_fields8(const uint8_t *fb, size_t bp, unsigned w, int le) {
-    const uint64_t x = (h2s_load_le64(fb + (bp >> 3), le) >> (bp & 7)) & ((1ULL << 8 * w) - 1);
+H2S_FN uint64_t H2S_NAME(fields8)(const uint8_t *fb, size_t bp, unsigned w, int le) {
+    const uint64_t x = (H2S_NAME(load_le64)(fb + (bp >> 3), le) >> (bp & 7)) & ((1ULL << 8 * w) - 1);
 #if H2S_PDEP
     return _pdep_u64(x, ((1ULL << w) - 1) * H2S_L8);
 #else
@@ -76,7 +82,7 @@ H2S_FN uint64_t h2s_fields8(const uint8_t *fb, size_t bp, unsigned w, int le) {
 }
 
 /* S += A mod 2^k, bit-sliced */
-H2S_FN void h2s_bs_add(uint64_t *S, const uint64_t *A, unsigned k) {
+H2S_FN void H2S_NAME(bs_add)(uint64_t *S, const uint64_t *A, unsigned k) {
     uint64_t c = 0;
     for (unsigned i = 0; i < k; i++) {
         const uint64_t s = S[i], a = A[i], t = s ^ a;
@@ -88,7 +94,7 @@ H2S_FN void h2s_bs_add(uint64_t *S, const uint64_t *A, unsigned k) {
 /* column counts of board X mod 2^k as k bit slices (bit c of S[i]: bit i of
  * the count of column c, c < K): carry-save adders down the words, then the
  * 64 / K rows a word holds folded */
-H2S_FN void h2s_colsum(const uint64_t *X, size_t nw, uint32_t K, unsigned k, uint64_t *S) {
+H2S_FN void H2S_NAME(colsum)(const uint64_t *X, size_t nw, uint32_t K, unsigned k, uint64_t *S) {
     uint64_t A[6] = {0};
     for (unsigned i = 0; i < k; i++) S[i] = 0;
     /* nw = 1, 4, 16 or 64: 8 words at a time by carry-save adders (a 4-bit
@@ -109,7 +115,7 @@ H2S_FN void h2s_colsum(const uint64_t *X, size_t nw, uint32_t K, unsigned k, uin
         const uint64_t c6 = s5 & c4;
         A[2] = c5 ^ c6;
         A[3] = c5 & c6;
-        h2s_bs_add(S, A, k);
+        H2S_NAME(bs_add)(S, A, k);
     }
     for (size_t w = 0; nw < 8 && w < nw; w++) {
         uint64_t c = X[w];
@@ -126,17 +132,17 @@ H2S_FN void h2s_colsum(const uint64_t *X, size_t nw, uint32_t K, unsigned k, uin
             A[i] = (S[i] >> wd / 2) & lane[li];
             S[i] &= lane[li];
         }
-        h2s_bs_add(S, A, k);
+        H2S_NAME(bs_add)(S, A, k);
     }
 }
 
 /* row counts of board X, row r in byte r mod 8 of R[r / 8] */
-H2S_FN void h2s_rowsum(const uint64_t *X, size_t nw, uint32_t K, uint64_t *R) {
+H2S_FN void H2S_NAME(rowsum)(const uint64_t *X, size_t nw, uint32_t K, uint64_t *R) {
     const unsigned rpw = 64 / K; /* rows per word */
     for (uint32_t i = 0; i < K / 8; i++) R[i] = 0;
     _Pragma("GCC unroll 16") for (size_t w = 0; w < nw; w++) {
         uint64_t v; /* the word's row counts, one byte each */
-        const uint64_t c = h2s_pop_bytes(X[w]); /* ones per byte */
+        const uint64_t c = H2S_NAME(pop_bytes)(X[w]); /* ones per byte */
         switch (K) {
         case 8: v = c; break;
         case 16: {
@@ -169,7 +175,7 @@ H2S_FN void h2s_rowsum(const uint64_t *X, size_t nw, uint32_t K, uint64_t *R) {
 }
 
 /* bytes t + j (cyclic over the K = 8 m bytes of R) of the word i */
-H2S_FN uint64_t h2s_rot_bytes(const uint64_t *R, unsigned m, unsigned i, unsigned j) {
+H2S_FN uint64_t H2S_NAME(rot_bytes)(const uint64_t *R, unsigned m, unsigned i, unsigned j) {
     const uint64_t a = R[i], b = R[i + 1 == m ? 0 : i + 1];
     return (a >> 8 * j) | (b << (64 - 8 * j));
 }
@@ -178,7 +184,7 @@ H2S_FN uint64_t h2s_rot_bytes(const uint64_t *R, unsigned m, unsigned i, unsigne
  * bp of fb (Imp1, Vis1, Imp2, Vis2 offsets, K fields each, 2 or k = log2 K
  * bits): kind[t] = Imp1[t], dist[t] = Vis1[t], kind[K + t] = Imp2[t],
  * dist[K + t] = Vis2[t], one byte each, all t at once in SWAR byte lanes. */
-H2S_FN void h2s_seqs(const uint64_t *X, uint32_t K, unsigned k, const uint8_t *fb, size_t bp, int le, uint8_t *kind,
+H2S_FN void H2S_NAME(seqs)(const uint64_t *X, uint32_t K, unsigned k, const uint8_t *fb, size_t bp, int le, uint8_t *kind,
                      uint8_t *dist) {
     const size_t nw = (size_t)K * K / 64;
     const unsigned m = K / 8;
@@ -186,23 +192,23 @@ H2S_FN void h2s_seqs(const uint64_t *X, uint32_t K, unsigned k, const uint8_t *f
     const size_t pi1 = bp, pv1 = bp + 2 * K, pi2 = pv1 + (size_t)k * K, pv2 = pi2 + 2 * K;
     /* Vis1: column counts of columns t, t + 1, t + 2, mod K, bit-sliced */
     uint64_t S[6], V[6], A[6];
-    h2s_colsum(X, nw, K, k, S);
+    H2S_NAME(colsum)(X, nw, K, k, S);
     for (unsigned i = 0; i < k; i++) V[i] = S[i] &= full;
     for (unsigned j = 1; j <= 2; j++) {
-        for (unsigned i = 0; i < k; i++) A[i] = h2s_rotr(S[i], j, K, full);
-        h2s_bs_add(V, A, k);
+        for (unsigned i = 0; i < k; i++) A[i] = H2S_NAME(rotr)(S[i], j, K, full);
+        H2S_NAME(bs_add)(V, A, k);
     }
     for (unsigned gi = 0; gi < m; gi++) {
         uint64_t u = 0;
-        for (unsigned i = 0; i < k; i++) u |= h2s_spread8((V[i] >> 8 * gi) & 0xFF) << i;
-        h2s_store_le64(dist + 8 * gi, (u + h2s_fields8(fb, pv1 + (size_t)8 * gi * k, k, le)) & kmask, le);
+        for (unsigned i = 0; i < k; i++) u |= H2S_NAME(spread8)((V[i] >> 8 * gi) & 0xFF) << i;
+        H2S_NAME(store_le64)(dist + 8 * gi, (u + H2S_NAME(fields8)(fb, pv1 + (size_t)8 * gi * k, k, le)) & kmask, le);
     }
     /* Vis2: row counts */
     uint64_t R[8];
-    h2s_rowsum(X, nw, K, R);
+    H2S_NAME(rowsum)(X, nw, K, R);
     for (unsigned gi = 0; gi < m; gi++) {
-        const uint64_t u = R[gi] + h2s_rot_bytes(R, m, gi, 1) + h2s_rot_bytes(R, m, gi, 2); /* bytes <= 192 */
-        h2s_store_le64(dist + K + 8 * gi, (u + h2s_fields8(fb, pv2 + (size_t)8 * gi * k, k, le)) & kmask, le);
+        const uint64_t u = R[gi] + H2S_NAME(rot_bytes)(R, m, gi, 1) + H2S_NAME(rot_bytes)(R, m, gi, 2); /* bytes <= 192 */
+        H2S_NAME(store_le64)(dist + K + 8 * gi, (u + H2S_NAME(fields8)(fb, pv2 + (size_t)8 * gi * k, k, le)) & kmask, le);
     }
     /* Imp1 / Imp2: first row, first column, bits t + 1 and t + 2 */
     const uint64_t r0 = X[0] & full;
@@ -220,14 +226,14 @@ H2S_FN void h2s_seqs(const uint64_t *X, uint32_t K, unsigned k, const uint8_t *f
 #endif
         default: c0 |= (X[w] & 1) << w; break;
         }
-    const uint64_t a1 = h2s_rotr(r0, 1, K, full), a2 = h2s_rotr(r0, 2, K, full);
-    const uint64_t b1 = h2s_rotr(c0, 1, K, full), b2 = h2s_rotr(c0, 2, K, full);
+    const uint64_t a1 = H2S_NAME(rotr)(r0, 1, K, full), a2 = H2S_NAME(rotr)(r0, 2, K, full);
+    const uint64_t b1 = H2S_NAME(rotr)(c0, 1, K, full), b2 = H2S_NAME(rotr)(c0, 2, K, full);
     for (unsigned gi = 0; gi < m; gi++) {
         const unsigned sh = 8 * gi;
-        uint64_t u = h2s_spread8((a1 >> sh) & 0xFF) << 1 | h2s_spread8((a2 >> sh) & 0xFF);
-        h2s_store_le64(kind + 8 * gi, (u + h2s_fields8(fb, pi1 + 16 * gi, 2, le)) & 0x0303030303030303ULL, le);
-        u = h2s_spread8((b1 >> sh) & 0xFF) << 1 | h2s_spread8((b2 >> sh) & 0xFF);
-        h2s_store_le64(kind + K + 8 * gi, (u + h2s_fields8(fb, pi2 + 16 * gi, 2, le)) & 0x0303030303030303ULL, le);
+        uint64_t u = H2S_NAME(spread8)((a1 >> sh) & 0xFF) << 1 | H2S_NAME(spread8)((a2 >> sh) & 0xFF);
+        H2S_NAME(store_le64)(kind + 8 * gi, (u + H2S_NAME(fields8)(fb, pi1 + 16 * gi, 2, le)) & 0x0303030303030303ULL, le);
+        u = H2S_NAME(spread8)((b1 >> sh) & 0xFF) << 1 | H2S_NAME(spread8)((b2 >> sh) & 0xFF);
+        H2S_NAME(store_le64)(kind + K + 8 * gi, (u + H2S_NAME(fields8)(fb, pi2 + 16 * gi, 2, le)) & 0x0303030303030303ULL, le);
     }
 }
 
@@ -235,7 +241,7 @@ H2S_FN void h2s_seqs(const uint64_t *X, uint32_t K, unsigned k, const uint8_t *f
  * triple (hi (r, c), lo (r, c), lo (r, c + K/2)), c < K/2, flips 0,1,1 <->
  * 1,0,0 where key bit r K/2 + c is set; a word's 32 key bits are spread to
  * the left halves of its rows */
-H2S_FN void h2s_wdpcs(uint64_t *lo, uint64_t *hi, uint32_t K, size_t nw, const uint8_t *kb, int le) {
+H2S_FN void H2S_NAME(wdpcs)(uint64_t *lo, uint64_t *hi, uint32_t K, size_t nw, const uint8_t *kb, int le) {
     const unsigned hw = K / 2;
     for (size_t w = 0; w < nw; w++) {
         uint32_t k32;
@@ -262,3 +268,4 @@ H2S_FN void h2s_wdpcs(uint64_t *lo, uint64_t *hi, uint32_t K, size_t nw, const u
 #undef H2S_FN
 #undef H2S_POPCNT
 #undef H2S_PDEP
+#undef H2S_NAME
