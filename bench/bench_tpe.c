@@ -15,9 +15,11 @@
  *          --mixing) and at their defaults, aead (the floor), and the ratios;
  *        - "implementations": the schemes' own encrypt / decrypt (no MAC or
  *          framing), tpe-h2mwd through each implementation this CPU runs
- *          (portable, avx2, avx512: h2mwd.h), beside tpe2 (6 and 7 rounds),
- *          tpe-pair (16) and aead, the same run: ms per implementation and
- *          the ratios tpe2 / tpe-h2mwd;
+ *          (portable, avx2, avx2-pdep, avx512: h2mwd.h), beside tpe2 (6 and
+ *          7 rounds), tpe-pair (16) and aead, the same run: ms per
+ *          implementation and the ratios tpe2 / tpe-h2mwd, wall clock and
+ *          (under "cpu_time", what to read on a loaded machine) thread CPU
+ *          time;
  *        - "block_sweep": each implementation and the baselines at block 8,
  *          16, 32, 64 (ns per sample: the cost per sample at a fixed block
  *          size is what O(mn) predicts constant);
@@ -292,9 +294,13 @@ static int bench_json(int quick) {
         printf("%s  {\"impl\": \"%s\", \"h2mwd_encrypt_ms\": %.3f, \"h2mwd_decrypt_ms\": %.3f, "
                "\"tpe2_encrypt_ms\": %.3f, \"tpe2_decrypt_ms\": %.3f, \"tpe2_over_h2mwd_encrypt\": %.2f, "
                "\"tpe2_over_h2mwd_decrypt\": %.2f, \"tpe2_7_over_h2mwd_encrypt\": %.2f, \"aead_encrypt_ms\": %.3f, "
-               "\"h2mwd_over_aead_encrypt\": %.1f}",
+               "\"h2mwd_over_aead_encrypt\": %.1f,\n    \"cpu_time\": {\"h2mwd_encrypt_ms\": %.3f, "
+               "\"h2mwd_decrypt_ms\": %.3f, \"tpe2_encrypt_ms\": %.3f, \"tpe2_over_h2mwd_encrypt\": %.2f, "
+               "\"tpe2_over_h2mwd_decrypt\": %.2f, \"aead_encrypt_ms\": %.3f}}",
                i ? ",\n" : "", impls[i]->name, x->enc_ms, x->dec_ms, t6->enc_ms, t6->dec_ms, t6->enc_ms / x->enc_ms,
-               t6->dec_ms / x->dec_ms, t7->enc_ms / x->enc_ms, ae->enc_ms, x->enc_ms / ae->enc_ms);
+               t6->dec_ms / x->dec_ms, t7->enc_ms / x->enc_ms, ae->enc_ms, x->enc_ms / ae->enc_ms, x->enc_cpu_ms,
+               x->dec_cpu_ms, t6->enc_cpu_ms, t6->enc_cpu_ms / x->enc_cpu_ms, t6->dec_cpu_ms / x->dec_cpu_ms,
+               ae->enc_cpu_ms);
     }
     printf("\n ], \"runs\": [\n");
     for (size_t i = d0; i < nc; i++) print_result(i > d0 ? ",\n" : "", &c[i], &r[i], i + 1 < nc ? ae : NULL, n);

@@ -18,7 +18,8 @@
  * the lanes whose bit changed (a broadcast, AND, compare), a row by a blend
  * into lane r.  Every move does both, with the other's part empty: no branch
  * on the move's kind.  Two planes' moves are interleaved (independent
- * chains).  K = 8 takes the portable tile moves (one word a board).
+ * chains).  K = 8 takes the branch-free tile moves of tiles.h (one word a
+ * board).
  *
  * ZMP.  The board through its model's Benes network: masked delta swaps
  * within qwords, qword or 128-bit lane swaps (shuffles), whole ymm; then the
@@ -70,6 +71,7 @@ typedef struct a2_tables {
     __m256i sel64[16];       /* ymm j lane i: 1 << (4j + i) */
     __m256i lane64[4];       /* lane i all ones */
     a2_par par[3][2][4][64]; /* [K = 16, 32, 64][enc][kind][d] */
+    pt_tables *pt;           /* K = 8: the branch-free tile moves (tiles.h) */
     uint8_t li[3][2][4][64]; /* [K][step3][kind][t]: entry of lb (s K + B) */
 } a2_tables;
 
@@ -114,6 +116,10 @@ static uint32_t a2_lanebit(unsigned s, uint32_t B, uint32_t r, uint32_t K) {
 A2_FN static void *a2_tables_new(void) {
     a2_tables *x = aligned_alloc(64, sizeof *x);
     if (!x) return NULL;
+    if (!(x->pt = pt_tables_new())) {
+        free(x);
+        return NULL;
+    }
     static const uint32_t ks[3] = {16, 32, 64};
     for (unsigned i = 0; i < 3; i++) {
         const uint32_t K = ks[i];
@@ -199,7 +205,9 @@ A2_FN static void *a2_tables_new(void) {
     return x;
 }
 
-static void a2_tables_free(void *x) {
+static void a2_tables_free(void *t) {
+    a2_tables *x = t;
+    free(x->pt);
     free(x);
 }
 
@@ -402,8 +410,9 @@ static void a2_moves(const void *tables, uint64_t *H, unsigned L, uint32_t K, co
                      int enc, uint64_t *scratch) {
     (void)scratch;
     switch (K) {
-    case 8:
-        for (unsigned q = 0; q < L; q++) tile_moves_k(H + q, kd + 128 * q, dd + 128 * q, enc, 8); /* one tile */
+    case 8: /* one word a board: a tile */
+        for (unsigned q = 0; q < L; q += 4)
+            pt_moves_k(((const a2_tables *)tables)->pt, H + q, 1, kd + 128 * q, dd + 128 * q, enc, PT_K8, 8);
         break;
     case 16: a2_moves16(tables, H, L, kd, dd, enc); break;
     case 32: a2_moves32(tables, H, L, kd, dd, enc); break;

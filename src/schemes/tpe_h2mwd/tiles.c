@@ -13,6 +13,97 @@ int mc_tpe_h2_tiles_shape(uint32_t bh, uint32_t bw) {
     return bh == bw && bh == 48;
 }
 
+static inline uint64_t rotr_k(uint64_t x, uint32_t s, uint32_t K, uint64_t full) {
+    return ((x >> s) | (x << (K - s))) & full; /* 0 < s < K */
+}
+
+/* line_move of a row or column held as a word (bit k = cell k), K even */
+static inline uint64_t line_word(uint64_t x, uint32_t K, uint64_t full, uint32_t d, int enc) {
+    const uint32_t up = enc ? d : K - d;
+    const uint64_t mpe = ((enc && (d & 1)) ? 0xAAAAAAAAAAAAAAAAULL : 0x5555555555555555ULL) & full;
+    return (rotr_k(x, up, K, full) & mpe) | (rotr_k(x, K - up, K, full) & ~mpe & full);
+}
+
+/* (K is a constant where this is expanded: the loops over tiles unroll.) */
+H2_INLINE void tile_pop_move(uint64_t *tl, uint32_t K, uint64_t full, unsigned kind, int step3, uint32_t t,
+                             uint32_t d, int enc) {
+    if (d >= K) d %= K;
+    if (d == 0) return;
+    const uint32_t T = K / 8;
+    uint64_t w = 0;
+    switch (kind) {
+    case POP_ROW: {
+        const uint32_t R = step3 ? t : 0, I = R >> 3, sh = 8 * (R & 7);
+        uint64_t *row = tl + I * T;
+        H2_UNROLL
+        for (uint32_t J = 0; J < T; J++) w |= ((row[J] >> sh) & 0xFF) << 8 * J;
+        w ^= line_word(w, K, full, d, enc); /* the cells that change */
+        H2_UNROLL
+        for (uint32_t J = 0; J < T; J++) row[J] ^= ((w >> 8 * J) & 0xFF) << sh;
+        break;
+    }
+    case POP_COL: {
+        const uint32_t C = step3 ? 0 : t, J = C >> 3, i = C & 7;
+        H2_UNROLL
+        for (uint32_t I = 0; I < T; I++) w |= ((((tl[I * T + J] >> i) & L8) * PACK8) >> 56) << 8 * I;
+        w ^= line_word(w, K, full, d, enc);
+        H2_UNROLL
+        for (uint32_t I = 0; I < T; I++) tl[I * T + J] ^= k_spread[(w >> 8 * I) & 0xFF] << i;
+        break;
+    }
+    case POP_MAJOR: {
+        /* cells (r, (r + dl) mod K); bit r of w = the cell of row r; enc:
+         * row r takes row r - d */
+        const uint32_t dl = step3 ? (K - t) % K : t, a = dl >> 3, o = dl & 7;
+        const uint64_t lo = DIAG8 & rows_below(8 - o), hi = DIAG8 & ~rows_below(8 - o);
+        uint8_t j0[8], j1[8];
+        uint32_t J0 = a;
+        H2_UNROLL
+        for (uint32_t I = 0; I < T; I++) {
+            const uint32_t J1 = J0 + 1 == T ? 0 : J0 + 1;
+            j0[I] = (uint8_t)(I * T + J0);
+            j1[I] = (uint8_t)(I * T + J1);
+            const uint64_t x = ((tl[j0[I]] >> o) & lo) | ((tl[j1[I]] << (8 - o)) & hi);
+            w |= ((x * L8) >> 56) << 8 * I;
+            J0 = J1;
+        }
+        w ^= enc ? rotr_k(w, K - d, K, full) : rotr_k(w, d, K, full);
+        H2_UNROLL
+        for (uint32_t I = 0; I < T; I++) {
+            const uint64_t y = (((w >> 8 * I) & 0xFF) * L8) & DIAG8;
+            tl[j0[I]] ^= (y & lo) << o;
+            tl[j1[I]] ^= (y & hi) >> (8 - o); /* o = 0: hi = 0 */
+        }
+        break;
+    }
+    default: {
+        /* POP_MINOR: cells (r, (t - r) mod K); bit K - 1 - r of w = the cell
+         * of row r (the gather yields rows in reverse within a tile) */
+        const uint32_t o = t & 7, a0 = t >> 3;
+        const uint64_t lo = ADIAG8 & rows_below(o + 1), hi = ADIAG8 & ~rows_below(o + 1);
+        uint8_t ja[8], jb[8];
+        uint32_t a = a0;
+        H2_UNROLL
+        for (uint32_t I = 0; I < T; I++) {
+            const uint32_t b = a == 0 ? T - 1 : a - 1;
+            ja[I] = (uint8_t)(I * T + a);
+            jb[I] = (uint8_t)(I * T + b);
+            const uint64_t x = ((tl[ja[I]] << (7 - o)) & lo) | ((tl[jb[I]] >> (o + 1)) & hi);
+            w |= ((x * L8) >> 56) << 8 * (T - 1 - I);
+            a = b;
+        }
+        w ^= enc ? rotr_k(w, d, K, full) : rotr_k(w, K - d, K, full);
+        H2_UNROLL
+        for (uint32_t I = 0; I < T; I++) {
+            const uint64_t y = (((w >> 8 * (T - 1 - I)) & 0xFF) * L8) & ADIAG8;
+            tl[ja[I]] ^= (y & lo) >> (7 - o);
+            tl[jb[I]] ^= (y & hi) << (o + 1); /* o = 7: hi = 0 */
+        }
+        break;
+    }
+    }
+}
+
 /* pmh2m_seqs from packed low plane tl: the same sequences, counted with
  * word operations (row counts: bytewise popcounts; column counts: 4-bit
  * lanes summed down the tile column, then across the tile's rows). */

@@ -1,17 +1,21 @@
-/* tiles.h - bit planes packed in 8 x 8 tiles (tiles.c, impl_portable.c):
- * a plane of side K (a multiple of 8) is (K/8)^2 tiles of 8 x 8 bits, tile
- * (I, J) (index I * T + J, T = K / 8) holding rows 8I.. and columns 8J..,
- * cell (j, i) of the tile at bit 8j + i.  A population move gathers its K
- * cells into one word (bit k = its k-th cell) with a mask and a multiply per
- * tile (two tiles per tile row for a diagonal), permutes the word with
- * shifts and masks (the parity rule of ref.c's line_move for even K, a
- * rotation for a diagonal) and XORs the changed bits back the same way: a
- * few word operations per tile instead of 2K byte moves.  Static inline
- * functions: K is a constant where they are expanded. */
+/* tiles.h - bit planes packed in 8 x 8 tiles (tiles.c, impl_portable.c,
+ * impl_avx2.c): a plane of side K (a multiple of 8) is (K/8)^2 tiles of
+ * 8 x 8 bits, tile (I, J) (index I * T + J, T = K / 8) holding rows 8I..
+ * and columns 8J.., cell (j, i) of the tile at bit 8j + i.  A population
+ * move gathers its K cells into one word (bit k = its k-th cell) with a mask
+ * and a multiply per tile (two tiles per tile row for a diagonal), permutes
+ * the word with shifts and masks (the parity rule of ref.c's line_move for
+ * even K, a rotation for a diagonal) and XORs the changed bits back the same
+ * way: a few word operations per tile instead of 2K byte moves.  Here: the
+ * conversions board <-> tiles, WDPCS on tiles, and the branch-free moves of
+ * four planes (pt_moves_k); tiles.c has the moves by kind (K = 48).  Static
+ * inline: K is a constant where they are expanded. */
 #ifndef MC_TPE_H2MWD_TILES_H
 #define MC_TPE_H2MWD_TILES_H
 
 #include "schemes/tpe_h2mwd/h2mwd.h"
+
+#include <stdlib.h>
 
 #define L8 0x0101010101010101ULL     /* bit 0 of every byte: a tile's column 0 */
 #define PACK8 0x0102040810204080ULL  /* ((x & L8) * PACK8) >> 56: byte j's bit 0 -> bit j */
@@ -31,109 +35,6 @@ static const uint64_t k_spread[256] __attribute__((unused)) = {SP64(0), SP64(64)
 /* rows j < m of a tile (m <= 8) */
 static inline uint64_t rows_below(unsigned m) {
     return m >= 8 ? ~0ULL : (1ULL << (8 * m)) - 1;
-}
-
-static inline uint64_t rotr_k(uint64_t x, uint32_t s, uint32_t K, uint64_t full) {
-    return ((x >> s) | (x << (K - s))) & full; /* 0 < s < K */
-}
-
-/* line_move of a row or column held as a word (bit k = cell k), K even */
-static inline uint64_t line_word(uint64_t x, uint32_t K, uint64_t full, uint32_t d, int enc) {
-    const uint32_t up = enc ? d : K - d;
-    const uint64_t mpe = ((enc && (d & 1)) ? 0xAAAAAAAAAAAAAAAAULL : 0x5555555555555555ULL) & full;
-    return (rotr_k(x, up, K, full) & mpe) | (rotr_k(x, K - up, K, full) & ~mpe & full);
-}
-
-/* (K is a constant where this is expanded: the loops over tiles unroll.) */
-H2_INLINE void tile_pop_move(uint64_t *tl, uint32_t K, uint64_t full, unsigned kind, int step3, uint32_t t,
-                             uint32_t d, int enc) {
-    if (d >= K) d %= K;
-    if (d == 0) return;
-    const uint32_t T = K / 8;
-    uint64_t w = 0;
-    switch (kind) {
-    case POP_ROW: {
-        const uint32_t R = step3 ? t : 0, I = R >> 3, sh = 8 * (R & 7);
-        uint64_t *row = tl + I * T;
-        H2_UNROLL
-        for (uint32_t J = 0; J < T; J++) w |= ((row[J] >> sh) & 0xFF) << 8 * J;
-        w ^= line_word(w, K, full, d, enc); /* the cells that change */
-        H2_UNROLL
-        for (uint32_t J = 0; J < T; J++) row[J] ^= ((w >> 8 * J) & 0xFF) << sh;
-        break;
-    }
-    case POP_COL: {
-        const uint32_t C = step3 ? 0 : t, J = C >> 3, i = C & 7;
-        H2_UNROLL
-        for (uint32_t I = 0; I < T; I++) w |= ((((tl[I * T + J] >> i) & L8) * PACK8) >> 56) << 8 * I;
-        w ^= line_word(w, K, full, d, enc);
-        H2_UNROLL
-        for (uint32_t I = 0; I < T; I++) tl[I * T + J] ^= k_spread[(w >> 8 * I) & 0xFF] << i;
-        break;
-    }
-    case POP_MAJOR: {
-        /* cells (r, (r + dl) mod K); bit r of w = the cell of row r; enc:
-         * row r takes row r - d */
-        const uint32_t dl = step3 ? (K - t) % K : t, a = dl >> 3, o = dl & 7;
-        const uint64_t lo = DIAG8 & rows_below(8 - o), hi = DIAG8 & ~rows_below(8 - o);
-        uint8_t j0[8], j1[8];
-        uint32_t J0 = a;
-        H2_UNROLL
-        for (uint32_t I = 0; I < T; I++) {
-            const uint32_t J1 = J0 + 1 == T ? 0 : J0 + 1;
-            j0[I] = (uint8_t)(I * T + J0);
-            j1[I] = (uint8_t)(I * T + J1);
-            const uint64_t x = ((tl[j0[I]] >> o) & lo) | ((tl[j1[I]] << (8 - o)) & hi);
-            w |= ((x * L8) >> 56) << 8 * I;
-            J0 = J1;
-        }
-        w ^= enc ? rotr_k(w, K - d, K, full) : rotr_k(w, d, K, full);
-        H2_UNROLL
-        for (uint32_t I = 0; I < T; I++) {
-            const uint64_t y = (((w >> 8 * I) & 0xFF) * L8) & DIAG8;
-            tl[j0[I]] ^= (y & lo) << o;
-            tl[j1[I]] ^= (y & hi) >> (8 - o); /* o = 0: hi = 0 */
-        }
-        break;
-    }
-    default: {
-        /* POP_MINOR: cells (r, (t - r) mod K); bit K - 1 - r of w = the cell
-         * of row r (the gather yields rows in reverse within a tile) */
-        const uint32_t o = t & 7, a0 = t >> 3;
-        const uint64_t lo = ADIAG8 & rows_below(o + 1), hi = ADIAG8 & ~rows_below(o + 1);
-        uint8_t ja[8], jb[8];
-        uint32_t a = a0;
-        H2_UNROLL
-        for (uint32_t I = 0; I < T; I++) {
-            const uint32_t b = a == 0 ? T - 1 : a - 1;
-            ja[I] = (uint8_t)(I * T + a);
-            jb[I] = (uint8_t)(I * T + b);
-            const uint64_t x = ((tl[ja[I]] << (7 - o)) & lo) | ((tl[jb[I]] >> (o + 1)) & hi);
-            w |= ((x * L8) >> 56) << 8 * (T - 1 - I);
-            a = b;
-        }
-        w ^= enc ? rotr_k(w, d, K, full) : rotr_k(w, K - d, K, full);
-        H2_UNROLL
-        for (uint32_t I = 0; I < T; I++) {
-            const uint64_t y = (((w >> 8 * (T - 1 - I)) & 0xFF) * L8) & ADIAG8;
-            tl[ja[I]] ^= (y & lo) >> (7 - o);
-            tl[jb[I]] ^= (y & hi) << (o + 1); /* o = 7: hi = 0 */
-        }
-        break;
-    }
-    }
-}
-
-/* the tile moves of the packed fast path, with the sequences as bytes */
-H2_INLINE void tile_moves_k(uint64_t *tl, const uint8_t *kind, const uint8_t *dist, int enc, const uint32_t K) {
-    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
-    if (enc) {
-        for (uint32_t t = 0; t < K; t++) tile_pop_move(tl, K, full, kind[t], 0, t, dist[t], 1);
-        for (uint32_t t = 0; t < K; t++) tile_pop_move(tl, K, full, kind[K + t], 1, t, dist[K + t], 1);
-    } else {
-        for (uint32_t t = K; t-- > 0;) tile_pop_move(tl, K, full, kind[K + t], 1, t, dist[K + t], 0);
-        for (uint32_t t = K; t-- > 0;) tile_pop_move(tl, K, full, kind[t], 0, t, dist[t], 0);
-    }
 }
 
 /* 8 x 8 byte matrix (row i = y[i], column j = byte j) transposed in place */
@@ -234,6 +135,177 @@ H2_INLINE void tile_wdpcs(uint64_t *lo, uint64_t *hi, uint32_t K, const uint8_t 
             lo[I * T + J] = b ^ m;
             lo[I * T + J + Th] = c ^ m;
         }
+}
+
+/* ------------------------------------------------- moves, branch-free */
+
+/* The moves on 8 x 8 tiles (tiles.h) without a branch on the move's kind (a
+ * random choice: a switch on it is mispredicted most of the time): every
+ * population is gathered the same way, per tile row (or tile column) c, from
+ * two tiles, rotated and masked (the second tile's mask is empty for rows
+ * and columns), then multiplied into a byte:
+ *     x = (rotr(tile ia[c], ra) & ma) | (rotr(tile ib[c], rb) & mb),
+ *     byte c of the population word = (x * mag) >> 56,
+ * and scattered back the same way, byte c spread to its cells by a table.
+ * A descriptor per (step, kind, t) holds the tiles, rotations, masks and
+ * multiplier; four planes' moves go phase by phase (gather, permute,
+ * scatter) so that their independent chains overlap. */
+typedef struct pt_desc {
+    uint8_t ia[8], ib[8];
+    uint64_t ma, mb, mag;
+    const uint64_t *spread; /* byte -> the tile's cells (before the rotations) */
+    uint32_t ra, rb;
+} pt_desc;
+
+/* the population word's permutation: (rotr(w, a) & m) | (rotr(w, b) & ~m) */
+typedef struct pt_par {
+    uint64_t m;
+    uint32_t a, b;
+} pt_par;
+
+enum { PT_K8, PT_K16, PT_K32, PT_K64 };
+
+typedef struct pt_tables {
+    uint64_t spread[4][256]; /* [kind][byte]: row: bits 0-7; column: bit 0 of each byte; the diagonals */
+    pt_desc *desc[4];        /* [K]: [step3][kind][t] */
+    pt_par *par[4];          /* [K]: [enc][kind][d] */
+    pt_desc d8[2 * 4 * 8], d16[2 * 4 * 16], d32[2 * 4 * 32], d64[2 * 4 * 64];
+    pt_par p8[2 * 4 * 8], p16[2 * 4 * 16], p32[2 * 4 * 32], p64[2 * 4 * 64];
+} pt_tables;
+
+static inline void pt_build(pt_tables *x, pt_desc *D, pt_par *Pm, uint32_t K) {
+    const uint32_t T = K / 8;
+    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
+    for (unsigned step3 = 0; step3 < 2; step3++)
+        for (unsigned kind = 0; kind < 4; kind++)
+            for (uint32_t t = 0; t < K; t++) {
+                pt_desc *g = D + (step3 * 4 + kind) * K + t;
+                memset(g, 0, sizeof *g);
+                g->spread = x->spread[kind];
+                if (kind == POP_ROW) { /* row R: byte R & 7 of tile row R >> 3 */
+                    const uint32_t R = step3 ? t : 0;
+                    for (uint32_t c = 0; c < T; c++) g->ia[c] = g->ib[c] = (uint8_t)((R >> 3) * T + c);
+                    g->ra = 8 * (R & 7);
+                    g->ma = 0xFF;
+                    g->mag = 1ULL << 56;
+                } else if (kind == POP_COL) { /* column C: bit C & 7 of each byte of tile column C >> 3 */
+                    const uint32_t C = step3 ? 0 : t;
+                    for (uint32_t c = 0; c < T; c++) g->ia[c] = g->ib[c] = (uint8_t)(c * T + (C >> 3));
+                    g->ra = C & 7;
+                    g->ma = L8;
+                    g->mag = PACK8;
+                } else if (kind == POP_MAJOR) { /* cells (r, r + dl): tiles J0, J0 + 1 of each tile row */
+                    const uint32_t dl = step3 ? (K - t) % K : t, o = dl & 7;
+                    uint32_t J0 = dl >> 3;
+                    for (uint32_t c = 0; c < T; c++) {
+                        const uint32_t J1 = J0 + 1 == T ? 0 : J0 + 1;
+                        g->ia[c] = (uint8_t)(c * T + J0);
+                        g->ib[c] = (uint8_t)(c * T + J1);
+                        J0 = J1;
+                    }
+                    g->ma = DIAG8 & rows_below(8 - o);
+                    g->mb = DIAG8 & ~rows_below(8 - o);
+                    g->ra = o;
+                    g->rb = (56 + o) & 63;
+                    g->mag = L8;
+                } else { /* cells (r, t - r); a tile's rows come reversed in its byte: tile rows reversed too */
+                    const uint32_t o = t & 7;
+                    uint32_t a = t >> 3;
+                    for (uint32_t I = 0; I < T; I++) {
+                        const uint32_t b = a == 0 ? T - 1 : a - 1;
+                        g->ia[T - 1 - I] = (uint8_t)(I * T + a);
+                        g->ib[T - 1 - I] = (uint8_t)(I * T + b);
+                        a = b;
+                    }
+                    g->ma = ADIAG8 & rows_below(o + 1);
+                    g->mb = ADIAG8 & ~rows_below(o + 1);
+                    g->ra = (57 + o) & 63;
+                    g->rb = (o + 1) & 63;
+                    g->mag = L8;
+                }
+            }
+    for (int enc = 0; enc < 2; enc++)
+        for (unsigned kind = 0; kind < 4; kind++)
+            for (uint32_t d = 0; d < K; d++) {
+                pt_par *p = Pm + (enc * 4 + kind) * K + d;
+                if (d == 0) {
+                    p->a = p->b = 0;
+                    p->m = full;
+                } else if (kind <= POP_COL) { /* the parity rule (tiles.h: line_word) */
+                    p->a = enc ? d : K - d;
+                    p->b = K - p->a;
+                    p->m = ((enc && (d & 1)) ? 0xAAAAAAAAAAAAAAAAULL : 0x5555555555555555ULL) & full;
+                } else { /* rotations; the minor diagonal's word is reversed */
+                    p->a = p->b = (kind == POP_MAJOR) == (enc != 0) ? K - d : d;
+                    p->m = full;
+                }
+            }
+}
+
+/* NULL: out of memory; free() it */
+static inline pt_tables *pt_tables_new(void) {
+    pt_tables *x = malloc(sizeof *x);
+    if (!x) return NULL;
+    for (uint64_t b = 0; b < 256; b++) {
+        x->spread[POP_ROW][b] = b;
+        x->spread[POP_COL][b] = k_spread[b];
+        x->spread[POP_MINOR][b] = (b * L8) & ADIAG8;
+        x->spread[POP_MAJOR][b] = (b * L8) & DIAG8;
+    }
+    x->desc[PT_K8] = x->d8, x->desc[PT_K16] = x->d16, x->desc[PT_K32] = x->d32, x->desc[PT_K64] = x->d64;
+    x->par[PT_K8] = x->p8, x->par[PT_K16] = x->p16, x->par[PT_K32] = x->p32, x->par[PT_K64] = x->p64;
+    for (unsigned i = 0; i < 4; i++) pt_build(x, x->desc[i], x->par[i], 8u << i);
+    return x;
+}
+
+static inline uint64_t pt_rotr(uint64_t x, unsigned s) {
+    return (x >> (s & 63)) | (x << ((64 - s) & 63));
+}
+
+/* the moves of four planes (tiles at tl + q ts), K a constant where expanded */
+H2_INLINE void pt_moves_k(const pt_tables *x, uint64_t *restrict tl, size_t ts, const uint8_t *kd,
+                          const uint8_t *dd, int enc, const unsigned kk, const uint32_t K) {
+    enum { NP = 4 };
+    const uint32_t T = K / 8;
+    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
+    const pt_desc *D = x->desc[kk];
+    const pt_par *P = x->par[kk] + (enc ? 4 * K : 0);
+    for (uint32_t i = 0; i < 2 * K; i++) {
+        const uint32_t u = enc ? i : 2 * K - 1 - i; /* kd / dd index: step3 K + t */
+        const pt_desc *g[NP];
+        uint64_t w[NP];
+        H2_UNROLL
+        for (unsigned q = 0; q < NP; q++) {
+            g[q] = D + (u / K * 4 + kd[128 * q + u]) * K + u % K;
+            const uint64_t *b = tl + q * ts;
+            const uint64_t ma = g[q]->ma, mb = g[q]->mb, mag = g[q]->mag;
+            const unsigned ra = g[q]->ra, rb = g[q]->rb;
+            uint64_t v = 0;
+            H2_UNROLL
+            for (uint32_t c = 0; c < T; c++)
+                v |= ((((pt_rotr(b[g[q]->ia[c]], ra) & ma) | (pt_rotr(b[g[q]->ib[c]], rb) & mb)) * mag) >> 56) << 8 * c;
+            const pt_par *p = P + kd[128 * q + u] * K + dd[128 * q + u];
+            const uint64_t r1 = ((v >> p->a) | (v << ((K - p->a) & 63))) & full;
+            const uint64_t r2 = ((v >> p->b) | (v << ((K - p->b) & 63))) & full;
+            w[q] = v ^ ((r1 & p->m) | (r2 & ~p->m)); /* the cells that change */
+        }
+        H2_UNROLL
+        for (unsigned q = 0; q < NP; q++) {
+            uint64_t *b = tl + q * ts;
+            const uint64_t ma = g[q]->ma, mb = g[q]->mb, *sp = g[q]->spread;
+            const unsigned ra = (64 - g[q]->ra) & 63, rb = (64 - g[q]->rb) & 63;
+            uint8_t ia[8], ib[8];
+            memcpy(ia, g[q]->ia, 8);
+            memcpy(ib, g[q]->ib, 8);
+            const uint64_t ch = w[q];
+            H2_UNROLL
+            for (uint32_t c = 0; c < T; c++) {
+                const uint64_t y = sp[(ch >> 8 * c) & 0xFF];
+                b[ia[c]] ^= pt_rotr(y & ma, ra);
+                b[ib[c]] ^= pt_rotr(y & mb, rb);
+            }
+        }
+    }
 }
 
 #endif
