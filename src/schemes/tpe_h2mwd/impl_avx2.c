@@ -519,57 +519,22 @@ static void a2_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const *m
         }
 }
 
-A2_FN static size_t a2_ones(const uint64_t *X, size_t nw) {
-    size_t c = 0;
-    for (size_t w = 0; w < nw; w++) c += (size_t)__builtin_popcountll(X[w]);
-    return c;
-}
 
 /* ------------------------------------------------- sequences, WDPCS */
 
 /* two variants of the sequences: without PDEP / PEXT (h2s_*, the "avx2"
  * implementation) and with them (h2sp_*, "avx2-pdep", where they are fast) */
 #define H2S_FN static inline __attribute__((always_inline, unused, target(A2_TARGET)))
+#define H2S_DISPATCH A2_FN static
 #define H2S_POPCNT 1
 #define H2S_PDEP 0
 #include "schemes/tpe_h2mwd/seqs.h"
 #define H2S_FN static inline __attribute__((always_inline, unused, target(A2_TARGET)))
+#define H2S_DISPATCH A2_FN static
 #define H2S_POPCNT 1
 #define H2S_PDEP 1
 #define H2S_NAME(x) h2sp_##x
 #include "schemes/tpe_h2mwd/seqs.h"
-
-#define A2_SEQS(name, fn, K, k)                                                                                     \
-    A2_FN static void name(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {     \
-        fn(X, K, k, fb, bp, 1, kind, dist);                                                                    \
-    }
-A2_SEQS(a2_seqs8, h2s_seqs, 8, 3)
-A2_SEQS(a2_seqs16, h2s_seqs, 16, 4)
-A2_SEQS(a2_seqs32, h2s_seqs, 32, 5)
-A2_SEQS(a2_seqs64, h2s_seqs, 64, 6)
-A2_SEQS(a2p_seqs8, h2sp_seqs, 8, 3)
-A2_SEQS(a2p_seqs16, h2sp_seqs, 16, 4)
-A2_SEQS(a2p_seqs32, h2sp_seqs, 32, 5)
-A2_SEQS(a2p_seqs64, h2sp_seqs, 64, 6)
-#undef A2_SEQS
-
-static void a2_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    switch (K) {
-    case 8: a2_seqs8(X, fb, bp, kind, dist); break;
-    case 16: a2_seqs16(X, fb, bp, kind, dist); break;
-    case 32: a2_seqs32(X, fb, bp, kind, dist); break;
-    default: a2_seqs64(X, fb, bp, kind, dist); break;
-    }
-}
-
-static void a2p_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    switch (K) {
-    case 8: a2p_seqs8(X, fb, bp, kind, dist); break;
-    case 16: a2p_seqs16(X, fb, bp, kind, dist); break;
-    case 32: a2p_seqs32(X, fb, bp, kind, dist); break;
-    default: a2p_seqs64(X, fb, bp, kind, dist); break;
-    }
-}
 
 /* WDPCS, K = 16, 32, 64: four words (a ymm) at a time, each row's K/2 key
  * bits zero-extended into the left half of its lane */
@@ -694,9 +659,9 @@ const mc_tpe_h2mwd_impl mc_tpe_h2mwd_impl_avx2_pdep = {
     .tables_free = a2_tables_free,
     .split = a2_split,
     .merge = a2_merge,
-    .ones = a2_ones,
+    .ones = h2s_ones,
     .zmp = a2_zmp,
-    .seqs = a2p_seqs,
+    .seqs = h2sp_seqs_any,
     .moves = a2_moves,
     .wdpcs = a2_wdpcs,
 };
@@ -708,9 +673,9 @@ const mc_tpe_h2mwd_impl mc_tpe_h2mwd_impl_avx2 = {
     .tables_free = a2_tables_free,
     .split = a2_split,
     .merge = a2_merge,
-    .ones = a2_ones,
+    .ones = h2s_ones,
     .zmp = a2_zmp,
-    .seqs = a2_seqs,
+    .seqs = h2s_seqs_any,
     .moves = a2_moves,
     .wdpcs = a2_wdpcs,
 };

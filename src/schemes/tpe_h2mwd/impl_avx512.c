@@ -602,40 +602,14 @@ static void a512_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const 
     }
 }
 
-X86_AVX512 static size_t a512_ones(const uint64_t *X, size_t nw) {
-    size_t c = 0;
-    for (size_t w = 0; w < nw; w++) c += (size_t)__builtin_popcountll(X[w]);
-    return c;
-}
 
 /* ------------------------------------------------- sequences, WDPCS */
 
 #define H2S_FN static inline __attribute__((always_inline, unused, target(X86_TARGET)))
+#define H2S_DISPATCH X86_AVX512 static
 #define H2S_POPCNT 1
 #define H2S_PDEP 1
 #include "schemes/tpe_h2mwd/seqs.h"
-
-X86_AVX512 static void seqs16(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    h2s_seqs(X, 16, 4, fb, bp, 1, kind, dist);
-}
-X86_AVX512 static void seqs32(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    h2s_seqs(X, 32, 5, fb, bp, 1, kind, dist);
-}
-X86_AVX512 static void seqs64(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    h2s_seqs(X, 64, 6, fb, bp, 1, kind, dist);
-}
-X86_AVX512 static void seqs8(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    h2s_seqs(X, 8, 3, fb, bp, 1, kind, dist);
-}
-
-static void a512_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    switch (K) {
-    case 8: seqs8(X, fb, bp, kind, dist); break;
-    case 16: seqs16(X, fb, bp, kind, dist); break;
-    case 32: seqs32(X, fb, bp, kind, dist); break;
-    default: seqs64(X, fb, bp, kind, dist); break;
-    }
-}
 
 X86_INLINE void wdpcs_k(uint64_t *bb, unsigned P, const uint8_t *wd, int enc, const uint32_t K) {
     const size_t nw = (size_t)K * K / 64, wdb = (size_t)K * K / 16;
@@ -760,9 +734,9 @@ const mc_tpe_h2mwd_impl mc_tpe_h2mwd_impl_avx512 = {
     .tables_free = a512_tables_free,
     .split = a512_split,
     .merge = a512_merge,
-    .ones = a512_ones,
+    .ones = h2s_ones,
     .zmp = a512_zmp,
-    .seqs = a512_seqs,
+    .seqs = h2s_seqs_any,
     .moves = a512_moves,
     .wdpcs = a512_wdpcs,
 };

@@ -9,13 +9,6 @@
 
 #include <sodium.h>
 
-/* bytes of x: the number of ones in each */
-static inline uint64_t pop_bytes(uint64_t x) {
-    x = x - ((x >> 1) & 0x5555555555555555ULL);
-    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-    return (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-}
-
 /* 8 x 8 bit matrix (row i = byte i, column j = bit j) transposed */
 static inline uint64_t transpose8(uint64_t x) {
     uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
@@ -64,35 +57,28 @@ H2_INLINE void board_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *
 /* The high boards stay cut into 8 x 8 tiles (tiles.h) from split to merge:
  * the moves work on tiles, WDPCS takes either layout, the low boards (ZMP,
  * the sequences) stay boards.  scratch: 64 words. */
-static void port_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
-    board_split(v, nw, P, bb);
+static void port_high_layout(uint64_t *bb, size_t nw, unsigned P, int to_tiles) {
     const uint32_t K = nw == 1 ? 8 : nw == 4 ? 16 : nw == 16 ? 32 : 64;
     uint64_t t[64];
-    if (K > 8)
-        for (unsigned p = P / 2; p < P; p++) {
-            board_to_tiles(bb + p * nw, K, t);
-            memcpy(bb + p * nw, t, nw * sizeof *t);
-        }
+    if (K == 8) return; /* one tile: the board itself */
+    for (unsigned p = P / 2; p < P; p++) {
+        if (to_tiles) board_to_tiles(bb + p * nw, K, t);
+        else tiles_to_board(bb + p * nw, K, t);
+        memcpy(bb + p * nw, t, nw * sizeof *t);
+    }
     sodium_memzero(t, sizeof t);
+}
+
+static void port_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
+    board_split(v, nw, P, bb);
+    port_high_layout(bb, nw, P, 1);
 }
 
 static void port_merge(uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
-    const uint32_t K = nw == 1 ? 8 : nw == 4 ? 16 : nw == 16 ? 32 : 64;
-    uint64_t t[64];
-    if (K > 8)
-        for (unsigned p = P / 2; p < P; p++) {
-            tiles_to_board(bb + p * nw, K, t);
-            memcpy(bb + p * nw, t, nw * sizeof *t);
-        }
-    sodium_memzero(t, sizeof t);
+    port_high_layout(bb, nw, P, 0);
     board_merge(bb, nw, P, v);
 }
 
-static size_t port_ones(const uint64_t *X, size_t nw) {
-    size_t c = 0;
-    for (size_t w = 0; w < nw; w++) c += (size_t)((pop_bytes(X[w]) * L8) >> 56);
-    return c;
-}
 
 static void port_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const *masks, const size_t *rot, int enc,
                      uint64_t *scratch) {
@@ -109,19 +95,10 @@ static void port_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const 
 
 /* sequences and WDPCS, portable */
 #define H2S_FN static inline __attribute__((always_inline, unused))
+#define H2S_DISPATCH static
 #define H2S_POPCNT 0
 #define H2S_PDEP 0
 #include "schemes/tpe_h2mwd/seqs.h"
-
-static void port_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    const int le = mc_host_le();
-    switch (K) {
-    case 8: h2s_seqs(X, 8, 3, fb, bp, le, kind, dist); break;
-    case 16: h2s_seqs(X, 16, 4, fb, bp, le, kind, dist); break;
-    case 32: h2s_seqs(X, 32, 5, fb, bp, le, kind, dist); break;
-    default: h2s_seqs(X, 64, 6, fb, bp, le, kind, dist); break;
-    }
-}
 
 /* the pairs of low boards as boards, of high boards as tiles, the pair
  * (L - 1, L) with board L - 1 cut into tiles for it */
@@ -179,9 +156,9 @@ const mc_tpe_h2mwd_impl mc_tpe_h2mwd_impl_portable = {
     .tables_free = port_tables_free,
     .split = port_split,
     .merge = port_merge,
-    .ones = port_ones,
+    .ones = h2s_ones,
     .zmp = port_zmp,
-    .seqs = port_seqs,
+    .seqs = h2s_seqs_any,
     .moves = port_moves,
     .wdpcs = port_wdpcs,
 };

@@ -10,13 +10,18 @@
  *   H2S_PDEP    1: gather and scatter bits with BMI2's pdep / pext (only
  *               where they are fast: MC_CPU_FAST_PDEP), 0: multiplies,
  *               shifts and masks.
+ *   H2S_DISPATCH the storage class and attributes of H2S_NAME(seqs_any)
+ *               and H2S_NAME(ones), the functions here that are not
+ *               inlined: the implementation table's `seqs` (the sequences
+ *               of a board of any side, one specialisation per K) and
+ *               `ones`,
  *   H2S_NAME    (optional) the names: H2S_NAME(seqs) etc., h2s_seqs by
  *               default, so that one file may include two variants.
  * Every variant computes the same bytes (test_tpe runs each implementation
  * against ref.c).  The includer includes <string.h> and <stdint.h>
  * (core/internal.h does); the macros are undefined at the end. */
-#if !defined(H2S_FN) || !defined(H2S_POPCNT) || !defined(H2S_PDEP)
-#error "define H2S_FN, H2S_POPCNT and H2S_PDEP before including seqs.h"
+#if !defined(H2S_FN) || !defined(H2S_POPCNT) || !defined(H2S_PDEP) || !defined(H2S_DISPATCH)
+#error "define H2S_FN, H2S_POPCNT, H2S_PDEP and H2S_DISPATCH before including seqs.h"
 #endif
 
 #ifndef H2S_NAME
@@ -263,9 +268,35 @@ H2S_FN void H2S_NAME(wdpcs)(uint64_t *lo, uint64_t *hi, uint32_t K, size_t nw, c
     }
 }
 
+/* The sequences of a board of side K (8, 16, 32, 64): h2s_seqs with K a
+ * constant. */
+H2S_DISPATCH __attribute__((unused)) void H2S_NAME(seqs_any)(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind,
+                                     uint8_t *dist) {
+    const int le = mc_host_le();
+    switch (K) {
+    case 8: H2S_NAME(seqs)(X, 8, 3, fb, bp, le, kind, dist); break;
+    case 16: H2S_NAME(seqs)(X, 16, 4, fb, bp, le, kind, dist); break;
+    case 32: H2S_NAME(seqs)(X, 32, 5, fb, bp, le, kind, dist); break;
+    default: H2S_NAME(seqs)(X, 64, 6, fb, bp, le, kind, dist); break;
+    }
+}
+
+/* ones in nw words (ZMP's counts) */
+H2S_DISPATCH __attribute__((unused)) size_t H2S_NAME(ones)(const uint64_t *X, size_t nw) {
+    size_t c = 0;
+    for (size_t w = 0; w < nw; w++)
+#if H2S_POPCNT
+        c += (size_t)__builtin_popcountll(X[w]);
+#else
+        c += (size_t)((H2S_NAME(pop_bytes)(X[w]) * H2S_L8) >> 56);
+#endif
+    return c;
+}
+
 #undef H2S_L8
 #undef H2S_PACK8
 #undef H2S_FN
 #undef H2S_POPCNT
 #undef H2S_PDEP
+#undef H2S_DISPATCH
 #undef H2S_NAME
