@@ -16,6 +16,7 @@
 
 mcp_state *mcp = NULL;
 
+MC_PRINTF(2, 0)
 static void log_line(void (*sink)(OrthancPluginContext *, const char *), const char *fmt, va_list ap) {
     char line[512];
     int n = snprintf(line, sizeof line, "medcrypt: ");
