@@ -11,7 +11,9 @@
  *     "DecryptIncoming": true,                   decrypt received medcrypt instances
  *     "DecryptOrigins": [ "DicomProtocol", "RestApi", "Plugin", "Lua", "WebDav", "Unknown" ],
  *     "DecryptionKeys": [ "/path/other.key" ],   more keys tried on received instances
- *     "OnAuthenticationFailure": "Keep"          or "Reject"
+ *     "OnAuthenticationFailure": "Keep",         or "Reject"
+ *     "Threads": 4                               instances one request encrypts at once
+ *                                                (default: online CPUs, at most 4)
  *   }
  *
  * Anything else in the section is an error (a misspelt option is not
@@ -250,11 +252,13 @@ static int parse_origins(mcp_state *st, json_t *v, mc_err *err) {
 
 int mcp_config_load(mcp_state *st, const char *orthanc_json, mc_err *err) {
     static const char *const names[] = {"KeyFile", "Scheme", "Profile", "Parameters", "Rules", "DecryptIncoming",
-                                        "DecryptOrigins", "DecryptionKeys", "OnAuthenticationFailure", NULL};
+                                        "DecryptOrigins", "DecryptionKeys", "OnAuthenticationFailure", "Threads", NULL};
     st->decrypt_incoming = 1;
     st->origins = ~0u;
     st->on_failure = MCP_KEEP_ENCRYPTED;
     st->reject_status = 0x0124; /* PS3.7 C.4: Refused: Not Authorized */
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    st->threads = cpus < 1 ? 1 : cpus > 4 ? 4 : (size_t)cpus;
     if (!orthanc_json) return MC_OK;
     json_error_t jerr;
     json_t *root = json_loads(orthanc_json, 0, &jerr);
@@ -304,6 +308,13 @@ int mcp_config_load(mcp_state *st, const char *orthanc_json, mc_err *err) {
             }
             if ((rc = load_key(st, json_string_value(k), &idx, err))) goto done;
         }
+    }
+    if ((v = json_object_get(sec, "Threads"))) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > MCP_THREADS_MAX) {
+            rc = mc_err_set(err, MC_ERR_ARG, "Medcrypt: \"Threads\" must be an integer from 1 to %d", MCP_THREADS_MAX);
+            goto done;
+        }
+        st->threads = (size_t)json_integer_value(v);
     }
     const char *fail = NULL;
     if ((rc = get_string(sec, "OnAuthenticationFailure", "Medcrypt", &fail, err))) goto done;

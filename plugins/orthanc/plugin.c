@@ -93,9 +93,11 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext *ctx) {
     }
     if (st->deflt.profile == MC_PROFILE_PAPER)
         mcp_log_warning("profile paper: instances carry no MAC; no receiving medcrypt plugin decrypts them");
-    mcp_log_warning("library %s; scheme %s, profile %s; %zu rule(s), %zu key(s); incoming instances %s, failures %s",
-                 mc_version_string(), st->deflt.scheme, mc_profile_name(st->deflt.profile), st->nrules, st->nkeys,
-                 st->decrypt_incoming ? "decrypted" : "left alone", st->on_failure == MCP_REJECT ? "rejected" : "kept");
+    mcp_log_warning("library %s; scheme %s, profile %s; %zu rule(s), %zu key(s), %zu thread(s); incoming instances "
+                    "%s, failures %s",
+                    mc_version_string(), st->deflt.scheme, mc_profile_name(st->deflt.profile), st->nrules, st->nkeys,
+                    st->threads, st->decrypt_incoming ? "decrypted" : "left alone",
+                    st->on_failure == MCP_REJECT ? "rejected" : "kept");
     return 0;
 }
 

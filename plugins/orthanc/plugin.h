@@ -18,6 +18,7 @@
 
 #define MCP_NAME "medcrypt"
 #define MCP_VERSION MC_VERSION
+#define MCP_THREADS_MAX 32
 
 /* A loaded key file (raw 256-bit key; mode and owner checked). */
 typedef struct mcp_key {
@@ -65,6 +66,7 @@ typedef struct mcp_state {
     unsigned origins;         /* bit (1 << OrthancPluginInstanceOrigin) per origin decrypted */
     mcp_failure on_failure;   /* "OnAuthenticationFailure" */
     uint16_t reject_status;   /* DIMSE status of a refused C-STORE */
+    size_t threads;           /* "Threads": instances encrypted at once by one request */
     mcp_counters n;
 } mcp_state;
 

@@ -4,7 +4,8 @@
  *   POST /medcrypt/encrypt  {"Resources": [ids], "Modality": name | "Peer": name, "Store": bool}
  *       Each instance of the resources (instances, series, studies or
  *       patients) is encrypted in memory by the rule for that destination and
- *       sent by C-STORE to the modality, or to the Orthanc peer over HTTP;
+ *       sent by C-STORE to the modality, or to the Orthanc peer over HTTP
+ *       ("Threads" instances at a time, one association each);
  *       "Store" (the default without a destination) also keeps the encrypted
  *       copy here.  The plaintext never leaves: an instance that cannot be
  *       encrypted is listed under "Failed" and not sent.
@@ -21,6 +22,7 @@
 #include "plugin.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +183,83 @@ static void add_failure(json_t *failed, const char *id, const char *msg) {
     json_array_append_new(failed, json_pack("{s:s,s:s}", "ID", id, "Error", msg));
 }
 
+/* ---------------------------------------------------- encryption job */
+
+/* One POST /medcrypt/encrypt: mcp->threads workers take the instances in
+ * turn (fetch, encrypt, send, store); the first failed send stops them all. */
+typedef struct job {
+    json_t *ids;
+    const mcp_rule *rule;
+    const char *send_uri; /* "" when nothing is sent */
+    int store;
+    atomic_size_t next;
+    atomic_int stop;       /* a send failed */
+    pthread_mutex_t lock;  /* guards what follows */
+    json_t *stored, *failed;
+    size_t n_enc, n_sent;
+} job;
+
+static void encrypt_one(job *jb, const char *id) {
+    OrthancPluginMemoryBuffer plain = {0};
+    if (fetch_instance(id, &plain)) {
+        pthread_mutex_lock(&jb->lock);
+        add_failure(jb->failed, id, "cannot read the instance");
+        pthread_mutex_unlock(&jb->lock);
+        return;
+    }
+    uint8_t *enc = NULL;
+    size_t enc_len = 0;
+    mc_err err = {0};
+    int rc = mcp_encrypt_dicom(mcp, jb->rule, plain.data, plain.size, &enc, &enc_len, &err);
+    release_instance(&plain);
+    if (rc) {
+        atomic_fetch_add(&mcp->n.errors, 1);
+        pthread_mutex_lock(&jb->lock);
+        add_failure(jb->failed, id, err.msg);
+        pthread_mutex_unlock(&jb->lock);
+        return;
+    }
+    atomic_fetch_add(&mcp->n.encrypted, 1);
+    int sent = 0;
+    if (jb->send_uri[0] && !atomic_load(&jb->stop)) {
+        if (post(jb->send_uri, enc, enc_len, NULL)) {
+            atomic_store(&jb->stop, 1);
+        } else {
+            sent = 1;
+            atomic_fetch_add(&mcp->n.sent, 1);
+        }
+    }
+    json_t *sid = NULL;
+    if (jb->store && (sent || !jb->send_uri[0])) {
+        if ((sid = store_here(enc, enc_len))) atomic_fetch_add(&mcp->n.stored, 1);
+    }
+    mc_buffer_free(enc, enc_len);
+    pthread_mutex_lock(&jb->lock);
+    jb->n_enc++;
+    jb->n_sent += (size_t)sent;
+    if (sid) json_array_append_new(jb->stored, sid);
+    else if (jb->store && (sent || !jb->send_uri[0])) add_failure(jb->failed, id, "cannot store the encrypted copy");
+    pthread_mutex_unlock(&jb->lock);
+}
+
+static void *worker(void *arg) {
+    job *jb = arg;
+    size_t n = json_array_size(jb->ids), i;
+    while (!atomic_load(&jb->stop) && (i = atomic_fetch_add(&jb->next, 1)) < n)
+        encrypt_one(jb, json_string_value(json_array_get(jb->ids, i)));
+    return NULL;
+}
+
+static void run_job(job *jb) {
+    pthread_mutex_init(&jb->lock, NULL);
+    size_t n = json_array_size(jb->ids), nt = mcp->threads < n ? mcp->threads : n, started = 0;
+    pthread_t th[MCP_THREADS_MAX];
+    while (started + 1 < nt && !pthread_create(&th[started], NULL, worker, jb)) started++;
+    worker(jb); /* this thread works too */
+    for (size_t t = 0; t < started; t++) pthread_join(th[t], NULL);
+    pthread_mutex_destroy(&jb->lock);
+}
+
 /* --------------------------------------------------------- the routes */
 
 static const char *opt_string(json_t *body, const char *name) {
@@ -234,49 +313,12 @@ OrthancPluginErrorCode mcp_rest_encrypt(OrthancPluginRestOutput *out, const char
     if (modality) snprintf(send_uri, sizeof send_uri, "/modalities/%s/store-straight", modality);
     if (peer) snprintf(send_uri, sizeof send_uri, "/peers/%s/store-straight", peer);
 
-    json_t *stored = json_array(), *failed = json_array();
-    size_t n_enc = 0, n_sent = 0, i;
-    int send_error = 0;
-    json_t *jid;
-    json_array_foreach(ids, i, jid) {
-        const char *id = json_string_value(jid);
-        OrthancPluginMemoryBuffer plain = {0};
-        if (fetch_instance(id, &plain)) {
-            add_failure(failed, id, "cannot read the instance");
-            continue;
-        }
-        uint8_t *enc = NULL;
-        size_t enc_len = 0;
-        mc_err err = {0};
-        int rc = mcp_encrypt_dicom(mcp, rule, plain.data, plain.size, &enc, &enc_len, &err);
-        release_instance(&plain);
-        if (rc) {
-            atomic_fetch_add(&mcp->n.errors, 1);
-            add_failure(failed, id, err.msg);
-            continue;
-        }
-        n_enc++;
-        atomic_fetch_add(&mcp->n.encrypted, 1);
-        if (send_uri[0]) {
-            if (post(send_uri, enc, enc_len, NULL)) {
-                mc_buffer_free(enc, enc_len);
-                send_error = 1;
-                break;
-            }
-            n_sent++;
-            atomic_fetch_add(&mcp->n.sent, 1);
-        }
-        if (store) {
-            json_t *sid = store_here(enc, enc_len);
-            if (sid) {
-                json_array_append_new(stored, sid);
-                atomic_fetch_add(&mcp->n.stored, 1);
-            } else {
-                add_failure(failed, id, "cannot store the encrypted copy");
-            }
-        }
-        mc_buffer_free(enc, enc_len);
-    }
+    job jb = {.ids = ids, .rule = rule, .send_uri = send_uri, .store = store, .stored = json_array(),
+              .failed = json_array()};
+    run_job(&jb);
+    json_t *stored = jb.stored, *failed = jb.failed;
+    size_t n_enc = jb.n_enc, n_sent = jb.n_sent;
+    int send_error = atomic_load(&jb.stop);
     json_t *res = json_pack("{s:s,s:s,s:I,s:I,s:I,s:o,s:o}", "Scheme", rule->scheme, "Profile",
                             mc_profile_name(rule->profile), "Instances", (json_int_t)json_array_size(ids), "Encrypted",
                             (json_int_t)n_enc, "Sent", (json_int_t)n_sent, "Stored", stored, "Failed", failed);
@@ -380,6 +422,7 @@ OrthancPluginErrorCode mcp_rest_status(OrthancPluginRestOutput *out, const char 
         json_object_set_new(res, "Profile", json_string(mc_profile_name(mcp->deflt.profile)));
         json_object_set_new(res, "Rules", json_integer((json_int_t)mcp->nrules));
         json_object_set_new(res, "Keys", json_integer((json_int_t)mcp->nkeys));
+        json_object_set_new(res, "Threads", json_integer((json_int_t)mcp->threads));
         json_object_set_new(res, "DecryptIncoming", json_boolean(mcp->decrypt_incoming));
         json_object_set_new(res, "OnAuthenticationFailure",
                             json_string(mcp->on_failure == MCP_REJECT ? "Reject" : "Keep"));

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <medcrypt.h>
 #include <orthanc/OrthancCPlugin.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +147,22 @@ static OrthancPluginErrorCode rest_post(const _OrthancPluginRestApiPostPut *p) {
     return OrthancPluginErrorCode_NetworkProtocol; /* "DOWN" and the rest */
 }
 
+static pthread_mutex_t rest_lock; /* recursive: the plugin's workers call REST at once, and logs from callbacks */
+static OrthancPluginErrorCode invoke_locked(OrthancPluginContext *ctx, _OrthancPluginService service,
+                                            const void *params);
+
 static OrthancPluginErrorCode invoke(OrthancPluginContext *ctx, _OrthancPluginService service, const void *params) {
+    int rest = service == _OrthancPluginService_RestApiGet || service == _OrthancPluginService_RestApiPost ||
+               service == _OrthancPluginService_RestApiDelete || service == _OrthancPluginService_LogWarning ||
+               service == _OrthancPluginService_LogError || service == _OrthancPluginService_LogInfo;
+    if (rest) pthread_mutex_lock(&rest_lock);
+    OrthancPluginErrorCode e = invoke_locked(ctx, service, params);
+    if (rest) pthread_mutex_unlock(&rest_lock);
+    return e;
+}
+
+static OrthancPluginErrorCode invoke_locked(OrthancPluginContext *ctx, _OrthancPluginService service,
+                                            const void *params) {
     (void)ctx;
     switch ((int)service) {
     case _OrthancPluginService_LogInfo:
@@ -320,6 +336,7 @@ static void test_refused_configurations(void) {
         {"{\"KeyFile\": \"%s\", \"DecryptionKeys\": [3]}", "must be a path"},
         {"{\"KeyFile\": \"%s\", \"OnAuthenticationFailure\": \"Maybe\"}", "\"Keep\" or \"Reject\""},
         {"{\"KeyFile\": \"%s\", \"DecryptIncoming\": \"yes\"}", "true or false"},
+        {"{\"KeyFile\": \"%s\", \"Threads\": 0}", "from 1 to"},
         {"[]", "must be an object"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -448,7 +465,8 @@ static void test_receive(const char *failure) {
 static void test_rest(void) {
     char cfg[512];
     snprintf(cfg, sizeof cfg,
-             "{\"Medcrypt\": {\"KeyFile\": \"%s\", \"Rules\": [{\"Modality\": \"X\", \"Refuse\": true}]}}", K);
+             "{\"Medcrypt\": {\"KeyFile\": \"%s\", \"Threads\": 4, \"Rules\": [{\"Modality\": \"X\", \"Refuse\": true}]}}",
+             K);
     CHECK(start(cfg) == 0, "start: %s", host.log);
     const char *p1 = host_store(plain, plain_len, OrthancPluginInstanceOrigin_RestApi);
     const char *p2 = host_store(plain, plain_len, OrthancPluginInstanceOrigin_RestApi);
@@ -531,6 +549,10 @@ int main(int argc, char **argv) {
         printf("SKIP: the Orthanc plugin was not built\n");
         return 77;
     }
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&rest_lock, &ma);
     void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         fprintf(stderr, "FAIL: dlopen %s: %s\n", so, dlerror());
