@@ -85,6 +85,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext *ctx) {
         return 0;
     }
     if (OrthancPluginRegisterReceivedInstanceCallback(ctx, mcp_on_received) != OrthancPluginErrorCode_Success ||
+        OrthancPluginRegisterIncomingDicomInstanceFilter(ctx, mcp_on_instance_filter) != OrthancPluginErrorCode_Success ||
         OrthancPluginRegisterIncomingCStoreInstanceFilter(ctx, mcp_on_cstore_filter) != OrthancPluginErrorCode_Success) {
         mcp_log_error("cannot register the received-instance callback (another plugin holds it?)");
         mcp = NULL;

@@ -106,6 +106,7 @@ void mcp_describe_instance(const void *dcm, size_t len, char *buf, size_t cap);
 /* receive.c */
 OrthancPluginReceivedInstanceAction mcp_on_received(OrthancPluginMemoryBuffer64 *modified, const void *dcm,
                                                     uint64_t len, OrthancPluginInstanceOrigin origin);
+int32_t mcp_on_instance_filter(const OrthancPluginDicomInstance *instance);
 int32_t mcp_on_cstore_filter(uint16_t *dimse_status, const OrthancPluginDicomInstance *instance);
 /* Around this thread's own POST /instances: the received-instance callback
  * leaves those alone (an encrypted copy stored here stays encrypted). */

@@ -8,17 +8,20 @@
  *     decrypted instance is stored instead (Modify);
  *   - medcrypt's and no key authenticates it (wrong key, tampered, a
  *     `paper`-profile instance, which carries no MAC): never decrypted.
- *     "Keep": stored encrypted, as received.  "Reject": not stored; a C-STORE
- *     is answered with a failure status (so the sender knows and keeps its
- *     copy), other origins see the instance filtered out.  One warning line
- *     names the instance (its UIDs), never the key;
+ *     "Keep": stored encrypted, as received.  "Reject": not stored, and the
+ *     sender is told: a C-STORE is answered with a failure status, any other
+ *     store (REST, a peer, WebDAV, Lua, a plugin) fails with an error.  One
+ *     warning line names the instance (its UIDs), never the key;
  *   - medcrypt's marker but libmedcrypt cannot read the file: stored as
  *     received (it is not plaintext medcrypt could have made), one line.
  *
- * Orthanc calls the ReceivedInstanceCallback and then, for C-STORE, the
+ * Orthanc calls the ReceivedInstanceCallback, then the
+ * IncomingDicomInstanceFilter and, for C-STORE, the
  * IncomingCStoreInstanceFilter, in the same thread, for the same instance
- * (ServerContext::Store): the callback leaves its verdict in a thread-local
- * variable that the filter reads.
+ * (ServerContext::Store, before anything is written): the callback leaves
+ * its verdict in thread-local variables that the filters read.  A rejected
+ * instance is passed on unchanged (KeepAsIs) so that a filter can refuse it
+ * in a way the sender sees: Discard would answer "success".
  */
 #include "plugin.h"
 
@@ -26,6 +29,7 @@
 
 static _Thread_local int self_store; /* this thread is storing its own copy */
 static _Thread_local int reject;     /* the callback refused this thread's current instance */
+static _Thread_local OrthancPluginInstanceOrigin reject_origin;
 
 void mcp_self_store_begin(void) { self_store = 1; }
 void mcp_self_store_end(void) { self_store = 0; }
@@ -70,15 +74,20 @@ OrthancPluginReceivedInstanceAction mcp_on_received(OrthancPluginMemoryBuffer64 
     if (st->on_failure == MCP_REJECT) {
         atomic_fetch_add(&st->n.rejected, 1);
         mcp_log_warning("instance %s failed authentication (%s): rejected", who, err.msg);
-        if (origin == OrthancPluginInstanceOrigin_DicomProtocol) {
-            reject = 1; /* mcp_on_cstore_filter answers the C-STORE with a failure */
-            return OrthancPluginReceivedInstanceAction_KeepAsIs;
-        }
-        return OrthancPluginReceivedInstanceAction_Discard;
+        reject = 1; /* the filters below refuse it */
+        reject_origin = origin;
+        return OrthancPluginReceivedInstanceAction_KeepAsIs;
     }
     atomic_fetch_add(&st->n.kept_encrypted, 1);
     mcp_log_warning("instance %s failed authentication (%s): stored encrypted", who, err.msg);
     return OrthancPluginReceivedInstanceAction_KeepAsIs;
+}
+
+int32_t mcp_on_instance_filter(const OrthancPluginDicomInstance *instance) {
+    (void)instance;
+    if (!reject || reject_origin == OrthancPluginInstanceOrigin_DicomProtocol) return 1; /* C-STORE: next filter */
+    reject = 0;
+    return -1; /* an error: the REST request (or WebDAV, Lua...) that brought it fails */
 }
 
 int32_t mcp_on_cstore_filter(uint16_t *dimse_status, const OrthancPluginDicomInstance *instance) {

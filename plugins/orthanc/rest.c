@@ -74,13 +74,22 @@ static json_t *get_json(const char *uri) {
     return j;
 }
 
+static void add_unique(json_t *ids, json_t *id) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) if (json_equal(v, id)) return;
+    json_array_append(ids, id);
+}
+
 /* Append the instances of resource `id` (any level) to `ids`; 0 if unknown. */
 static int add_instances(json_t *ids, const char *id) {
     char uri[128];
     snprintf(uri, sizeof uri, "/instances/%s", id);
     json_t *j = get_json(uri);
     if (json_is_object(j)) {
-        json_array_append_new(ids, json_string(id));
+        json_t *s = json_string(id);
+        add_unique(ids, s);
+        json_decref(s);
         json_decref(j);
         return 1;
     }
@@ -93,7 +102,7 @@ static int add_instances(json_t *ids, const char *id) {
         json_t *inst;
         json_array_foreach(j, i, inst) {
             json_t *iid = json_object_get(inst, "ID");
-            if (json_is_string(iid)) json_array_append(ids, iid);
+            if (json_is_string(iid)) add_unique(ids, iid);
         }
         json_decref(j);
         return 1;
@@ -102,7 +111,9 @@ static int add_instances(json_t *ids, const char *id) {
 }
 
 /* The request body: an object (its "Resources" is the list), an array or a
- * string.  *opts: the object (or NULL).  The instance identifiers go to *ids. */
+ * string; *body keeps it for the caller's options.  The identifiers of the
+ * instances it names, each once, go to *ids.  On error the answer is sent and
+ * -1 returned. */
 static int parse_request(OrthancPluginRestOutput *out, const OrthancPluginHttpRequest *req, json_t **body,
                          json_t **ids) {
     *ids = NULL;

@@ -123,7 +123,7 @@ def run(cl, tmp, plugin, ct_small, results_path):
         os.chown(other_owner, 65534, -1)
 
     A = cl.add("a", "HOSP_A", plugin=plugin,
-               medcrypt={"KeyFile": K, "Rules": [{"Peer": "HOSP_D", "Refuse": True}]})
+               medcrypt={"KeyFile": K, "Rules": [{"Peer": "HOSP_C", "Refuse": True}]})
     B = cl.add("b", "HOSP_B", plugin=plugin, medcrypt={"KeyFile": K})
     C = cl.add("c", "HOSP_C", plugin=plugin, medcrypt={"KeyFile": W, "OnAuthenticationFailure": "Keep"})
     D = cl.add("d", "HOSP_D", plugin=plugin, medcrypt={"KeyFile": W, "OnAuthenticationFailure": "Reject"})
@@ -240,9 +240,14 @@ def run(cl, tmp, plugin, ct_small, results_path):
         check(False, "sending to D (Reject) must fail: %s" % r)
     except H.HttpError as e:
         check(e.code == 502 and json.loads(e.body)["Sent"] == 0, "A reports the refused C-STORE: %s" % e)
+    try:
+        r = A.post("/medcrypt/encrypt", {"Resources": [uploaded[0]["ID"]], "Peer": "HOSP_D"})
+        check(False, "sending to D over HTTP (Reject) must fail: %s" % r)
+    except H.HttpError as e:
+        check(e.code == 502 and json.loads(e.body)["Sent"] == 0, "A reports the refused HTTP store: %s" % e)
     check(len(D.instances()) == 0, "D stores nothing")
     st = D.get("/medcrypt/status")["Counters"]
-    check(st["Rejected"] >= 1 and st["Decrypted"] == 0 and st["KeptEncrypted"] == 0, "D's counters: %s" % st)
+    check(st["Rejected"] >= 2 and st["Decrypted"] == 0 and st["KeptEncrypted"] == 0, "D's counters: %s" % st)
     check("failed authentication" in D.log() and ": rejected" in D.log(), "D logs the rejection")
     check(len(A.instances()) == n, "A still holds its %d instances" % n)
 
@@ -273,7 +278,7 @@ def run(cl, tmp, plugin, ct_small, results_path):
 
     # --- rules, errors
     for body, code, what in [
-        ({"Resources": resources, "Peer": "HOSP_D"}, 403, "a rule refuses peer HOSP_D"),
+        ({"Resources": resources, "Peer": "HOSP_C"}, 403, "a rule refuses peer HOSP_C"),
         ({"Resources": ["0123abcd-0123abcd-0123abcd-0123abcd-0123abcd"], "Modality": "HOSP_B"}, 404, "unknown resource"),
         ({"Resources": ["../system"], "Modality": "HOSP_B"}, 400, "not an identifier"),
         ({"Resources": resources, "Modality": "HOSP_B", "Peer": "HOSP_B"}, 400, "modality and peer"),

@@ -59,6 +59,7 @@ static struct {
     int nrest;
     OrthancPluginReceivedInstanceCallback received;
     OrthancPluginIncomingCStoreInstanceFilter filter;
+    OrthancPluginIncomingDicomInstanceFilter ifilter;
     inst store[MAXI];
     int nstore, next_id;
     inst sent[MAXI]; /* what modality "M" received */
@@ -95,6 +96,9 @@ static const char *host_store(const void *data, size_t len, OrthancPluginInstanc
     OrthancPluginReceivedInstanceAction a =
         host.received ? host.received(&mod, data, len, origin) : OrthancPluginReceivedInstanceAction_KeepAsIs;
     if (a == OrthancPluginReceivedInstanceAction_Discard || host.nstore == MAXI) return NULL;
+    uint16_t st = 0;
+    if (host.ifilter && host.ifilter(NULL) != 1) return NULL;
+    if (origin == OrthancPluginInstanceOrigin_DicomProtocol && host.filter && host.filter(&st, NULL) != 1) return NULL;
     inst *s = &host.store[host.nstore++];
     snprintf(s->id, sizeof s->id, "%08x", ++host.next_id);
     if (a == OrthancPluginReceivedInstanceAction_Modify) {
@@ -187,6 +191,9 @@ static OrthancPluginErrorCode invoke_locked(OrthancPluginContext *ctx, _OrthancP
     }
     case _OrthancPluginService_RegisterReceivedInstanceCallback:
         host.received = *(const OrthancPluginReceivedInstanceCallback *)params;
+        return OrthancPluginErrorCode_Success;
+    case _OrthancPluginService_RegisterIncomingDicomInstanceFilter:
+        host.ifilter = ((const _OrthancPluginIncomingDicomInstanceFilter *)params)->callback;
         return OrthancPluginErrorCode_Success;
     case _OrthancPluginService_RegisterIncomingCStoreInstanceFilter:
         host.filter = ((const _OrthancPluginIncomingCStoreInstanceFilter *)params)->callback;
@@ -410,6 +417,7 @@ static void test_receive(const char *failure) {
     OrthancPluginReceivedInstanceAction a = host.received(&mod, encW, encW_len, OrthancPluginInstanceOrigin_DicomProtocol);
     CHECK(a == OrthancPluginReceivedInstanceAction_KeepAsIs && !mod.data, "wrong key over C-STORE: stored as received or refused by the filter");
     st = 0;
+    CHECK(host.ifilter(NULL) == 1, "wrong key over C-STORE: the generic filter leaves it to the C-STORE filter");
     int32_t f = host.filter(&st, NULL);
     CHECK(reject ? (f == 0 && st == 0x0124) : f == 1, "wrong key: C-STORE %s (filter %d, status 0x%04x)",
           reject ? "refused" : "accepted (kept encrypted)", f, st);
@@ -418,9 +426,18 @@ static void test_receive(const char *failure) {
               strstr(host.log + before, reject ? ": rejected" : "stored encrypted"),
           "wrong key: one line: %s", host.log + before);
     a = host.received(&mod, encW, encW_len, OrthancPluginInstanceOrigin_RestApi);
-    CHECK(a == (reject ? OrthancPluginReceivedInstanceAction_Discard : OrthancPluginReceivedInstanceAction_KeepAsIs),
-          "wrong key over REST: %s", reject ? "discarded" : "kept");
-    CHECK(counter(reject ? "Rejected" : "KeptEncrypted") == 2, "failures counted");
+    f = host.ifilter(NULL);
+    CHECK(a == OrthancPluginReceivedInstanceAction_KeepAsIs && f == (reject ? -1 : 1),
+          "wrong key over REST: %s (filter %d)", reject ? "the store fails" : "kept", f);
+    CHECK(host.ifilter(NULL) == 1, "the verdict is used once");
+    /* through the host's store path: nothing stored when rejected */
+    int n0 = host.nstore;
+    host_store(encW, encW_len, OrthancPluginInstanceOrigin_DicomProtocol);
+    host_store(encW, encW_len, OrthancPluginInstanceOrigin_WebDav);
+    CHECK(host.nstore == n0 + (reject ? 0 : 2), "stored: %d (%s)", host.nstore - n0, failure);
+    for (int i = n0; i < host.nstore; i++)
+        CHECK(memmem(host.store[i].data, host.store[i].len, "MEDCRYPT", 8), "kept instances are encrypted");
+    CHECK(counter(reject ? "Rejected" : "KeptEncrypted") == 4, "failures counted");
 
     /* a paper-profile instance carries no MAC: never decrypted, even with the right key */
     a = host.received(&mod, paperK, paperK_len, OrthancPluginInstanceOrigin_RestApi);
@@ -484,6 +501,9 @@ static void test_rest(void) {
         CHECK(ok, "sent instance %d is ciphertext that decrypts with the key", i);
         mc_image_free(img);
     }
+    snprintf(body, sizeof body, "{\"Resources\": [\"ffff\", \"%s\"], \"Modality\": \"M\"}", id1);
+    r = call("/medcrypt/encrypt", OrthancPluginHttpMethod_Post, body);
+    CHECK(r.status == 200 && host.nsent == 4, "an instance named twice is sent once: %d %s", host.nsent, r.body);
     r = call("/medcrypt/encrypt", OrthancPluginHttpMethod_Post, "{\"Resources\": \"ffff\", \"Modality\": \"DOWN\"}");
     CHECK(r.status == 502 && strstr(r.body, "\"Sent\":0"), "unreachable modality: 502 %s", r.body);
     r = call("/medcrypt/encrypt", OrthancPluginHttpMethod_Post, "{\"Resources\": [\"ffff\"], \"Modality\": \"X\"}");
@@ -539,7 +559,7 @@ static void test_rest(void) {
     CHECK(r.status == 405, "GET encrypt: 405");
     r = call("/medcrypt/status", OrthancPluginHttpMethod_Post, "{}");
     CHECK(r.status == 405, "POST status: 405");
-    CHECK(counter("Sent") == 2 && counter("Encrypted") >= 3 && counter("Decrypted") == 1, "counters");
+    CHECK(counter("Sent") == 4 && counter("Encrypted") >= 5 && counter("Decrypted") == 1, "counters");
     plugin_fini();
 }
 
