@@ -285,19 +285,29 @@ static int opt_bool(json_t *body, const char *name, int dflt) {
     return json_is_boolean(v) ? json_is_true(v) : -1;
 }
 
+/* What both POST routes do first: the method, the plugin's state, the body.
+ * 0: go on with *body and *ids; -1: answered already. */
+static int begin_post(OrthancPluginRestOutput *out, const OrthancPluginHttpRequest *req, json_t **body, json_t **ids) {
+    if (req->method != OrthancPluginHttpMethod_Post) {
+        OrthancPluginSendMethodNotAllowed(mcp->ctx, out, "POST");
+        return -1;
+    }
+    if (!mcp->enabled) {
+        fail(out, 503, "medcrypt is not configured (no \"Medcrypt\" section)");
+        return -1;
+    }
+    if (parse_request(out, req, body, ids)) {
+        json_decref(*body);
+        return -1;
+    }
+    return 0;
+}
+
 OrthancPluginErrorCode mcp_rest_encrypt(OrthancPluginRestOutput *out, const char *url,
                                         const OrthancPluginHttpRequest *req) {
     (void)url;
-    if (req->method != OrthancPluginHttpMethod_Post) {
-        OrthancPluginSendMethodNotAllowed(mcp->ctx, out, "POST");
-        return OrthancPluginErrorCode_Success;
-    }
-    if (!mcp->enabled) return fail(out, 503, "medcrypt is not configured (no \"Medcrypt\" section)");
     json_t *body = NULL, *ids = NULL;
-    if (parse_request(out, req, &body, &ids)) {
-        json_decref(body);
-        return OrthancPluginErrorCode_Success;
-    }
+    if (begin_post(out, req, &body, &ids)) return OrthancPluginErrorCode_Success;
     const char *modality = opt_string(body, "Modality"), *peer = opt_string(body, "Peer");
     int store = opt_bool(body, "Store", !modality && !peer);
     char msg[256];
@@ -353,16 +363,8 @@ OrthancPluginErrorCode mcp_rest_encrypt(OrthancPluginRestOutput *out, const char
 OrthancPluginErrorCode mcp_rest_decrypt(OrthancPluginRestOutput *out, const char *url,
                                         const OrthancPluginHttpRequest *req) {
     (void)url;
-    if (req->method != OrthancPluginHttpMethod_Post) {
-        OrthancPluginSendMethodNotAllowed(mcp->ctx, out, "POST");
-        return OrthancPluginErrorCode_Success;
-    }
-    if (!mcp->enabled) return fail(out, 503, "medcrypt is not configured (no \"Medcrypt\" section)");
     json_t *body = NULL, *ids = NULL;
-    if (parse_request(out, req, &body, &ids)) {
-        json_decref(body);
-        return OrthancPluginErrorCode_Success;
-    }
+    if (begin_post(out, req, &body, &ids)) return OrthancPluginErrorCode_Success;
     int keep = opt_bool(body, "KeepEncrypted", 0);
     json_decref(body);
     if (keep < 0) {

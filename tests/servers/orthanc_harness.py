@@ -219,26 +219,25 @@ class Cluster:
         self.stop()
         sys.exit(128 + signum)
 
-    def stop(self):
+    def _signal_live(self, sig):
         for p in self.procs:
             if p.poll() is None:
                 try:
-                    os.killpg(p.pid, signal.SIGTERM)
+                    os.killpg(p.pid, sig)
                 except ProcessLookupError:
                     pass
+
+    def stop(self):
+        self._signal_live(signal.SIGTERM)
         end = time.time() + 10
         for p in self.procs:
             try:
                 p.wait(max(0.1, end - time.time()))
             except subprocess.TimeoutExpired:
                 pass
+        self._signal_live(signal.SIGKILL)
         for p in self.procs:
-            if p.poll() is None:
-                try:
-                    os.killpg(p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                p.wait()
+            p.wait()
         self.procs = []
         for sig, old in self._old.items():
             signal.signal(sig, old)
