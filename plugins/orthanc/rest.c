@@ -273,9 +273,11 @@ static void run_job(job *jb) {
 
 /* --------------------------------------------------------- the routes */
 
-static const char *opt_string(json_t *body, const char *name) {
+/* -1: present but not a string, else 0 and *out (NULL when absent) */
+static int opt_string(json_t *body, const char *name, const char **out) {
     json_t *v = json_is_object(body) ? json_object_get(body, name) : NULL;
-    return json_is_string(v) ? json_string_value(v) : NULL;
+    *out = json_is_string(v) ? json_string_value(v) : NULL;
+    return v && !*out ? -1 : 0;
 }
 
 /* -1: wrong type, else the boolean or dflt */
@@ -308,11 +310,13 @@ OrthancPluginErrorCode mcp_rest_encrypt(OrthancPluginRestOutput *out, const char
     (void)url;
     json_t *body = NULL, *ids = NULL;
     if (begin_post(out, req, &body, &ids)) return OrthancPluginErrorCode_Success;
-    const char *modality = opt_string(body, "Modality"), *peer = opt_string(body, "Peer");
+    const char *modality = NULL, *peer = NULL;
+    int bad_type = opt_string(body, "Modality", &modality) | opt_string(body, "Peer", &peer);
     int store = opt_bool(body, "Store", !modality && !peer);
     char msg[256];
     const mcp_rule *rule = NULL;
-    if (modality && peer) snprintf(msg, sizeof msg, "give \"Modality\" or \"Peer\", not both");
+    if (bad_type) snprintf(msg, sizeof msg, "\"Modality\" and \"Peer\" are names (strings)");
+    else if (modality && peer) snprintf(msg, sizeof msg, "give \"Modality\" or \"Peer\", not both");
     else if ((modality && !safe_name(modality, 0)) || (peer && !safe_name(peer, 0)))
         snprintf(msg, sizeof msg, "not a modality or peer name");
     else if (store < 0) snprintf(msg, sizeof msg, "\"Store\" must be true or false");

@@ -63,13 +63,14 @@ class HttpError(Exception):
 class Orthanc:
     """One Orthanc server (not started until Cluster.start)."""
 
-    def __init__(self, cluster, name, aet, plugin=None, medcrypt=None, extra=None):
+    def __init__(self, cluster, name, aet, plugin=None, medcrypt=None, extra=None, extra_files=None):
         self.cluster, self.name, self.aet = cluster, name, aet
         self.http_port, self.dicom_port = free_port(), free_port()
         self.dir = os.path.join(cluster.tmp, name)
         os.makedirs(self.dir)
         self.log_path = os.path.join(self.dir, "orthanc.log")
         self.plugin, self.medcrypt, self.extra = plugin, medcrypt, extra or {}
+        self.extra_files = extra_files or {}  # more configuration files: name -> text
         self.proc = None
 
     @property
@@ -91,7 +92,6 @@ class Orthanc:
             "DicomCheckModalityHost": True,
             "DicomModalities": {},
             "OrthancPeers": {},
-            "Plugins": [self.plugin] if self.plugin else [],
             "StorageCompression": False,
             "SaveJobs": False,
             "HttpTimeout": 30,
@@ -104,15 +104,21 @@ class Orthanc:
                 c["OrthancPeers"][s.aet] = {"Url": s.url + "/"}
         for aet, port in self.cluster.listeners.items():
             c["DicomModalities"][aet] = [aet, "127.0.0.1", port]
+        if self.plugin:
+            c["Plugins"] = [self.plugin]
         if self.medcrypt is not None:
             c["Medcrypt"] = self.medcrypt
         c.update(self.extra)
         return c
 
     def start(self):
-        cfg = os.path.join(self.dir, "orthanc.json")
-        with open(cfg, "w") as f:
+        cfg = os.path.join(self.dir, "conf")  # Orthanc merges every *.json of a directory
+        os.makedirs(cfg, exist_ok=True)
+        with open(os.path.join(cfg, "orthanc.json"), "w") as f:
             json.dump(self.config(), f, indent=1)
+        for name, text in self.extra_files.items():
+            with open(os.path.join(cfg, name), "w") as f:
+                f.write(text)
         env = dcmtk_env()
         log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([orthanc_binary(), cfg], stdout=log, stderr=subprocess.STDOUT, cwd=self.dir,

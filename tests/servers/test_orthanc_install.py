@@ -2,7 +2,8 @@
 """test_orthanc_install.py - `make install` puts the Orthanc plugin where
 Orthanc looks for plugins (PREFIX/share/orthanc/plugins), with the example
 configuration, and Debian's Orthanc loads the installed copy, which finds the
-installed libmedcrypt (not the build tree's) and answers /medcrypt/status.
+installed libmedcrypt (not the build tree's), accepts the installed example
+configuration (comments and all) and answers /medcrypt/status.
 """
 import os
 import shutil
@@ -44,8 +45,15 @@ def main():
             line = [ln for ln in ldd.splitlines() if "libmedcrypt.so" in ln]
             if not line or prefix not in line[0]:
                 fails.append("the installed plugin does not find the installed libmedcrypt: %s" % line)
+            # the installed example configuration, with this key and this plugin path
             key = H.make_key(os.path.join(tmp, "k.key"))
-            s = cl.add("inst", "INSTALLED", plugin=so, medcrypt={"KeyFile": key})
+            text = open(example).read()
+            for old, new in (("/usr/local/share/orthanc/plugins/libOrthancMedcrypt.so", so),
+                             ("/etc/orthanc/medcrypt.key", key)):
+                if old not in text:
+                    fails.append("the example no longer says %s" % old)
+                text = text.replace(old, new)
+            s = cl.add("inst", "INSTALLED", extra_files={"medcrypt.json": text})
             if cl.start():
                 fails.append("Orthanc does not start with the installed plugin: " + s.log()[-800:])
             else:

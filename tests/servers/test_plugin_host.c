@@ -547,6 +547,8 @@ static void test_rest(void) {
     static const char *const bad_encrypt[] = {
         "{\"Resources\": [\"ffff\"], \"Modality\": \"M\", \"Peer\": \"P\"}",
         "{\"Resources\": [\"ffff\"], \"Modality\": 5, \"Store\": 1}",
+        "{\"Resources\": [\"ffff\"], \"Modality\": 5}",
+        "{\"Resources\": [\"ffff\"], \"Peer\": null}",
         "{\"Resources\": [\"ffff\"], \"Modality\": \"a/b\"}",
         "{\"Resources\": [\"ffff\"], \"Peer\": \"..\"}",
         "{\"Resources\": [\"ffff\"], \"Store\": false}",
