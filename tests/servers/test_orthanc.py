@@ -245,6 +245,12 @@ def run(cl, tmp, plugin, ct_small, results_path):
         check(False, "sending to D over HTTP (Reject) must fail: %s" % r)
     except H.HttpError as e:
         check(e.code == 502 and json.loads(e.body)["Sent"] == 0, "A reports the refused HTTP store: %s" % e)
+    if caught:
+        try:
+            D.upload(open(caught[0], "rb").read())
+            check(False, "a REST upload to D (Reject) must fail")
+        except H.HttpError as e:
+            check(e.code == 500, "a REST upload to D fails with HTTP 500 (%d)" % e.code)
     check(len(D.instances()) == 0, "D stores nothing")
     st = D.get("/medcrypt/status")["Counters"]
     check(st["Rejected"] >= 2 and st["Decrypted"] == 0 and st["KeptEncrypted"] == 0, "D's counters: %s" % st)
