@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+"""dciodvfy_oracle.py - David Clunie's dciodvfy (Debian package dicom3tools)
+finds nothing in the files medcrypt writes that it does not find in the
+original: for each sample, every "Error" and "Warning" line dciodvfy prints
+for the encrypted file (hardened) and for the decrypted file must also be
+printed for the original (or, for an original dciodvfy cannot read, such
+as a deflated one, for the original re-encoded by DCMTK's dcmconv +te).
+
+Environment: MEDCRYPT (CLI), MEDCRYPT_SAMPLES.  Exit 77 (skip, loudly) when
+dciodvfy, the CLI or the samples are missing.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SAMPLES = [
+    "CT_small.dcm", "MR_small.dcm", "MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm", "MR_small_jp2klossless.dcm",
+    "MR_small_implicit.dcm", "MR_small_bigendian.dcm", "image_dfl.dcm", "SC_rgb_rle_2frame.dcm", "SC_rgb_jpeg_gdcm.dcm",
+    "SC_ybr_full_422_uncompressed.dcm", "SC_rgb_dcmtk_+eb+cy+np.dcm", "GDCMJ2K_TextGBR.dcm", "JPEG2000.dcm",
+    "693_J2KI.dcm", "J2K_pixelrep_mismatch.dcm", "JPEG-lossy.dcm", "ExplVR_BigEnd.dcm",
+]
+
+
+def skip(why):
+    print("SKIP: " + why)
+    sys.exit(77)
+
+
+def findings(path):
+    r = subprocess.run(["dciodvfy", path], capture_output=True, text=True, errors="replace")
+    lines = (r.stdout + r.stderr).splitlines()
+    return set(l.strip() for l in lines if l.startswith("Error") or l.startswith("Warning"))
+
+
+def run(args):
+    r = subprocess.run(args, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("%s exit %d: %s" % (os.path.basename(args[0]), r.returncode, (r.stderr or r.stdout).strip()))
+
+
+def main():
+    if shutil.which("dciodvfy") is None:
+        skip("dciodvfy not installed (Debian package dicom3tools; scripts/install-deps.sh installs it)")
+    cli = os.environ.get("MEDCRYPT")
+    if not cli or not os.access(cli, os.X_OK):
+        skip("$MEDCRYPT (the medcrypt CLI) is not set or not executable")
+    samples = os.path.join(os.environ.get("MEDCRYPT_SAMPLES", ".cache/samples"), "dicom")
+    if not os.path.isdir(samples):
+        skip("DICOM samples missing in %s (run scripts/fetch-samples.sh)" % samples)
+    passed = failed = 0
+    tmp = tempfile.mkdtemp(prefix="mc-dciodvfy-")
+    try:
+        key = os.path.join(tmp, "k.key")
+        run([cli, "keygen", "-o", key])
+        for name in SAMPLES:
+            src = os.path.join(samples, name)
+            if not os.path.exists(src):
+                print("SKIP: %s (sample missing)" % name)
+                continue
+            enc, dec = os.path.join(tmp, "enc.dcm"), os.path.join(tmp, "dec.dcm")
+            try:
+                run([cli, "encrypt", "-s", "aead", "-k", key, src, "-o", enc, "-f"])
+                run([cli, "decrypt", "-k", key, enc, "-o", dec, "-f"])
+                base = findings(src)
+                if any("Dicom dataset read failed" in m for m in base):
+                    # dciodvfy cannot read it (deflated): the same data
+                    # re-encoded by DCMTK's dcmconv is the baseline too
+                    plain = os.path.join(tmp, "plain.dcm")
+                    run(["dcmconv", "+te", src, plain])
+                    base |= findings(plain)
+                new = ["encrypted: " + m for m in sorted(findings(enc) - base)]
+                new += ["decrypted: " + m for m in sorted(findings(dec) - base)]
+            except Exception as e:
+                new = ["%s: %s" % (type(e).__name__, e)]
+            if new:
+                failed += 1
+                print("FAIL: %s: %s" % (name, " | ".join(new[:4])))
+            else:
+                passed += 1
+                print("ok: %s (%d findings, all in the original too)" % (name, len(base)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    if passed == 0 and failed == 0:
+        sys.exit(77)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
