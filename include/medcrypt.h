@@ -377,8 +377,10 @@ MC_API const char *mc_scheme_param(const mc_scheme_ctx *ctx, const mc_scheme *s,
 
 /* Encrypt img in place with scheme `name`.  params: "k=v" strings (nparams of
  * them), validated against the scheme.  Sets img->meta (scheme, profile,
- * params, nonce, salt, mac) and img->has_meta.  Any aux blob present on entry
- * is dropped; the scheme may set a new one (mc_image_set_aux). */
+ * params, nonce, salt, restore, mac) and img->has_meta.  Any aux blob present
+ * on entry is dropped; the scheme may set a new one (mc_image_set_aux).  The
+ * restore record is sealed into the metadata (hardened) or dropped (paper);
+ * on success img->restore is NULL. */
 MC_API int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char *const *params,
                size_t nparams, const mc_key *key, const mc_opts *opts, mc_err *err) MC_WUR;
 /* Decrypt img in place using img->meta (and img->aux, for a scheme that uses
@@ -387,7 +389,10 @@ MC_API int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, con
  * pixel, metadata or aux byte, or an aux blob removed or added.  A
  * `paper`-profile file (no MAC) is refused with MC_ERR_AUTH unless opts->flags
  * has MC_DECRYPT_UNAUTHENTICATED.  Clears img->has_meta and the aux blob on
- * success; img is unchanged on failure before the scheme ran. */
+ * success; img is unchanged on failure before the scheme ran.  On success
+ * img->restore is the original's restore record (restore_apply = 1) when
+ * the file sealed one, else NULL (the reader's record, which describes the
+ * encrypted file, is dropped). */
 MC_API int mc_decrypt(mc_image *img, const mc_key *key, const mc_opts *opts, mc_err *err) MC_WUR;
 
 /* The MAC of the hardened profile: Poly1305 under a one-time key

@@ -1,5 +1,8 @@
 /*
- * png.c - PNG reader and writer (libspng 0.7.3).
+ * png.c - PNG reader and writer (libspng 0.7.3), in memory: the reader
+ * decodes the caller's buffer (spng_set_png_buffer), the writer streams into
+ * an mc_membuf (spng_set_png_stream); mc_png_read / mc_png_write are the
+ * path wrappers (io.h).
  *
  * Reading
  *   - 8/16-bit grayscale -> 1 channel; 8/16-bit truecolour -> 3 channels,
@@ -55,7 +58,8 @@
  *
  * Writing: 8/16-bit gray or RGB, non-interlaced, one 2D image; depth > 1 is
  * MC_ERR_UNSUPPORTED.  Spacing -> pHYs (metre unit, rounded to whole pixels
- * per metre, so it is not exact).  Errors while writing -> MC_ERR_IO.
+ * per metre, so it is not exact).  Encoding errors -> MC_ERR_IO, a full
+ * memory -> MC_ERR_NOMEM.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "io/io.h"

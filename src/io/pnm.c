@@ -1,5 +1,7 @@
 /*
- * pnm.c - binary PGM (P5) and PPM (P6) reader and writer.
+ * pnm.c - binary PGM (P5) and PPM (P6) reader and writer, in memory (a
+ * read cursor over the caller's buffer; the writer fills an mc_membuf);
+ * mc_pnm_read / mc_pnm_write are the path wrappers (io.h).
  *
  * A hand parser: Netpbm is trivial and not in our dependency set.
  *
@@ -48,8 +50,8 @@
  * the image came from a PNM, the sample width matches and every sample is
  * <= it), then 2^bits_stored - 1 (if bits_stored < bits and every sample
  * fits), else 255 / 65535.  A 16-bit image always gets a maxval > 255 so it
- * reads back as 16-bit; signed images always get 255 / 65535.  Writes go
- * straight to the path; errors -> MC_ERR_IO.  depth > 1: MC_ERR_UNSUPPORTED.
+ * reads back as 16-bit; signed images always get 255 / 65535.  A full memory
+ * is MC_ERR_NOMEM.  depth > 1: MC_ERR_UNSUPPORTED.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "io/io.h"
