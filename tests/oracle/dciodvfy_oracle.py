@@ -15,6 +15,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from oracle_common import Tally, cli_and_samples, run, skip  # noqa: E402
+
 SAMPLES = [
     "CT_small.dcm", "MR_small.dcm", "MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm", "MR_small_jp2klossless.dcm",
     "MR_small_implicit.dcm", "MR_small_bigendian.dcm", "image_dfl.dcm", "SC_rgb_rle_2frame.dcm", "SC_rgb_jpeg_gdcm.dcm",
@@ -23,33 +26,17 @@ SAMPLES = [
 ]
 
 
-def skip(why):
-    print("SKIP: " + why)
-    sys.exit(77)
-
-
 def findings(path):
     r = subprocess.run(["dciodvfy", path], capture_output=True, text=True, errors="replace")
     lines = (r.stdout + r.stderr).splitlines()
     return set(l.strip() for l in lines if l.startswith("Error") or l.startswith("Warning"))
 
 
-def run(args):
-    r = subprocess.run(args, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError("%s exit %d: %s" % (os.path.basename(args[0]), r.returncode, (r.stderr or r.stdout).strip()))
-
-
 def main():
     if shutil.which("dciodvfy") is None:
         skip("dciodvfy not installed (Debian package dicom3tools; scripts/install-deps.sh installs it)")
-    cli = os.environ.get("MEDCRYPT")
-    if not cli or not os.access(cli, os.X_OK):
-        skip("$MEDCRYPT (the medcrypt CLI) is not set or not executable")
-    samples = os.path.join(os.environ.get("MEDCRYPT_SAMPLES", ".cache/samples"), "dicom")
-    if not os.path.isdir(samples):
-        skip("DICOM samples missing in %s (run scripts/fetch-samples.sh)" % samples)
-    passed = failed = 0
+    cli, samples = cli_and_samples("dicom")
+    t = Tally()
     tmp = tempfile.mkdtemp(prefix="mc-dciodvfy-")
     try:
         key = os.path.join(tmp, "k.key")
@@ -75,17 +62,12 @@ def main():
             except Exception as e:
                 new = ["%s: %s" % (type(e).__name__, e)]
             if new:
-                failed += 1
-                print("FAIL: %s: %s" % (name, " | ".join(new[:4])))
+                t.fail("%s: %s" % (name, " | ".join(new[:4])))
             else:
-                passed += 1
-                print("ok: %s (%d findings, all in the original too)" % (name, len(base)))
+                t.ok("%s (%d findings, all in the original too)" % (name, len(base)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    if passed == 0 and failed == 0:
-        sys.exit(77)
-    sys.exit(1 if failed else 0)
+    t.finish()
 
 
 if __name__ == "__main__":

@@ -27,16 +27,12 @@ the samples, pydicom/numpy or dcmdump are missing.
 """
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import warnings
 
-
-def skip(why):
-    print("SKIP: " + why)
-    sys.exit(77)
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from oracle_common import Tally, cli_and_samples, run, skip  # noqa: E402
 
 try:
     import numpy as np
@@ -81,12 +77,6 @@ CASES = [
 
 # written by whoever writes the file (DCMTK here), recomputed, or padding
 ALWAYS_DIFFERENT = {0x00020000, 0x00020012, 0x00020013}
-
-
-def run(args):
-    r = subprocess.run(args, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError("%s exit %d: %s" % (os.path.basename(args[0]), r.returncode, (r.stderr or r.stdout).strip()))
 
 
 def opj_frames(ds, tmp):
@@ -221,16 +211,11 @@ def paper_case(cli, key, samples, tmp):
 
 
 def main():
-    cli = os.environ.get("MEDCRYPT")
-    if not cli or not os.access(cli, os.X_OK):
-        skip("$MEDCRYPT (the medcrypt CLI) is not set or not executable")
-    samples = os.path.join(os.environ.get("MEDCRYPT_SAMPLES", ".cache/samples"), "dicom")
-    if not os.path.isdir(samples):
-        skip("DICOM samples missing in %s (run scripts/fetch-samples.sh)" % samples)
+    cli, samples = cli_and_samples("dicom")
     for tool in ("dcmdjpeg", "dcmdjpls"):
         if shutil.which(tool) is None:
             skip("%s (dcmtk) not installed" % tool)
-    passed = failed = 0
+    t = Tally()
     tmp = tempfile.mkdtemp(prefix="mc-restore-")
     try:
         key = os.path.join(tmp, "k.key")
@@ -244,29 +229,22 @@ def main():
             except Exception as e:  # a tool or pydicom failure is a test failure
                 why = "%s: %s" % (type(e).__name__, e)
             if why.startswith("ok"):
-                passed += 1
-                print("ok: %s %s: %s" % (name, scheme, why[4:-1]))
+                t.ok("%s %s: %s" % (name, scheme, why[4:-1]))
             elif "SKIP" in why:
                 print("SKIP: %s: %s" % (name, why))
             else:
-                failed += 1
-                print("FAIL: %s %s: %s" % (name, scheme, why))
+                t.fail("%s %s: %s" % (name, scheme, why))
         try:
             why = paper_case(cli, key, samples, tmp)
         except Exception as e:
             why = "%s: %s" % (type(e).__name__, e)
         if why:
-            failed += 1
-            print("FAIL: paper profile: %s" % why)
+            t.fail("paper profile: %s" % why)
         else:
-            passed += 1
-            print("ok: paper profile: new UIDs, nothing restored, pixels exact")
+            t.ok("paper profile: new UIDs, nothing restored, pixels exact")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    if passed == 0 and failed == 0:
-        sys.exit(77)
-    sys.exit(1 if failed else 0)
+    t.finish()
 
 
 if __name__ == "__main__":

@@ -125,32 +125,40 @@ static void test_mr_variants(void **state) {
     mc_image_free(ref);
 }
 
-static void test_other_encodings(void **state) {
-    (void)state;
-    static const struct {
-        const char *rel;
-        uint32_t w, h, d;
-        unsigned ch, bits;
-        uint64_t hash;
-    } cases[] = {
-        {"dicom/ExplVR_BigEnd.dcm", 80, 60, 1, 3, 8, 0xc98c0f523062ee17ull},         /* RGB planar 1, BE */
-        {"dicom/SC_rgb_rle_2frame.dcm", 100, 100, 2, 3, 8, 0x7ad89b21b89afdd3ull},     /* RLE, 2 frames */
-        {"dicom/SC_rgb_rle_16bit_2frame.dcm", 100, 100, 2, 3, 16, 0xf4962fc0187891d3ull},
-        {"dicom/image_dfl.dcm", 512, 512, 1, 1, 8, 0x4c1631d60df03e2full},             /* deflated */
-        {"dicom/SC_rgb_small_odd.dcm", 3, 3, 1, 3, 8, 0x8580d906658bc3c8ull},          /* odd length */
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+/* A sample, its geometry and the hash of its decoded samples. */
+typedef struct decoded_case {
+    const char *rel;
+    uint32_t w, h, d;
+    unsigned ch, bits;
+    int sgn;
+    uint64_t hash;
+} decoded_case;
+
+static void check_decoded(const decoded_case *cases, size_t n) {
+    for (size_t i = 0; i < n; i++) {
         mc_image *img = read_ok(cases[i].rel);
         assert_int_equal(img->width, cases[i].w);
         assert_int_equal(img->height, cases[i].h);
         assert_int_equal(img->depth, cases[i].d);
         assert_int_equal(img->channels, cases[i].ch);
         assert_int_equal(img->bits, cases[i].bits);
-        assert_int_equal(img->is_signed, 0);
+        assert_int_equal(img->is_signed, cases[i].sgn);
         if (sample_hash(img) != cases[i].hash) fprintf(stderr, "%s: pixel hash mismatch\n", cases[i].rel);
         assert_true(sample_hash(img) == cases[i].hash);
         mc_image_free(img);
     }
+}
+
+static void test_other_encodings(void **state) {
+    (void)state;
+    static const decoded_case cases[] = {
+        {"dicom/ExplVR_BigEnd.dcm", 80, 60, 1, 3, 8, 0, 0xc98c0f523062ee17ull},         /* RGB planar 1, BE */
+        {"dicom/SC_rgb_rle_2frame.dcm", 100, 100, 2, 3, 8, 0, 0x7ad89b21b89afdd3ull},     /* RLE, 2 frames */
+        {"dicom/SC_rgb_rle_16bit_2frame.dcm", 100, 100, 2, 3, 16, 0, 0xf4962fc0187891d3ull},
+        {"dicom/image_dfl.dcm", 512, 512, 1, 1, 8, 0, 0x4c1631d60df03e2full},             /* deflated */
+        {"dicom/SC_rgb_small_odd.dcm", 3, 3, 1, 3, 8, 0, 0x8580d906658bc3c8ull},          /* odd length */
+    };
+    check_decoded(cases, sizeof cases / sizeof *cases);
     /* first RGB triple of the 2-frame RLE file is pure red */
     mc_image *img = read_ok("dicom/SC_rgb_rle_2frame.dcm");
     const uint8_t *p = img->pixels;
@@ -431,29 +439,14 @@ static void test_unsupported(void **state) {
  * pydicom (Pillow), or by opj_decompress where Pillow fails (GDCMJ2K). */
 static void test_j2k(void **state) {
     (void)state;
-    static const struct {
-        const char *rel;
-        uint32_t w, h;
-        unsigned ch;
-        int sgn;
-        uint64_t hash;
-    } cases[] = {
-        {"dicom/JPEG2000.dcm", 256, 1024, 1, 1, 0xcf461aa1bf8fe625ull},          /* .91, 16-bit signed */
-        {"dicom/693_J2KI.dcm", 512, 512, 1, 1, 0xb87438207f1dbcc9ull},           /* .91, 14 bits stored */
-        {"dicom/GDCMJ2K_TextGBR.dcm", 400, 400, 3, 0, 0xc23976079cfdac9cull},    /* .90, YBR_RCT -> RGB */
-        {"dicom/J2K_pixelrep_mismatch.dcm", 512, 512, 1, 1, 0x29fd73e506eea375ull}, /* unsigned J2K, signed DICOM */
-        {"dicom/SC_rgb_gdcm_KY.dcm", 100, 100, 3, 0, 0x9bede46627a668bbull},     /* .91 RGB */
+    static const decoded_case cases[] = {
+        {"dicom/JPEG2000.dcm", 256, 1024, 1, 1, 16, 1, 0xcf461aa1bf8fe625ull},           /* .91, 16-bit signed */
+        {"dicom/693_J2KI.dcm", 512, 512, 1, 1, 16, 1, 0xb87438207f1dbcc9ull},            /* .91, 14 bits stored */
+        {"dicom/GDCMJ2K_TextGBR.dcm", 400, 400, 1, 3, 8, 0, 0xc23976079cfdac9cull},      /* .90, YBR_RCT -> RGB */
+        {"dicom/J2K_pixelrep_mismatch.dcm", 512, 512, 1, 1, 16, 1, 0x29fd73e506eea375ull}, /* unsigned J2K, signed DICOM */
+        {"dicom/SC_rgb_gdcm_KY.dcm", 100, 100, 1, 3, 8, 0, 0x9bede46627a668bbull},       /* .91 RGB */
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        mc_image *img = read_ok(cases[i].rel);
-        assert_int_equal(img->width, cases[i].w);
-        assert_int_equal(img->height, cases[i].h);
-        assert_int_equal(img->channels, cases[i].ch);
-        assert_int_equal(img->is_signed, cases[i].sgn);
-        if (sample_hash(img) != cases[i].hash) fprintf(stderr, "%s: pixel hash mismatch\n", cases[i].rel);
-        assert_true(sample_hash(img) == cases[i].hash);
-        mc_image_free(img);
-    }
+    check_decoded(cases, sizeof cases / sizeof *cases);
     /* the lossless MR is the uncompressed MR */
     mc_image *ref = read_ok("dicom/MR_small.dcm"), *j = read_ok("dicom/MR_small_jp2klossless.dcm");
     assert_same_image(j, ref);
