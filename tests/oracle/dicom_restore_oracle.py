@@ -20,7 +20,10 @@ For each sample: `medcrypt encrypt` (hardened) then `medcrypt decrypt`, and
      JPEG lossless and JPEG-LS;
   4. medcrypt's own reading of the original (`convert` to uncompressed)
      equals that independent decoding (JPEG 2000, YBR samples).
-A paper-profile round trip gets new UIDs and restores nothing.
+Besides the samples, four originals are made here with DCMTK's encoders
+(JPEG lossless process 14 and JPEG-LS of the signed CT, JPEG-LS and RLE of a
+3x3 RGB image).  A paper-profile round trip gets new UIDs and restores
+nothing.
 
 Environment: MEDCRYPT (CLI), MEDCRYPT_SAMPLES.  Exit 77 (skip) when the CLI,
 the samples, pydicom/numpy or dcmdump are missing.
@@ -73,6 +76,14 @@ CASES = [
     ("SC_rgb_dcmtk_+eb+cy+np.dcm", "aead"),      # JPEG baseline, YBR_FULL_422
     ("SC_rgb_jpeg_dcmtk.dcm", "aead"),           # JPEG baseline, YBR_FULL
     ("JPEG-lossy.dcm", "aead"),                  # 12-bit JPEG extended
+]
+
+# originals made here with DCMTK's encoders: (name, tool, options, source)
+GENERATED = [
+    ("CT_small_jpeg14.dcm", "dcmcjpeg", ["+el"], "CT_small.dcm"),        # JPEG lossless .57, signed 16-bit
+    ("CT_small_jls.dcm", "dcmcjpls", [], "CT_small.dcm"),                # JPEG-LS lossless, signed
+    ("SC_rgb_small_odd_jls.dcm", "dcmcjpls", [], "SC_rgb_small_odd.dcm"),  # JPEG-LS lossless, RGB 3x3
+    ("SC_rgb_small_odd_rle.dcm", "dcmcrle", [], "SC_rgb_small_odd.dcm"),   # RLE, RGB 3x3
 ]
 
 # written by whoever writes the file (DCMTK here), recomputed, or padding
@@ -163,8 +174,8 @@ def check_encrypted(enc, orig_path, orig):
 
 
 def one_case(cli, key, samples, name, scheme, tmp):
-    src = os.path.join(samples, name)
-    enc, dec, plain = (os.path.join(tmp, x + name) for x in ("enc_", "dec_", "plain_"))
+    src = name if os.path.isabs(name) else os.path.join(samples, name)
+    enc, dec, plain = (os.path.join(tmp, x + os.path.basename(name)) for x in ("enc_", "dec_", "plain_"))
     run([cli, "encrypt", "-s", scheme, "-k", key, src, "-o", enc, "-f"])
     run([cli, "decrypt", "-k", key, enc, "-o", dec, "-f"])
     orig = pydicom.dcmread(src)
@@ -212,7 +223,7 @@ def paper_case(cli, key, samples, tmp):
 
 def main():
     cli, samples = cli_and_samples("dicom")
-    for tool in ("dcmdjpeg", "dcmdjpls"):
+    for tool in ("dcmdjpeg", "dcmdjpls", "dcmcjpeg", "dcmcjpls", "dcmcrle"):
         if shutil.which(tool) is None:
             skip("%s (dcmtk) not installed" % tool)
     t = Tally()
@@ -234,6 +245,18 @@ def main():
                 print("SKIP: %s: %s" % (name, why))
             else:
                 t.fail("%s %s: %s" % (name, scheme, why))
+        for name, tool, opts, source in GENERATED:
+            made = os.path.join(tmp, "made", name)
+            os.makedirs(os.path.dirname(made), exist_ok=True)
+            try:
+                run([tool] + opts + [os.path.join(samples, source), made])
+                why = one_case(cli, key, samples, made, "aead", tmp)
+            except Exception as e:
+                why = "%s: %s" % (type(e).__name__, e)
+            if why.startswith("ok"):
+                t.ok("%s (%s %s): %s" % (name, tool, " ".join(opts), why[4:-1]))
+            else:
+                t.fail("%s: %s" % (name, why))
         try:
             why = paper_case(cli, key, samples, tmp)
         except Exception as e:
