@@ -454,6 +454,45 @@ static void test_j2k(void **state) {
     mc_image_free(ref);
 }
 
+/* Corrupt the JPEG 2000 codestream byte by byte: any status, no crash, no
+ * leak (OpenJPEG under the sanitizers in the ASan build). */
+static void test_j2k_fuzz(void **state) {
+    (void)state;
+    const char *p = mc_test_sample("dicom/MR_small_jp2klossless.dcm");
+    mc_test_need(p, "dicom/MR_small_jp2klossless.dcm");
+    size_t n = 0;
+    uint8_t *b = mc_test_slurp(p, &n);
+    assert_non_null(b);
+    static const uint8_t soc[] = {0xFF, 0x4F, 0xFF, 0x51};
+    const uint8_t *cs = find_bytes(b, n, soc, sizeof soc);
+    assert_non_null(cs);
+    const size_t start = (size_t)(cs - b);
+    unsigned ok = 0, bad = 0;
+    for (size_t i = start; i < n; i += (i < start + 256 ? 1 : 97)) {
+        static const uint8_t vals[] = {0x00, 0xFF, 0x5A};
+        for (size_t v = 0; v < sizeof vals; v++) {
+            const uint8_t save = b[i];
+            if (save == vals[v]) continue;
+            b[i] = vals[v];
+            mc_image *img = NULL;
+            mc_err err = {0};
+            int rc = mc_dicom_read_mem(b, n, NULL, &img, &err);
+            b[i] = save;
+            if (rc == MC_OK) {
+                ok++;
+                mc_image_free(img);
+            } else {
+                assert_null(img);
+                assert_true(err.msg[0] != 0);
+                bad++;
+            }
+        }
+    }
+    fprintf(stderr, "J2K fuzz: %u read, %u refused\n", ok, bad);
+    assert_true(bad > 0);
+    free(b);
+}
+
 /* YBR_FULL_422 uncompressed is expanded (as pydicom shows it) and stored
  * subsampled again while every pair shares its chroma; JPEG YCbCr stays
  * YCbCr. */
@@ -719,6 +758,7 @@ int main(void) {
         cmocka_unit_test(test_synthetic),
         cmocka_unit_test(test_unsupported),
         cmocka_unit_test(test_j2k),
+        cmocka_unit_test(test_j2k_fuzz),
         cmocka_unit_test(test_ybr),
         cmocka_unit_test(test_memory),
         cmocka_unit_test(test_no_pixels_and_missing),
