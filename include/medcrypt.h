@@ -232,8 +232,8 @@ MC_API int mc_image_write(const mc_image *img, const char *path, mc_format fmt, 
  * written in memory (the path functions above read the file into memory
  * first, at most 2 x lim->max_bytes + 256 MiB, and write a buffer out);
  * NIfTI goes through an anonymous memory file (memfd), and
- * mc_image_write_mem writes it uncompressed (.nii).  mc_image_read_mem: the format from the
- * magic bytes, else from name_hint's extension (may be NULL).
+ * mc_image_write_mem writes it uncompressed (.nii).  mc_image_read_mem: the
+ * format from the magic bytes, else from name_hint's extension (may be NULL).
  * mc_image_write_mem: img in format fmt (MC_FMT_UNKNOWN: img->format) into a
  * new buffer *out of *out_len bytes, released with mc_buffer_free. */
 MC_API int mc_image_read_mem(const void *buf, size_t len, const char *name_hint, const mc_limits *lim,
