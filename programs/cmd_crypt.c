@@ -1,6 +1,6 @@
 /* cmd_crypt.c - medcrypt encrypt / decrypt (one file; -r: directory mode in
  * cmd_tree.c) */
-#include "cli.h"
+#include "tree.h"
 
 #include <sodium.h>
 #include <stdlib.h>
