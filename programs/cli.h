@@ -76,6 +76,9 @@ typedef struct cli_extra {
 /* Parse argv (argv[0] is the subcommand) with the common options of `sets`
  * and `extra`.  Returns EX_OK_ or EX_USAGE_ (after a one-line message). */
 int cli_parse(int argc, char **argv, const char *cmd, unsigned sets, const cli_extra *extra, cli_opts *o);
+/* A cli_extra handler for a subcommand whose one own option is a flag:
+ * sets *(int *)ud. */
+int cli_flag_opt(void *ud, int code, const char *arg);
 /* -k or --passphrase given, not both. */
 int cli_need_key(const cli_opts *o, const char *cmd);
 /* -s given and known; --key-image / --model only for a scheme that takes them. */

@@ -10,17 +10,10 @@ static void help(FILE *f) {
                "and the size of its aux blob (binary side data of the scheme), if any.\n");
 }
 
-static int flag_opt(void *ud, int c, const char *arg) {
-    (void)c;
-    (void)arg;
-    *(int *)ud = 1;
-    return EX_OK_;
-}
-
 int cmd_info(int argc, char **argv) {
     static const struct option lo[] = {{"json", no_argument, 0, 'j'}, {0, 0, 0, 0}};
     int json = 0;
-    cli_extra ex = {lo, NULL, flag_opt, &json};
+    cli_extra ex = {lo, NULL, cli_flag_opt, &json};
     cli_opts o;
     int rc = cli_parse(argc, argv, "info", 0, &ex, &o);
     if (rc) return rc;

@@ -5,17 +5,10 @@ static void help(FILE *f) {
     fprintf(f, "Usage: medcrypt list [--json]\n\nList the schemes with their paper, bit depths, profiles and parameters.\n");
 }
 
-static int flag_opt(void *ud, int c, const char *arg) {
-    (void)c;
-    (void)arg;
-    *(int *)ud = 1;
-    return EX_OK_;
-}
-
 int cmd_list(int argc, char **argv) {
     static const struct option lo[] = {{"json", no_argument, 0, 'j'}, {0, 0, 0, 0}};
     int json = 0;
-    cli_extra ex = {lo, NULL, flag_opt, &json};
+    cli_extra ex = {lo, NULL, cli_flag_opt, &json};
     cli_opts o;
     int rc = cli_parse(argc, argv, "list", 0, &ex, &o);
     if (rc) return rc;

@@ -119,6 +119,13 @@ int cli_parse(int argc, char **argv, const char *cmd, unsigned sets, const cli_e
     return EX_OK_;
 }
 
+int cli_flag_opt(void *ud, int code, const char *arg) {
+    (void)code;
+    (void)arg;
+    *(int *)ud = 1;
+    return EX_OK_;
+}
+
 int cli_need_key(const cli_opts *o, const char *cmd) {
     if (!o->key.keyfile && !o->key.passphrase && !o->key.passfile)
         return cli_error(EX_USAGE_, "%s: a key is required: -k KEY or --passphrase", cmd);

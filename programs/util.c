@@ -143,7 +143,12 @@ int cli_load_key(const cli_keyopts *ko, int confirm, mc_key **out) {
         return cli_error(EX_USAGE_, "give either -k KEY or --passphrase, not both (for a protected key file, --passphrase-file FILE or MEDCRYPT_PASSPHRASE give its passphrase)");
     if (ko->keyfile) {
         int insecure = 0;
+        /* the passphrase callback's own message replaces the library's: one line */
+        cli_sink sink = {0}, *prev = cli_tls_sink;
+        cli_tls_sink = &sink;
         int rc = mc_keyfile_read(ko->keyfile, keyfile_pass_cb, (void *)ko, out, &insecure, &err);
+        cli_tls_sink = prev;
+        if (rc && sink.msg[0]) return cli_error(mc_exit_code(rc), "%s: %s", ko->keyfile, sink.msg);
         if (rc) return cli_fail(&err);
         if (insecure) cli_warn("key file %s is readable by group or others (chmod 600 it)", ko->keyfile);
         return EX_OK_;

@@ -129,7 +129,12 @@ grep -q "out of range\|tampered" "$T/err" && ok || bad "cost message: $(cat "$T/
 "$MC" keygen --passphrase -o kw >/dev/null 2>&1 && ok || bad "wrapped key"
 sed -i 's/ argon2id 3 67108864 / argon2id 16 67108864 /' kw
 expect 2 "wrapped key file with ops 16" -- "$MC" decrypt -k kw pw.pgm -o x.pgm
+"$MC" keygen --passphrase -o kw2 >/dev/null 2>&1 && ok || bad "wrapped key 2"
 unset MEDCRYPT_PASSPHRASE
+if ! (exec </dev/tty) 2>/dev/null; then # no terminal to ask on
+  expect 1 "wrapped key, no passphrase anywhere" -- "$MC" decrypt -k kw2 m.pgm -o x.pgm
+  one_line_err "wrapped key, no passphrase anywhere"
+fi
 
 # --- temporary files of dead writers are removed by the next run -------------------------
 tag=$("$PY" -c 'import hashlib, socket; print(hashlib.blake2b(socket.gethostname().encode(), digest_size=4).hexdigest())')
