@@ -111,7 +111,8 @@ static int walk(tree_run *t, const char *rel, int depth) {
     char path[PATH_MAX];
     if ((size_t)snprintf(path, sizeof path, "%s%s%s", t->in_dir, *rel ? "/" : "", rel) >= sizeof path)
         return add_entry(t, rel, K_SKIP, 0);
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    /* IN_DIR itself may be a link (the user named it); nothing below it is followed */
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (*rel ? O_NOFOLLOW : 0));
     if (dfd < 0) return cli_error(EX_IO_, "%s: %s", path, strerror(errno));
     DIR *d = fdopendir(dfd);
     if (!d) {
