@@ -264,9 +264,13 @@ typedef struct mc_key mc_key;
 /* Argon2id cost (crypto_pwhash).  Defaults: ops 3, mem 64 MiB. */
 #define MC_PWHASH_OPS_DEFAULT 3ULL
 #define MC_PWHASH_MEM_DEFAULT (64ULL << 20)
-/* Upper bounds accepted from untrusted metadata. */
-#define MC_PWHASH_OPS_MAX 16ULL
-#define MC_PWHASH_MEM_MAX (1ULL << 30)
+/* Upper bounds on the cost: 4x the defaults (ops 12, 256 MiB).  A cost read
+ * from a file (image metadata, a wrapped key file) beyond them is refused
+ * (MC_ERR_FORMAT) before any work, so a hostile file costs at most 4x an
+ * honest one per attempt; a key given a higher cost with
+ * mc_key_set_pwhash_cost cannot encrypt (MC_ERR_ARG). */
+#define MC_PWHASH_OPS_MAX (4 * MC_PWHASH_OPS_DEFAULT)
+#define MC_PWHASH_MEM_MAX (4 * MC_PWHASH_MEM_DEFAULT)
 
 MC_API int mc_init(void) MC_WUR; /* sodium_init; safe to call many times */
 
@@ -320,7 +324,7 @@ typedef struct mc_param_def {
  */
 typedef struct mc_opts {
     unsigned flags;              /* MC_DECRYPT_* */
-    const mc_image *key_image;   /* key image (zigzag key-image=file, deep-kedi); NULL: none */
+    const mc_image *key_image;   /* key image (zigzag: --key-image FILE); NULL: none */
     const uint8_t *model;        /* a model file's bytes for a neural scheme; NULL: built-in */
     size_t model_len;
 } mc_opts;

@@ -7,7 +7,8 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev zlib1g-dev
       python3-numpy python3-pydicom python3-skimage python3-scipy python3-pil
       libopenblas-dev libomp-14-dev libcairo2-dev
       orthanc orthanc-dev libjansson-dev
-      dicom3tools libopenjp2-tools)  # dciodvfy, opj_decompress: independent checks of DICOM output
+      dicom3tools libopenjp2-tools  # dciodvfy, opj_decompress: independent checks of DICOM output
+      strace age)                   # the CLI hygiene test; the tree benchmark's reference
 if [ "${1:-}" = "--samples" ]; then
   pkgs+=(python3-pydicom insighttoolkit5-examples mricron-data)
 fi

@@ -119,7 +119,15 @@ static int run_scheme(const mc_scheme *s, mc_image *img, mc_profile profile, con
     if (mc_subkey(sec->master, purpose, sec->sub)) return mc_err_set(err, MC_ERR_CRYPTO, "sub-key derivation failed");
     static const mc_opts defaults = {0};
     mc_scheme_ctx ctx = {sec->sub, nonce, profile, &img->meta, opts ? opts : &defaults};
-    return enc ? s->encrypt(&ctx, img, err) : s->decrypt(&ctx, img, err);
+    if (enc) return s->encrypt(&ctx, img, err);
+    int rc = s->decrypt(&ctx, img, err);
+    /* A scheme reports a bad parameter value as MC_ERR_ARG, a usage error at
+     * encrypt time; at decrypt time the value came from the input file. */
+    if (rc == MC_ERR_ARG) {
+        rc = MC_ERR_FORMAT;
+        if (err) err->status = rc;
+    }
+    return rc;
 }
 
 int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char *const *params, size_t nparams,
