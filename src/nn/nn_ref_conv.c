@@ -284,8 +284,14 @@ static void tiling_of(const mc_nn_conv_shape *s, int nt, tiling *g) {
     size_t rows_fit = MC_REF_BAND_FLOATS / ((size_t)s->ic * g->rowf);
     size_t bh = rows_fit > k ? (rows_fit - k) / S + 1 : 1;
     if (bh > s->oh) bh = s->oh;
-    /* at least 4 tiles per thread when threaded (dynamic scheduling evens out) */
-    while (nt > 1 && bh > 1 && (size_t)s->n * ((s->oh + bh - 1) / bh) < 4u * (size_t)nt) bh = (bh + 1) / 2;
+    /* threaded: at least 4 tiles per thread, and a multiple of the thread
+     * count where the rows allow (dynamic scheduling evens out the rest) */
+    if (nt > 1) {
+        size_t bands = (s->oh + bh - 1) / bh, per = (size_t)s->n;
+        while (bands * per < 4u * (size_t)nt && bands < s->oh) bands++;
+        while ((bands * per) % (size_t)nt && bands < s->oh) bands++;
+        bh = (s->oh + bands - 1) / bands;
+    }
     g->bh = bh;
     g->nbands = (s->oh + bh - 1) / bh;
     g->ntiles = (size_t)s->n * g->nbands;

@@ -27,6 +27,11 @@
  *           it back: bit-exact.  Both networks run on the engine's reference
  *           kernels (bit-identical on every compiler and machine), so the x'
  *           computed at decryption is the one the residual was made for.
+ *
+ * Speed: each network runs as an inference plan (src/nn/plan.c: memory
+ * planned once for the largest tile, shared by both networks, convolutions
+ * with their activations, residual adds and attention masks fused) on a pool
+ * of the engine's threads made once per call (docs/nn.md, "Inference plans").
  */
 #include "core/internal.h"
 #include "nn/nn.h"
@@ -158,7 +163,7 @@ static inline uint32_t quantise(float y, uint32_t maxv) {
 /* ------------------------------------------------------------- one tile */
 
 typedef struct tile_job {
-    mc_nn_net *enc, *dec;
+    mc_nn_plan *enc, *dec; /* NULL when the direction does not need it */
     const geom *g;
     float *x;      /* 2 planes of th*tw: input of a network */
     uint32_t *u;   /* th*tw codes */
@@ -187,13 +192,14 @@ static void make_target(const mc_scheme_ctx *ctx, tile_job *j, uint64_t a, uint6
     sodium_memzero(j->tb, per * len);
 }
 
-/* Run net on j->x (2 planes of th x tw) and quantise its output into j->u. */
-static int run_net(mc_nn_net *net, tile_job *j, uint32_t th, uint32_t tw, mc_err *err) {
-    int rc = mc_nn_net_resize(net, 1, th, tw, err);
-    if (!rc) rc = mc_nn_forward(net, j->x, err);
+/* Run a network on j->x (2 planes of th x tw) and quantise its output into j->u. */
+static int run_net(mc_nn_plan *plan, tile_job *j, uint32_t th, uint32_t tw, mc_err *err) {
+    int rc = mc_nn_plan_run(plan, j->x, th, tw, err);
     if (rc) return rc;
-    const float *y = mc_nn_output(net)->out;
-    for (size_t i = 0; i < (size_t)th * tw; i++) j->u[i] = quantise(y[i], j->g->maxv);
+    size_t len = 0;
+    const float *y = mc_nn_plan_output(plan, &len);
+    if (len != (size_t)th * tw) return mc_err_set(err, MC_ERR_INTERNAL, "network output of %zu values", len);
+    for (size_t i = 0; i < len; i++) j->u[i] = quantise(y[i], j->g->maxv);
     return MC_OK;
 }
 
@@ -217,8 +223,32 @@ static int residual_pack(const mc_scheme_ctx *ctx, mc_image *img, const geom *g,
     }
     for (unsigned p = 0; p < planes; p++)
         for (size_t i = 0; i < g->n; i++) pl[p * g->n + i] = (uint8_t)(zres[i] >> (8 * p));
-    uLongf clen = bound;
-    if (compress2(aux + AUX_HDR, &clen, pl, (uLong)raw, 6) != Z_OK) {
+    /* deflate with run-length matches only (Z_RLE): on these planes (small
+     * values, a high plane of runs of zeros) as small as level 6 and about
+     * five times faster (docs/nn.md, "hardened"); any zlib stream inflates */
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    uLongf clen = 0;
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) {
+        rc = mc_err_set(err, MC_ERR_NOMEM, "cannot compress the residual");
+        goto out;
+    }
+    z.next_in = pl;
+    z.next_out = aux + AUX_HDR;
+    size_t in_left = raw, out_left = (size_t)bound;
+    int zr = Z_OK;
+    while (zr == Z_OK) { /* avail_in / avail_out are 32 bits: feed large volumes in pieces */
+        const size_t ci = in_left < 0x40000000u ? in_left : 0x40000000u, co = out_left < 0x40000000u ? out_left : 0x40000000u;
+        z.avail_in = (uInt)ci;
+        z.avail_out = (uInt)co;
+        zr = deflate(&z, ci == in_left ? Z_FINISH : Z_NO_FLUSH);
+        in_left -= ci - z.avail_in;
+        out_left -= co - z.avail_out;
+        if (zr == Z_BUF_ERROR && out_left) zr = Z_OK;
+    }
+    clen = (uLongf)((size_t)bound - out_left);
+    deflateEnd(&z);
+    if (zr != Z_STREAM_END) {
         rc = mc_err_set(err, MC_ERR_INTERNAL, "cannot compress the residual");
         goto out;
     }
@@ -294,6 +324,7 @@ static void logistic_stage(const mc_scheme_ctx *ctx, mc_image *img) {
 
 typedef struct atres_run {
     mc_nn_model model;
+    mc_nn_workers *wk;
     uint8_t id[16];
     uint32_t tile;
     geom g;
@@ -302,7 +333,10 @@ typedef struct atres_run {
 } atres_run;
 
 static void run_free(atres_run *r) {
+    mc_nn_plan_free(r->j.enc);
+    mc_nn_plan_free(r->j.dec);
     mc_nn_model_free(&r->model);
+    mc_nn_workers_free(r->wk);
     free(r->j.x);
     free(r->j.u);
     free(r->j.q);
@@ -312,7 +346,7 @@ static void run_free(atres_run *r) {
 }
 
 static int run_init(const mc_scheme *s, const char *arch, const uint8_t *builtin, size_t builtin_len,
-                    const mc_scheme_ctx *ctx, const mc_image *img, atres_run *r, mc_err *err) {
+                    const mc_scheme_ctx *ctx, const mc_image *img, int enc, atres_run *r, mc_err *err) {
     memset(r, 0, sizeof *r);
     mc_nn_model_init(&r->model);
     int rc = parse_tile(s, ctx, &r->tile, err);
@@ -327,9 +361,16 @@ static int run_init(const mc_scheme *s, const char *arch, const uint8_t *builtin
     if (!r->j.x || !r->j.u || !r->j.q || !r->j.tb || (ctx->profile == MC_PROFILE_HARDENED && !r->zres))
         return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
     if ((rc = load_model(s, arch, builtin, builtin_len, ctx, &r->model, r->id, err))) return rc;
-    r->j.enc = mc_nn_model_net(&r->model, "enc");
-    r->j.dec = mc_nn_model_net(&r->model, "dec");
     r->j.g = &r->g;
+    /* plans for the largest tile; decryption needs dec only, paper encryption enc only */
+    const uint32_t th = (uint32_t)(r->g.h < r->tile ? r->g.h : r->tile), tw = (uint32_t)(r->g.w < r->tile ? r->g.w : r->tile);
+    if (!r->g.n) return MC_OK;
+    if ((rc = mc_nn_workers_new(&r->wk, 0, err))) return rc;
+    if (enc && (rc = mc_nn_plan_new(&r->j.enc, mc_nn_model_net(&r->model, "enc"), 1, th, tw, r->wk, NULL, err)))
+        return rc;
+    if ((!enc || r->zres) &&
+        (rc = mc_nn_plan_new(&r->j.dec, mc_nn_model_net(&r->model, "dec"), 1, th, tw, r->wk, r->j.enc, err)))
+        return rc;
     return MC_OK;
 }
 
@@ -386,7 +427,7 @@ static int run_tiles(const mc_scheme_ctx *ctx, mc_image *img, atres_run *r, int 
 int mc_atres_encrypt(const mc_scheme *s, const char *arch, const uint8_t *builtin, size_t builtin_len,
                      const mc_scheme_ctx *ctx, mc_image *img, mc_err *err) {
     atres_run r;
-    int rc = run_init(s, arch, builtin, builtin_len, ctx, img, &r, err);
+    int rc = run_init(s, arch, builtin, builtin_len, ctx, img, 1, &r, err);
     if (!rc && mc_meta_set_hex(ctx->meta, META_MODEL_ID, r.id, sizeof r.id))
         rc = mc_err_set(err, MC_ERR_INTERNAL, "metadata");
     if (!rc) rc = run_tiles(ctx, img, &r, 1, err);
@@ -400,7 +441,7 @@ int mc_atres_decrypt(const mc_scheme *s, const char *arch, const uint8_t *builti
                      const mc_scheme_ctx *ctx, mc_image *img, mc_err *err) {
     atres_run r;
     uint8_t want[16];
-    int rc = run_init(s, arch, builtin, builtin_len, ctx, img, &r, err);
+    int rc = run_init(s, arch, builtin, builtin_len, ctx, img, 0, &r, err);
     if (!rc && mc_meta_get_hex(ctx->meta, META_MODEL_ID, want, sizeof want))
         rc = mc_err_set(err, MC_ERR_AUTH, "%s: missing or malformed model_id in metadata (tampered)", s->name);
     if (!rc && memcmp(want, r.id, sizeof want)) {
