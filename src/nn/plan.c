@@ -155,6 +155,88 @@ static int analyse(mc_nn_plan *p, mc_err *err) {
     return MC_OK;
 }
 
+/* -------------------------------------------------------------- segments
+ *
+ * A plan on one thread runs each maximal run of two or more stride-1
+ * convolution steps band by band: every band step, the last step computes
+ * `band` more output rows and every earlier one just as many more as its
+ * readers need (its lead: what they read below the rows they produce), so
+ * a value is read while it is still in cache, and a value read only inside
+ * its segment lives in a ring of a few rows.  The rows, their values and
+ * their order of computation per output are those of the whole-plane
+ * steps: only when each row is computed changes. */
+
+#define PLAN_BAND 8u     /* rows per band step */
+#define PLAN_SEG_MAX 64u /* steps per segment */
+
+static int slidable(const mc_nn_net *net, const plan_step *st) {
+    if (st->kind != STEP_CONV) return 0;
+    const mc_nn_layer *l = &net->layers[st->layer];
+    return l->s.stride == 1;
+}
+
+/* the step (index) that produces layer i's value, -1: none */
+static long producer(const mc_nn_plan *p, int i) {
+    for (size_t k = 0; k < p->nsteps; k++)
+        if (p->steps[k].out_layer == i) return (long)k;
+    return -1;
+}
+
+static int find_segments(mc_nn_plan *p, mc_err *err) {
+    mc_nn_net *net = p->net;
+    const size_t L = net->nlayers;
+    p->ring = calloc(L, sizeof *p->ring);
+    p->segs = calloc(p->nsteps, sizeof *p->segs);
+    if (!p->ring || !p->segs) return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < p->nsteps; k++) p->steps[k].seg = -1;
+    p->band = PLAN_BAND;
+    if (p->threads > 1) return MC_OK; /* threads split each step instead */
+    for (size_t k = 0; k < p->nsteps;) {
+        size_t e = k;
+        while (e < p->nsteps && e - k < PLAN_SEG_MAX && slidable(net, &p->steps[e])) e++;
+        if (e - k >= 2) {
+            plan_seg *g = &p->segs[p->nsegs];
+            g->first = k;
+            g->last = e - 1;
+            for (size_t q = k; q < e; q++) p->steps[q].seg = (int)p->nsegs;
+            p->nsegs++;
+        }
+        k = e > k ? e : k + 1;
+    }
+    /* leads, last step first: what the segment's readers need beyond the rows they make */
+    for (size_t g = 0; g < p->nsegs; g++) {
+        const plan_seg *sg = &p->segs[g];
+        for (size_t k = sg->last + 1; k-- > sg->first;) {
+            plan_step *st = &p->steps[k];
+            const int v = st->out_layer;
+            uint32_t lead = 0, maxpad = 0;
+            int outside = v == (int)L - 1;
+            for (size_t q = 0; q < p->nsteps; q++) {
+                const plan_step *rd = &p->steps[q];
+                const mc_nn_layer *rl = &net->layers[rd->layer];
+                int reads_in = rl->s.in[0] == v || (rl->s.in[1] == v && mc_nn_layer_ops_of(rl->s.type)->inputs == 2);
+                int reads_other = 0;
+                for (int e = 0; e < rd->nep; e++) reads_other |= rd->ep[e].other == v;
+                if (!reads_in && !reads_other) continue;
+                if (rd->seg != (int)g || q <= k) {
+                    outside = 1;
+                    continue;
+                }
+                uint32_t need = rd->lead;
+                if (reads_in) {
+                    need += rl->s.k - 1 - rl->s.pad;
+                    if (rl->s.pad > maxpad) maxpad = rl->s.pad;
+                }
+                if (need > lead) lead = need;
+            }
+            st->lead = lead;
+            /* a value read only here lives in a ring: the rows written in a band step and those still read */
+            if (!outside) p->ring[v] = p->band + lead + maxpad + 1;
+        }
+    }
+    return MC_OK;
+}
+
 /* ---------------------------------------------------------------- memory */
 
 typedef struct alloc_state {
@@ -189,19 +271,25 @@ static int buf_take(alloc_state *a, size_t bytes) {
     return (int)a->n++;
 }
 
-static size_t layer_bytes(const mc_nn_plan *p, const mc_nn_layer *l) {
-    return (size_t)p->n * mc_nn_per_sample(l) * sizeof(float);
+/* bytes of layer l's value at the plan's size: whole planes, or ring rows */
+static size_t value_bytes(const mc_nn_plan *p, const mc_nn_layer *l, uint32_t ring) {
+    const size_t rows = ring && ring < l->h ? ring : l->h;
+    return (size_t)p->n * l->c * rows * l->w * sizeof(float);
 }
 
-/* Buffers for every materialised value at the largest size (shapes set). */
+/* Buffers for every materialised value at the largest size (shapes set).
+ * Steps of one segment run together: a phase; other steps are a phase each.
+ * A value's buffer is taken when its phase starts and freed after the last
+ * phase that reads it. */
 static int plan_memory(mc_nn_plan *p, mc_err *err) {
     mc_nn_net *net = p->net;
     const size_t L = net->nlayers;
-    size_t *last = calloc(L, sizeof *last); /* the last step that reads a layer's output */
+    size_t *last = calloc(L, sizeof *last); /* the last phase that reads a layer's value */
+    size_t *phase = calloc(p->nsteps + 1, sizeof *phase);
     p->out_buf = malloc(4 * L * sizeof *p->out_buf);
     alloc_state a = {0};
     int rc = MC_OK;
-    if (!last || !p->out_buf) {
+    if (!last || !phase || !p->out_buf) {
         rc = mc_err_set(err, MC_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -209,41 +297,64 @@ static int plan_memory(mc_nn_plan *p, mc_err *err) {
     p->aux2_buf = p->aux_buf + L;
     p->arg_buf = p->aux2_buf + L;
     for (size_t i = 0; i < 4 * L; i++) p->out_buf[i] = -1;
+    size_t nph = 0;
+    for (size_t k = 0; k < p->nsteps; k++) {
+        const int sg = p->steps[k].seg;
+        phase[k] = (sg >= 0 && k > p->segs[sg].first) ? phase[k - 1] : nph++;
+    }
     for (size_t k = 0; k < p->nsteps; k++) {
         const plan_step *st = &p->steps[k];
         const mc_nn_layer *l = &net->layers[st->layer];
         for (int q = 0; q < 2; q++)
-            if (l->s.in[q] >= 0) last[l->s.in[q]] = k;
+            if (l->s.in[q] >= 0) last[l->s.in[q]] = phase[k];
         for (int e = 0; e < st->nep; e++)
-            if (st->ep[e].other >= 0) last[st->ep[e].other] = k;
+            if (st->ep[e].other >= 0) last[st->ep[e].other] = phase[k];
     }
-    last[L - 1] = p->nsteps; /* the network's output outlives every step */
-    for (size_t k = 0; k < p->nsteps && !rc; k++) {
-        const plan_step *st = &p->steps[k];
-        const mc_nn_layer *l = &net->layers[st->out_layer];
-        int b = buf_take(&a, layer_bytes(p, l));
-        p->out_buf[st->out_layer] = b;
-        int tmp[3] = {-1, -1, -1};
-        if (b >= 0 && st->kind != STEP_CONV) { /* a layer's own scratch, for its step only */
-            const mc_nn_layer *g = &net->layers[st->layer];
-            const mc_nn_layer_ops *ops = mc_nn_layer_ops_of(g->s.type);
-            size_t aux = 0, aux2 = 0, arg = 0;
-            if (ops->scratch) ops->scratch(g, p->n, (size_t)p->n * mc_nn_per_sample(g), &aux, &aux2, &arg);
-            if (aux) tmp[0] = p->aux_buf[st->layer] = buf_take(&a, aux * sizeof(float));
-            if (aux2) tmp[1] = p->aux2_buf[st->layer] = buf_take(&a, aux2 * sizeof(float));
-            if (arg) tmp[2] = p->arg_buf[st->layer] = buf_take(&a, arg * sizeof(uint32_t));
-            if ((aux && tmp[0] < 0) || (aux2 && tmp[1] < 0) || (arg && tmp[2] < 0)) b = -1;
+    last[L - 1] = nph; /* the network's output outlives every phase */
+    for (size_t k = 0; k < p->nsteps && !rc;) {
+        size_t e = k; /* the phase: steps [k, e) */
+        while (e < p->nsteps && phase[e] == phase[k]) e++;
+        /* the largest values first: freed large buffers go to large values */
+        size_t order[PLAN_SEG_MAX], no = 0;
+        for (size_t q = k; q < e && no < PLAN_SEG_MAX; q++) order[no++] = q;
+        for (size_t x = 1; x < no; x++)
+            for (size_t y = x; y > 0; y--) {
+                const mc_nn_layer *ly = &net->layers[p->steps[order[y]].out_layer];
+                const mc_nn_layer *lz = &net->layers[p->steps[order[y - 1]].out_layer];
+                if (value_bytes(p, ly, p->ring[ly - net->layers]) <= value_bytes(p, lz, p->ring[lz - net->layers]))
+                    break;
+                const size_t t = order[y];
+                order[y] = order[y - 1];
+                order[y - 1] = t;
+            }
+        for (size_t oi = 0; oi < no && !rc; oi++) {
+            const plan_step *st = &p->steps[order[oi]];
+            const mc_nn_layer *l = &net->layers[st->out_layer];
+            int b = buf_take(&a, value_bytes(p, l, p->ring[st->out_layer]));
+            p->out_buf[st->out_layer] = b;
+            int tmp[3] = {-1, -1, -1};
+            if (b >= 0 && st->kind != STEP_CONV) { /* a layer's own scratch, for its step only */
+                const mc_nn_layer *g = &net->layers[st->layer];
+                const mc_nn_layer_ops *ops = mc_nn_layer_ops_of(g->s.type);
+                size_t aux = 0, aux2 = 0, arg = 0;
+                if (ops->scratch) ops->scratch(g, p->n, (size_t)p->n * mc_nn_per_sample(g), &aux, &aux2, &arg);
+                if (aux) tmp[0] = p->aux_buf[st->layer] = buf_take(&a, aux * sizeof(float));
+                if (aux2) tmp[1] = p->aux2_buf[st->layer] = buf_take(&a, aux2 * sizeof(float));
+                if (arg) tmp[2] = p->arg_buf[st->layer] = buf_take(&a, arg * sizeof(uint32_t));
+                if ((aux && tmp[0] < 0) || (aux2 && tmp[1] < 0) || (arg && tmp[2] < 0)) b = -1;
+            }
+            if (b < 0) rc = mc_err_set(err, MC_ERR_NOMEM, "out of memory");
+            for (int t = 0; t < 3; t++)
+                if (tmp[t] >= 0) a.busy[tmp[t]] = 0;
         }
-        if (b < 0) {
-            rc = mc_err_set(err, MC_ERR_NOMEM, "out of memory");
-            break;
+        /* values whose last reader was in this phase, or that no one reads */
+        for (size_t i = 0; i < L && !rc; i++) {
+            if (p->out_buf[i] < 0 || i == L - 1) continue;
+            long pr = producer(p, (int)i);
+            if (last[i] == phase[k] || (pr >= 0 && phase[pr] == phase[k] && last[i] < phase[k]))
+                a.busy[p->out_buf[i]] = 0;
         }
-        for (int q = 0; q < 3; q++)
-            if (tmp[q] >= 0) a.busy[tmp[q]] = 0;
-        /* values whose last reader was this step */
-        for (size_t i = 0; i < L; i++)
-            if (p->out_buf[i] >= 0 && last[i] == k && (int)i != st->out_layer) a.busy[p->out_buf[i]] = 0;
-        if (last[st->out_layer] <= k && st->out_layer != (int)L - 1) a.busy[b] = 0; /* read by no one */
+        k = e;
     }
     p->bufs = a.bufs;
     p->nbufs = a.n;
@@ -255,7 +366,7 @@ static int plan_memory(mc_nn_plan *p, mc_err *err) {
         if (st->kind != STEP_CONV) continue;
         const mc_nn_layer *l = &net->layers[st->layer];
         mc_nn_conv_shape s = mc_nn_layer_conv_shape(l, p->n);
-        size_t b = mc_nn_ref_conv_thread_bytes(&s, st->nep > 0);
+        size_t b = mc_nn_ref_conv_thread_bytes(&s, 1);
         if (b > conv_ws) conv_ws = b;
         for (int e = 0; e < st->nep; e++) {
             const mc_nn_layer *el = &net->layers[st->ep[e].layer];
@@ -271,6 +382,29 @@ out:
     free(a.bufs);
     free(a.busy);
     free(last);
+    free(phase);
+    return rc;
+}
+
+/* One segment of image n... all images: band steps until every step has all its rows. */
+static int run_segment(mc_nn_plan *p, const plan_seg *sg) {
+    mc_nn_net *net = p->net;
+    const uint32_t H = net->layers[p->steps[sg->last].out_layer].h;
+    int rc = MC_OK;
+    for (uint32_t n = 0; n < p->n && !rc; n++) {
+        uint32_t done[PLAN_SEG_MAX] = {0}; /* rows each step has made */
+        for (uint32_t t = 0; t < H && !rc;) {
+            t = H - t < p->band ? H : t + p->band;
+            for (size_t k = sg->first; k <= sg->last && !rc; k++) {
+                const plan_step *st = &p->steps[k];
+                const uint32_t hk = net->layers[st->out_layer].h;
+                const uint32_t want = t == H ? hk : (t + st->lead < hk ? t + st->lead : hk);
+                uint32_t *d = &done[k - sg->first];
+                if (want > *d) rc = mc_nn_plan_conv_rows(p, st, n, *d, want);
+                if (want > *d) *d = want;
+            }
+        }
+    }
     return rc;
 }
 
@@ -295,6 +429,8 @@ void mc_nn_plan_free(mc_nn_plan *p) {
     arena_release(p->arena);
     free(p->steps);
     free(p->out_buf);
+    free(p->ring);
+    free(p->segs);
     free(p->bufs);
     free(p->thread_ws);
     free(p);
@@ -329,7 +465,7 @@ int mc_nn_plan_new(mc_nn_plan **out, mc_nn_net *net, uint32_t n, uint32_t h, uin
     p->h = h;
     p->w = w;
     p->threads = mc_nn_workers_count(wk);
-    if ((rc = analyse(p, err)) || (rc = plan_memory(p, err))) goto fail;
+    if ((rc = analyse(p, err)) || (rc = find_segments(p, err)) || (rc = plan_memory(p, err))) goto fail;
     p->thread_ws = calloc((size_t)p->threads, sizeof *p->thread_ws);
     if (share) {
         p->arena = share->arena;
@@ -343,7 +479,8 @@ int mc_nn_plan_new(mc_nn_plan **out, mc_nn_net *net, uint32_t n, uint32_t h, uin
         goto fail;
     }
     if ((rc = arena_reserve(p->arena, p->thread_off + (size_t)p->threads * p->thread_bytes))) {
-        rc = mc_err_set(err, rc, "plan: cannot allocate %zu bytes", p->thread_off + (size_t)p->threads * p->thread_bytes);
+        rc = mc_err_set(err, rc, "plan: cannot allocate %zu bytes",
+                        p->thread_off + (size_t)p->threads * p->thread_bytes);
         goto fail;
     }
     *out = p;
@@ -364,7 +501,7 @@ int mc_nn_plan_run(mc_nn_plan *p, const float *x, uint32_t h, uint32_t w, mc_err
     for (size_t i = 0; i < net->nlayers; i++) { /* sizes never exceed the planned ones, but check */
         mc_nn_layer *l = &net->layers[i];
         const int b = p->out_buf[i];
-        if (b >= 0 && layer_bytes(p, l) > p->bufs[b].cap)
+        if (b >= 0 && value_bytes(p, l, p->ring[i]) > p->bufs[b].cap)
             return mc_err_set(err, MC_ERR_INTERNAL, "plan: layer %zu outgrows its buffer", i);
         l->out = at(p, b);
         l->aux = at(p, p->aux_buf[i]);
@@ -377,9 +514,16 @@ int mc_nn_plan_run(mc_nn_plan *p, const float *x, uint32_t h, uint32_t w, mc_err
     for (size_t k = 0; k < p->nsteps && !rc; k++) {
         const plan_step *st = &p->steps[k];
         mc_nn_layer *l = &net->layers[st->layer];
-        if (st->kind == STEP_CONV) rc = mc_nn_plan_conv(p, st);
-        else if (st->kind == STEP_CHANATT) rc = mc_nn_plan_chanatt(p, st);
-        else rc = l->forward(l, net);
+        if (st->seg >= 0) {
+            rc = run_segment(p, &p->segs[st->seg]);
+            k = p->segs[st->seg].last;
+        } else if (st->kind == STEP_CONV) {
+            rc = mc_nn_plan_conv(p, st);
+        } else if (st->kind == STEP_CHANATT) {
+            rc = mc_nn_plan_chanatt(p, st);
+        } else {
+            rc = l->forward(l, net);
+        }
         if (rc) rc = mc_err_set(err, rc, "layer %d (%s): forward failed", st->layer, mc_nn_type_name(l->s.type));
     }
     return rc;

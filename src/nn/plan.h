@@ -36,7 +36,14 @@ typedef struct plan_step {
     int out_layer;  /* the layer whose output the step leaves (last of the chain) */
     int nep;
     plan_ep ep[MC_NN_PLAN_MAX_EP];
+    int seg;        /* the sliding segment the step belongs to, -1: none */
+    uint32_t lead;  /* in a segment: rows this step runs ahead of the segment's last */
 } plan_step;
+
+/* A run of stride-1 convolution steps executed band by band (plan.c). */
+typedef struct plan_seg {
+    size_t first, last; /* steps */
+} plan_seg;
 
 /* A buffer of the arena: byte offset and capacity. */
 typedef struct plan_buf {
@@ -60,6 +67,12 @@ struct mc_nn_plan {
     /* per layer: buffer index of its output (-1: not materialised), of its
      * generic step's aux, aux2, arg (-1: none) */
     int *out_buf, *aux_buf, *aux2_buf, *arg_buf;
+    /* per layer: rows kept of each output plane when it is a ring (only read
+     * inside its segment; row y at y mod rows), 0: the whole plane */
+    uint32_t *ring;
+    size_t nsegs;
+    plan_seg *segs;
+    uint32_t band;                   /* rows per band step of a segment */
     size_t nbufs;
     plan_buf *bufs;
     size_t thread_off, thread_bytes; /* per-thread workspaces after the buffers */
@@ -70,8 +83,10 @@ struct mc_nn_plan {
     const mc_nn_backend *saved_be;
 };
 
-/* Executors (plan_exec.c). */
+/* Executors (plan_exec.c).  A conv step over all its rows on the workers,
+ * or over rows [oy0, oy1) of image n on the calling thread (segments). */
 int mc_nn_plan_conv(mc_nn_plan *p, const plan_step *st);
+int mc_nn_plan_conv_rows(mc_nn_plan *p, const plan_step *st, uint32_t n, uint32_t oy0, uint32_t oy1);
 int mc_nn_plan_chanatt(mc_nn_plan *p, const plan_step *st);
 
 #endif

@@ -62,6 +62,21 @@ typedef struct epi_ctx {
     uint32_t oc, ow;
 } epi_ctx;
 
+/* rows kept of each plane of layer i's value: its ring, or all of them */
+static uint32_t rows_of(const mc_nn_plan *p, int i) {
+    if (i < 0) return p->net->h;
+    const uint32_t r = p->ring[i], h = p->net->layers[i].h;
+    return r && r < h ? r : h;
+}
+
+/* row y of channel 0 of image n of layer i's value (c channels, w wide); channel stride in *cs */
+static float *row_at(const mc_nn_plan *p, int i, uint32_t n, uint32_t c, uint32_t w, uint32_t y, size_t *cs) {
+    const uint32_t rows = rows_of(p, i);
+    float *base = i < 0 ? (float *)p->net->input : p->net->layers[i].out;
+    *cs = (size_t)rows * w;
+    return base + ((size_t)n * c * rows + y % rows) * w;
+}
+
 /* d = act(s), one row of ow values */
 static void row_act(const plan_rowops *ops, const plan_ep *e, const float *s, float *d, uint32_t ow) {
     if (e->act == MC_NN_ACT_RELU) ops->relu(s, d, ow);
@@ -80,23 +95,27 @@ static void epi_row(void *ctx, uint32_t n, uint32_t oy, float *row, int t) {
     /* the current value: ch channels of one row, channel stride ow */
     float *cur = row;
     uint32_t ch = c->oc;
+    if (!st->nep) { /* no chain: store the row */
+        size_t cs;
+        float *dst = row_at(p, st->out_layer, n, ch, ow, oy, &cs);
+        for (uint32_t q = 0; q < ch; q++) memcpy(dst + q * cs, row + (size_t)q * ow, ow * sizeof *row);
+        return;
+    }
     for (int k = 0; k < st->nep; k++) {
         const plan_ep *e = &st->ep[k];
         const mc_nn_layer *el = &net->layers[e->layer];
-        const size_t pl = mc_nn_plane(el);
         const int last = k == st->nep - 1;
-        /* where this op's result goes: the output tensor's row, or a row of scratch */
+        /* where this op's result goes: the output value's row, or a row of scratch */
         float *dst;
         size_t dstride;
         if (last) {
-            dst = el->out + ((size_t)n * el->c * el->h + oy) * ow;
-            dstride = pl;
+            dst = row_at(p, e->layer, n, el->c, ow, oy, &dstride);
         } else {
             dst = e->kind == EP_MULB ? (cur == spare ? spare2 : spare) : cur;
             dstride = ow;
         }
-        const float *o = e->other >= 0 || e->other == MC_NN_IN_NET ? mc_nn_in_data(net, e->other) : NULL;
-        const float *orow = o ? o + ((size_t)n * el->c * el->h + oy) * ow : NULL;
+        size_t pl = 0;
+        const float *orow = e->other >= 0 || e->other == MC_NN_IN_NET ? row_at(p, e->other, n, el->c, ow, oy, &pl) : NULL;
         switch (e->kind) {
         case EP_ACT:
             for (uint32_t q = 0; q < ch; q++) row_act(c->ops, e, cur + (size_t)q * ow, dst + q * dstride, ow);
@@ -120,22 +139,40 @@ static void epi_row(void *ctx, uint32_t n, uint32_t oy, float *row, int t) {
     }
 }
 
-int mc_nn_plan_conv(mc_nn_plan *p, const plan_step *st) {
+/* the run of a conv step; rows: every row goes through the epilogue */
+static mc_nn_conv_run conv_run(mc_nn_plan *p, const plan_step *st, const mc_nn_conv_shape *s, epi_ctx *c, int rows) {
     mc_nn_net *net = p->net;
     mc_nn_layer *l = &net->layers[st->layer];
-    const mc_nn_conv_shape s = mc_nn_layer_conv_shape(l, net->n);
-    epi_ctx c = {p, st, rowops(), l->c, l->w};
-    mc_nn_conv_run r = {&s,
+    const int hook = rows || st->nep;
+    const uint32_t xr = rows_of(p, l->s.in[0]);
+    mc_nn_conv_run r = {s,
                         mc_nn_in_data(net, l->s.in[0]),
                         l->sn_u ? l->sn_w : l->p[0].w,
                         l->nparam > 1 ? l->p[1].w : NULL,
-                        st->nep ? NULL : l->out,
+                        hook ? NULL : l->out,
                         mc_nn_ref_best_isa(),
                         0,
-                        st->nep ? epi_row : NULL,
-                        &c,
-                        p->thread_ws};
+                        hook ? epi_row : NULL,
+                        c,
+                        p->thread_ws,
+                        xr < s->ih ? xr : 0};
+    return r;
+}
+
+int mc_nn_plan_conv(mc_nn_plan *p, const plan_step *st) {
+    mc_nn_layer *l = &p->net->layers[st->layer];
+    const mc_nn_conv_shape s = mc_nn_layer_conv_shape(l, p->net->n);
+    epi_ctx c = {p, st, rowops(), l->c, l->w};
+    const mc_nn_conv_run r = conv_run(p, st, &s, &c, 0);
     return mc_nn_ref_conv_exec(&r, p->wk);
+}
+
+int mc_nn_plan_conv_rows(mc_nn_plan *p, const plan_step *st, uint32_t n, uint32_t oy0, uint32_t oy1) {
+    mc_nn_layer *l = &p->net->layers[st->layer];
+    const mc_nn_conv_shape s = mc_nn_layer_conv_shape(l, p->net->n);
+    epi_ctx c = {p, st, rowops(), l->c, l->w};
+    const mc_nn_conv_run r = conv_run(p, st, &s, &c, 1);
+    return mc_nn_ref_conv_rows(&r, n, oy0, oy1);
 }
 
 /* ------------------------------------------------------ channel attention */
@@ -169,7 +206,8 @@ int mc_nn_plan_chanatt(mc_nn_plan *p, const plan_step *st) {
     mc_nn_net *net = p->net;
     mc_nn_layer *l = &net->layers[st->layer];
     const size_t groups = (size_t)net->n * l->c;
-    ca_ctx c = {mc_nn_in_data(net, l->s.in[0]), l->aux, l->aux + groups, l->out, l->arg, NULL, mc_nn_plane(l), groups, rowops()};
+    ca_ctx c = {mc_nn_in_data(net, l->s.in[0]), l->aux, l->aux + groups, l->out, l->arg,
+                NULL, mc_nn_plane(l), groups, rowops()};
     mc_nn_workers_run(p->wk, (groups + CA_GROUPS - 1) / CA_GROUPS, 0, ca_pool, &c);
     int rc = mc_nn_chanatt_gate(l, net);
     if (rc) return rc;

@@ -3,8 +3,10 @@
  * fused at-resnet-cm shape) at several sizes below the planned one, a
  * network with every inference layer type (generic steps, spectral norm, a
  * transposed conv, batch 2), values read twice (no fusion allowed), one to
- * three threads, two plans sharing an arena; and what the plan decided:
- * fused chains, buffers reused, a run larger than planned refused. */
+ * three threads (one: segments run band by band with rings; more: each
+ * step split over the threads), two plans sharing an arena; and what the
+ * plan decided: fused chains, buffers reused, segments and rings, a run
+ * larger than planned refused. */
 #include "testutil.h"
 
 #include "nn/builtin_models.h"
@@ -148,7 +150,28 @@ static void test_fusion(void **state) {
     assert_int_equal(generic, 0);
     assert_true(2 * p->nsteps <= net->nlayers + 1);
     assert_true(p->nbufs < 8); /* 27 layers' values in a handful of buffers */
+    /* one thread: the convolutions between the two channel attentions run
+     * band by band, values read only there in rings of a few rows */
+    assert_int_equal(p->nsegs, 3);
+    size_t rings = 0;
+    for (size_t i = 0; i < net->nlayers; i++)
+        if (p->ring[i]) {
+            rings++;
+            assert_true(p->ring[i] < 32);
+        }
+    assert_true(rings >= 6);
+    const size_t one = p->arena->cap;
     mc_nn_plan_free(p);
+    /* two threads: each step split over them, whole planes, no segment */
+    mc_nn_workers *wk = NULL;
+    assert_int_equal(mc_nn_workers_new(&wk, 2, &err), MC_OK);
+    assert_int_equal(mc_nn_plan_new(&p, net, 1, 256, 256, wk, NULL, &err), MC_OK);
+    if (mc_nn_workers_count(wk) == 2) {
+        assert_int_equal(p->nsegs, 0);
+        assert_true(p->arena->cap > one);
+    }
+    mc_nn_plan_free(p);
+    mc_nn_workers_free(wk);
     mc_nn_model_free(&m);
 }
 
