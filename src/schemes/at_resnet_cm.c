@@ -30,8 +30,10 @@
  *
  * Speed: each network runs as an inference plan (src/nn/plan.c: memory
  * planned once for the largest tile, shared by both networks, convolutions
- * with their activations, residual adds and attention masks fused) on a pool
- * of the engine's threads made once per call (docs/nn.md, "Inference plans").
+ * with their activations, residual adds and attention masks fused, run band
+ * by band in cache); the threads of a pool made once per call take whole
+ * tiles, each with its own copy of the networks (docs/nn.md, "Inference
+ * plans").  The result does not depend on the thread count.
  */
 #include "core/internal.h"
 #include "nn/nn.h"
@@ -236,8 +238,8 @@ static int residual_pack(const mc_scheme_ctx *ctx, mc_image *img, const geom *g,
     for (unsigned p = 0; p < planes; p++)
         for (size_t i = 0; i < g->n; i++) pl[p * g->n + i] = (uint8_t)(zres[i] >> (8 * p));
     /* deflate with run-length matches only (Z_RLE): on these planes (small
-     * values, a high plane of runs of zeros) as small as level 6 and about
-     * five times faster (docs/nn.md, "hardened"); any zlib stream inflates */
+     * values, a high plane of runs of zeros) about as small as level 6 at a
+     * fraction of the time (docs/nn.md); any zlib stream inflates */
     z_stream z;
     memset(&z, 0, sizeof z);
     uLongf clen = 0;
