@@ -44,7 +44,8 @@ test-fast: build samples
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 # Every benchmark driver, pinned to one core (atres, the neural schemes: both
-# cores, as the issue asks), then directory mode (-j 1 and -j 2); JSON in
+# cores, as the issue asks; also through the CLI as whole processes), then
+# directory mode (-j 1 and -j 2); JSON in
 # bench/results/.
 bench: build
 	@mkdir -p bench/results
@@ -52,6 +53,7 @@ bench: build
 	@for b in $(BUILD)/mc_bench_*; do [ -x "$$b" ] || continue; n=$${b##*/mc_bench_}; cpus=0; \
 	  [ "$$n" = atres ] && cpus=0-1; \
 	  echo "== $$n (cpus $$cpus)"; taskset -c $$cpus "$$b" | tee bench/results/$$n.json || exit 1; done
+	@echo "== cli_atres (cpus 0-1)"; taskset -c 0-1 bench/bench_cli_atres.sh $(BUILD)/medcrypt | tee bench/results/cli_atres.json
 	@echo "== tree (directory mode against cp -r and age; both cores)"
 	bash bench/tree_bench.sh $(BUILD)/medcrypt .cache/samples | tee bench/results/tree.json
 

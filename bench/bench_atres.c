@@ -5,7 +5,21 @@
  * run); and the hardened cipher's size overhead: the residual (aux blob) in
  * bytes and as a percentage of the pixel bytes.
  *
- *   mc_bench_atres [--reps N] [--quick]
+ * network_vs_kernel: the encryption network of at-resnet-cm's built-in model
+ * as the scheme runs it on a 512x512 image (four 256x256 tiles, each thread
+ * whole tiles with its own single-threaded inference plan) against the
+ * reference kernel alone (one 3x3 16->16 convolution at 256x256, its bands
+ * on the same threads) interleaved in one run: GFLOP/s of each
+ * (2 x multiply-adds of the convolutions / time) and their ratio, on the
+ * default threads and on one.  targets: the issue's (paper encrypt of a
+ * 512x512 8-bit image <= 45 ms; hardened <= 2.2 x paper; network >= half
+ * the kernel's GFLOP/s), with the figures they are judged on.
+ *
+ *   mc_bench_atres [--reps N] [--quick] [--network-only]
+ *
+ * --network-only: only network_vs_kernel (for instruction counts:
+ * valgrind --tool=callgrind --toggle-collect=mc_nn_plan_run, then
+ * --toggle-collect=mc_nn_ref_conv_fwd_mt, MEDCRYPT_THREADS=1).
  *
  * JSON on stdout.  Threads: the reference kernels use the engine's own
  * (MEDCRYPT_THREADS, else the CPUs of the affinity mask; `make bench` runs
@@ -13,6 +27,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "bench_util.h"
 #include "medcrypt.h"
+#include "nn/builtin_models.h"
+#include "nn/nn.h"
+#include "nn/ref.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,13 +82,103 @@ static timing measure(const mc_image *plain, const char *scheme, mc_profile prof
     return r;
 }
 
+typedef struct nvk {
+    double net_ms, net_gflops, kern_gflops;
+    int threads;
+} nvk;
+
+/* one thread's copy of the encryption network (a plan borrows its network) */
+typedef struct lane {
+    mc_nn_model m;
+    mc_nn_plan *plan;
+} lane;
+
+typedef struct net_job {
+    lane *lanes;
+    const float *x;
+    uint32_t T;
+    int fail;
+} net_job;
+
+static void net_task(void *ctx, size_t i, int t) {
+    (void)i;
+    net_job *j = ctx;
+    mc_err err = {0};
+    if (mc_nn_plan_run(j->lanes[t].plan, j->x, j->T, j->T, &err)) j->fail = 1;
+}
+
+/* the at-resnet-cm encryption network on four 256x256 tiles as the scheme
+ * runs them (each thread whole tiles, one single-threaded plan each) vs the
+ * 3x3 16->16 reference convolution at 256x256 on the same threads (its
+ * workspaces made beforehand, as a plan's are), `threads` threads (0: default) */
+static nvk network_vs_kernel(int threads, int reps) {
+    mc_err err = {0};
+    mc_nn_workers *wk = NULL;
+    nvk r = {0, 0, 0, 0};
+    const uint32_t T = 256, C = 16;
+    if (!mc_builtin_model_at_resnet_cm_len) return r;
+    if (mc_nn_workers_new(&wk, threads, &err)) die("workers", &err);
+    r.threads = mc_nn_workers_count(wk);
+    lane *lanes = calloc((size_t)r.threads, sizeof *lanes);
+    if (!lanes) die("allocation", NULL);
+    for (int t = 0; t < r.threads; t++)
+        if (mc_nn_model_load_mem(&lanes[t].m, mc_builtin_model_at_resnet_cm, mc_builtin_model_at_resnet_cm_len, NULL,
+                                 &err) ||
+            mc_nn_plan_new(&lanes[t].plan, mc_nn_model_net(&lanes[t].m, "enc"), 1, T, T, NULL, NULL, &err))
+            die("network", &err);
+    uint64_t seed = 9;
+    float *x = malloc(2 * (size_t)T * T * sizeof *x), *cx = malloc((size_t)C * T * T * sizeof *cx);
+    float *cy = malloc((size_t)C * T * T * sizeof *cy), *cw = malloc((size_t)C * C * 9 * sizeof *cw);
+    float cb[16];
+    double *tn = malloc((size_t)reps * sizeof *tn), *tk = malloc((size_t)reps * sizeof *tk);
+    mc_nn_conv_shape cs = {1, C, T, T, C, T, T, 3, 1, 1, MC_NN_PAD_ZERO};
+    const size_t wsb = mc_nn_ref_conv_thread_bytes(&cs, 0);
+    void **ws = calloc((size_t)r.threads, sizeof *ws);
+    if (!x || !cx || !cy || !cw || !tn || !tk || !ws) die("allocation", NULL);
+    for (int t = 0; t < r.threads; t++)
+        if (!(ws[t] = aligned_alloc(64, (wsb + 63) / 64 * 64))) die("allocation", NULL);
+    for (size_t i = 0; i < 2 * (size_t)T * T; i++) x[i] = mc_nn_randu(&seed);
+    for (size_t i = 0; i < (size_t)C * T * T; i++) cx[i] = mc_nn_randu(&seed) - 0.5f;
+    for (size_t i = 0; i < (size_t)C * C * 9; i++) cw[i] = (mc_nn_randu(&seed) - 0.5f) / 6;
+    for (uint32_t i = 0; i < C; i++) cb[i] = 0.01f * (float)i;
+    const mc_nn_conv_run kr = {&cs, cx, cw, cb, cy, mc_nn_ref_best_isa(), 0, NULL, NULL, ws, 0};
+    const double net_flop = 4 * 2 * mc_nn_plan_macs(lanes[0].plan, T, T), kern_flop = 2.0 * T * T * C * C * 9;
+    net_job nj = {lanes, x, T, 0};
+    mc_nn_workers_run(wk, (size_t)r.threads, 0, net_task, &nj); /* warm-up */
+    if (nj.fail || mc_nn_ref_conv_exec(&kr, wk)) die("warm-up", NULL);
+    for (int i = 0; i < reps; i++) {
+        double t0 = mc_bench_now();
+        mc_nn_workers_run(wk, 4, 0, net_task, &nj);
+        double t1 = mc_bench_now();
+        for (int k = 0; k < 4; k++)
+            if (mc_nn_ref_conv_exec(&kr, wk)) die("kernel", NULL);
+        double t2 = mc_bench_now();
+        if (nj.fail) die("network", NULL);
+        tn[i] = t1 - t0;
+        tk[i] = (t2 - t1) / 4;
+    }
+    const double n = mc_bench_median(tn, reps), k = mc_bench_median(tk, reps);
+    r.net_ms = 1e3 * n;
+    r.net_gflops = net_flop / n / 1e9;
+    r.kern_gflops = kern_flop / k / 1e9;
+    for (int t = 0; t < r.threads; t++) {
+        mc_nn_plan_free(lanes[t].plan);
+        mc_nn_model_free(&lanes[t].m);
+        free(ws[t]);
+    }
+    mc_nn_workers_free(wk);
+    free(lanes), free(ws), free(x), free(cx), free(cy), free(cw), free(tn), free(tk);
+    return r;
+}
+
 int main(int argc, char **argv) {
-    int reps = 5, quick = 0;
+    int reps = 5, quick = 0, net_only = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--network-only")) net_only = 1;
         else {
-            fprintf(stderr, "usage: mc_bench_atres [--reps N] [--quick]\n");
+            fprintf(stderr, "usage: mc_bench_atres [--reps N] [--quick] [--network-only]\n");
             return 1;
         }
     }
@@ -89,6 +196,21 @@ int main(int argc, char **argv) {
     printf(", \"reps\": %d, \"medcrypt_threads\": \"%s\",\n", reps, thr ? thr : "default");
     printf("  \"note\": \"phantom images; medians of mc_encrypt / mc_decrypt (model load, networks, logistic XOR, "
            "residual); ratios against the logistic scheme alone in the same run; aux = hardened residual bytes\",\n");
+    const int nreps = net_only ? reps : reps < 5 ? 5 : reps;
+    nvk nk[2] = {network_vs_kernel(0, nreps), network_vs_kernel(1, nreps)};
+    printf("  \"network_vs_kernel\": [\n");
+    for (int i = 0; i < 2; i++)
+        printf("    {\"threads\": %d, \"network_512x512_ms\": %.2f, \"network_gflops\": %.1f, "
+               "\"kernel_conv3x3_16_to_16_gflops\": %.1f, \"network_over_kernel\": %.3f}%s\n",
+               nk[i].threads, nk[i].net_ms, nk[i].net_gflops, nk[i].kern_gflops,
+               nk[i].kern_gflops > 0 ? nk[i].net_gflops / nk[i].kern_gflops : 0.0, i ? "" : ",");
+    if (net_only) {
+        printf("  ]\n}\n");
+        mc_key_free(key);
+        return 0;
+    }
+    printf("  ],\n");
+    double paper512 = 0, hard512 = 0;
     printf("  \"results\": [\n");
     int first = 1;
     for (size_t si = 0; si < (quick ? 1u : 2u); si++)
@@ -110,10 +232,19 @@ int main(int argc, char **argv) {
                            t.aux, 100.0 * (double)t.aux / (double)ph->nbytes);
                     fflush(stdout);
                     first = 0;
+                    if (s == 0 && sizes[si] == 512 && bits == 8) *(p ? &paper512 : &hard512) = 1e3 * t.enc;
                 }
             mc_image_free(ph);
         }
-    printf("\n  ]\n}\n");
+    printf("\n  ]");
+    if (paper512 > 0)
+        printf(",\n  \"targets\": {\"paper_encrypt_512_8bit_ms\": %.2f, \"paper_target_ms\": 45, "
+               "\"hardened_over_paper\": %.2f, \"hardened_target\": 2.2, \"network_over_kernel\": %.3f, "
+               "\"network_target\": 0.5, \"met\": %s}",
+               paper512, hard512 / paper512, nk[0].net_gflops / nk[0].kern_gflops,
+               paper512 <= 45 && hard512 / paper512 <= 2.2 && nk[0].net_gflops >= 0.5 * nk[0].kern_gflops ? "true"
+                                                                                                        : "false");
+    printf("\n}\n");
     mc_key_free(key);
     return 0;
 }

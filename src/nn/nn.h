@@ -318,6 +318,29 @@ void mc_nn_net_set_workers(mc_nn_net *net, mc_nn_workers *wk);
 int mc_nn_set_training(mc_nn_net *net, int training, int want_input_delta, mc_err *err) MC_WUR;
 /* Run the network on x (n, in_c, h, w); the output is net_output(). */
 int mc_nn_forward(mc_nn_net *net, const float *x, mc_err *err) MC_WUR;
+/* An inference plan (plan.c): net, run on the reference kernels, for batch
+ * n of inputs up to h x w, with its memory planned once (one arena, buffers
+ * reused by liveness, no allocation per run), elementwise successors of a
+ * convolution (bias, activation, residual add, attention mask) fused into
+ * its output pass, and the work on wk's threads (NULL: the calling thread;
+ * borrowed).  Its output has the bits of mc_nn_forward on the reference
+ * backend (tests/cli/nn_det_driver.c checks every build).  The plan borrows
+ * net: while it lives, run net through it only (mc_nn_net_resize and
+ * mc_nn_forward again after mc_nn_plan_free).  share: a plan whose arena this
+ * one uses too (plans that never run at the same time, e.g. a scheme's
+ * encryption and decryption networks), or NULL. */
+typedef struct mc_nn_plan mc_nn_plan;
+int mc_nn_plan_new(mc_nn_plan **out, mc_nn_net *net, uint32_t n, uint32_t h, uint32_t w, mc_nn_workers *wk,
+                   mc_nn_plan *share, mc_err *err) MC_WUR;
+/* Run on x (n, in_c, h', w') with h' <= h, w' <= w; the output (n, c, oh,
+ * ow of the last layer at that size) is mc_nn_plan_output, valid until the
+ * next run of any plan sharing the arena.  *len (may be NULL): its floats. */
+int mc_nn_plan_run(mc_nn_plan *p, const float *x, uint32_t h, uint32_t w, mc_err *err) MC_WUR;
+const float *mc_nn_plan_output(const mc_nn_plan *p, size_t *len);
+/* Multiply-adds of the convolutions of one run at h x w (benchmarks: GFLOP/s). */
+double mc_nn_plan_macs(const mc_nn_plan *p, uint32_t h, uint32_t w);
+void mc_nn_plan_free(mc_nn_plan *p); /* NULL: nothing; the arena goes with its last plan */
+
 /* Backward from d(loss)/d(output) = dy; parameter gradients accumulate
  * (mc_nn_zero_grad clears them). */
 int mc_nn_backward(mc_nn_net *net, const float *dy, mc_err *err) MC_WUR;

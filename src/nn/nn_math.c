@@ -9,6 +9,7 @@
  * is far below float's half ulp except in rare near-ties, which are the same
  * on every build anyway.
  */
+#include "core/cpu.h"
 #include "nn/nn.h"
 
 #include <float.h>
@@ -82,123 +83,60 @@ float mc_nn_sigmoidf(float x) {
 
 /* ------------------------------------------------------ array versions
  *
- * The same operations lane by lane on vectors of 2 doubles (GNU C vector
- * extensions: SSE2 on x86-64, NEON on arm64), every branch replaced by a
- * select of both sides: y[i] has the bits of mc_nn_sigmoidf(x[i]) /
- * mc_nn_tanhf(x[i]) (tests/unit/test_nn_refconv.c compares them over a dense
- * sample of all floats).  Without vector extensions: the scalar functions. */
+ * The same operations lane by lane on vectors of 2, 4 or 8 doubles (GNU C
+ * vector extensions; nn_math_vec.h instantiated per width: SSE2 / NEON, and
+ * on x86-64 AVX2 and AVX-512 through target attributes, chosen by the
+ * CPU-feature module), every branch replaced by a select of both sides: y[i]
+ * has the bits of mc_nn_sigmoidf(x[i]) / mc_nn_tanhf(x[i]) whatever the
+ * width (tests/unit/test_nn_ref_exact.c compares them over a dense sample of
+ * all floats).  Without vector extensions: the scalar functions. */
 #if defined(__GNUC__) || defined(__clang__)
 #define MC_MATH_UNROLL _Pragma("GCC unroll 4")
-typedef double v2d __attribute__((vector_size(16)));
-typedef int64_t v2l __attribute__((vector_size(16)));
-typedef int32_t v2i __attribute__((vector_size(8)));
-typedef float v2f __attribute__((vector_size(8)));
 
-static inline v2d sel_d(v2l m, v2d a, v2d b) { /* m ? a : b; m's lanes all ones or zero */
-    v2l ai, bi, r;
-    v2d o;
-    memcpy(&ai, &a, sizeof ai);
-    memcpy(&bi, &b, sizeof bi);
-    r = (ai & m) | (bi & ~m);
-    memcpy(&o, &r, sizeof o);
-    return o;
-}
+#define VM_SFX 2
+#define VM_ATTR
+#define VM_W 2
+#include "nn_math_vec.h"
+#undef VM_SFX
+#undef VM_ATTR
+#undef VM_W
 
-/* expm1_small's polynomial without the final * r */
-static inline v2d horner_v(v2d r) {
-    v2d p = {INV_FACT14, INV_FACT14};
-    for (size_t i = 0; i < N_INV_FACT; i++) p = p * r + inv_fact[i];
-    return p;
-}
-
-/* exp_d's reduction: x = k ln2 + r for |x| in range (x: lanes already
- * clamped into range by the caller); *p2 = 2^k */
-static inline v2d reduce_v(v2d x, v2d *p2) {
-    const v2d kd = x * INV_LN2;
-    const v2d kr = sel_d(kd >= 0, kd + 0.5, kd - 0.5);
-    const v2i k = __builtin_convertvector(kr, v2i); /* truncation, as (int) */
-    const v2d kf = __builtin_convertvector(k, v2d);
-    const v2l bits = (__builtin_convertvector(k, v2l) + 1023) << 52;
-    memcpy(p2, &bits, sizeof *p2);
-    return (x - kf * LN2_HI) - kf * LN2_LO;
-}
-
-/* exp_d lane by lane */
-static inline v2d exp_d_v(v2d x) {
-    const v2d zero = {0.0, 0.0}, huge = {1e39, 1e39};
-    const v2l nan = x != x, big = x > 89.0, small = x < -104.0;
-    v2d p2;
-    const v2d r = reduce_v(sel_d(nan | big | small, zero, x), &p2);
-    v2d e = (1.0 + horner_v(r) * r) * p2;
-    e = sel_d(small, zero, e);
-    e = sel_d(big, huge, e);
-    return sel_d(nan, x, e);
-}
-
-/* two floats from x, as doubles */
-static inline v2d load2(const float *x) {
-    v2f f;
-    memcpy(&f, x, sizeof f);
-    return __builtin_convertvector(f, v2d);
-}
-
-/* y[0..1] = the float of r, or x itself where x is NaN */
-static inline void store2(float *y, const float *x, v2d r) {
-    const v2f f = __builtin_convertvector(r, v2f);
-    float o[2];
-    memcpy(o, &f, sizeof o);
-    y[0] = x[0] != x[0] ? x[0] : o[0];
-    y[1] = x[1] != x[1] ? x[1] : o[1];
-}
-
-/* sigmoid: x >= 0: 1 / (1 + exp_d(-x)), else e / (1 + e) with e = exp_d(x) */
-static inline v2d sigmoid_v(v2d a) {
-    const v2l ge = a >= 0;
-    const v2d one = {1.0, 1.0};
-    const v2d e = exp_d_v(sel_d(ge, -a, a));
-    return sel_d(ge, one, e) / (1.0 + e);
-}
-
-/* tanh: s (e / (e + 2)), e = expm1_small(2a) (2a <= 0.5) or exp_d(2a) - 1
- * (2a <= 20 here: no range checks), 1 beyond a = 10 */
-static inline v2d tanh_v(v2d a) {
-    const v2d one = {1.0, 1.0};
-    const v2l neg = a < 0;
-    const v2d sg = sel_d(neg, -one, one);
-    a = sel_d(neg, -a, a);
-    const v2l big = a > 10.0;
-    const v2d a2 = 2.0 * sel_d(big | (a != a), one, a); /* big and NaN lanes: any value in range */
-    const v2l small = a2 <= 0.5;
-    v2d p2;
-    const v2d r = reduce_v(a2, &p2);
-    const v2d t = sel_d(small, a2, r); /* one polynomial for both branches */
-    const v2d pm = horner_v(t) * t;
-    const v2d e = sel_d(small, pm, (1.0 + pm) * p2 - 1.0);
-    return sel_d(big, sg, sg * (e / (e + 2.0)));
-}
+#if defined(__x86_64__) && (defined(__clang__) || __GNUC__ >= 6)
+#define MC_MATH_X86 1
+#define VM_SFX 4
+#define VM_ATTR __attribute__((target("avx2")))
+#define VM_W 4
+#include "nn_math_vec.h"
+#undef VM_SFX
+#undef VM_ATTR
+#undef VM_W
+#define VM_SFX 8
+#define VM_ATTR __attribute__((target("avx512f")))
+#define VM_W 8
+#include "nn_math_vec.h"
+#undef VM_SFX
+#undef VM_ATTR
+#undef VM_W
+#else
+#define MC_MATH_X86 0
+#endif
 
 void mc_nn_sigmoidf_n(const float *x, float *y, size_t n) {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) { /* four independent chains per step */
-        v2d r[4];
-        MC_MATH_UNROLL
-        for (int j = 0; j < 4; j++) r[j] = sigmoid_v(load2(x + i + 2 * j));
-        MC_MATH_UNROLL
-        for (int j = 0; j < 4; j++) store2(y + i + 2 * j, x + i + 2 * j, r[j]);
-    }
-    for (; i < n; i++) y[i] = mc_nn_sigmoidf(x[i]);
+#if MC_MATH_X86
+    if (mc_cpu_has(MC_CPU_AVX512F)) sigmoid_n_8(x, y, n);
+    else if (mc_cpu_has(MC_CPU_AVX2)) sigmoid_n_4(x, y, n);
+    else
+#endif
+        sigmoid_n_2(x, y, n);
 }
 
 void mc_nn_tanhf_n(const float *x, float *y, size_t n) {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v2d r[4];
-        MC_MATH_UNROLL
-        for (int j = 0; j < 4; j++) r[j] = tanh_v(load2(x + i + 2 * j));
-        MC_MATH_UNROLL
-        for (int j = 0; j < 4; j++) store2(y + i + 2 * j, x + i + 2 * j, r[j]);
-    }
-    for (; i < n; i++) y[i] = mc_nn_tanhf(x[i]);
+#if MC_MATH_X86
+    if (mc_cpu_has(MC_CPU_AVX512F)) tanh_n_8(x, y, n);
+    else if (mc_cpu_has(MC_CPU_AVX2)) tanh_n_4(x, y, n);
+    else
+#endif
+        tanh_n_2(x, y, n);
 }
 #else
 void mc_nn_sigmoidf_n(const float *x, float *y, size_t n) {

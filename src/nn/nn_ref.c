@@ -17,6 +17,7 @@
  * vectorise.  Never reassociate a sum here, never build without
  * -ffp-contract=off, never with -ffast-math.
  */
+#include "core/cpu.h"
 #include "nn/nn.h"
 
 #include <math.h>
@@ -178,6 +179,15 @@ void mc_nn_ref_norm_bwd(size_t groups, size_t len, const float *xhat, const floa
 
 void mc_nn_ref_gap_fwd(size_t groups, size_t len, const float *x, float *y) {
     size_t g = 0;
+    for (; g + 8 <= groups; g += 8) { /* 8 chains at once, each in order (a double add's latency hidden) */
+        double s[8] = {0};
+        const float *xg = x + g * len;
+        for (size_t i = 0; i < len; i++) {
+            MC_UNROLL
+            for (int j = 0; j < 8; j++) s[j] += xg[(size_t)j * len + i];
+        }
+        for (int j = 0; j < 8; j++) y[g + (size_t)j] = (float)(s[j] / (double)len);
+    }
     for (; g + MC_REF_ILV <= groups; g += MC_REF_ILV) { /* 4 chains at once, each in order */
         double s[MC_REF_ILV] = {0};
         const float *xg = x + g * len;
@@ -195,49 +205,73 @@ void mc_nn_ref_gap_fwd(size_t groups, size_t len, const float *x, float *y) {
 }
 
 /* The first index of the largest value, NaNs never chosen unless at index 0
- * (the loop `if (x[i] > x[best]) best = i`). */
-static size_t gmp_one(const float *xg, size_t len) {
-    size_t best = 0, i = 1;
-#if MC_REF_VEC
-    typedef float v4f __attribute__((vector_size(16)));
-    typedef int32_t v4i __attribute__((vector_size(16)));
-    /* four lanes, lane l over i = l (mod 4), each the same loop from best = 0;
-     * then the largest lane value, ties to the smallest index; then the rest.
-     * Lane values are never NaN (x[0] is not, and NaN > v is false). */
-    if (len >= 8 && len <= INT32_MAX && xg[0] == xg[0]) {
-        v4f bv = {xg[0], xg[0], xg[0], xg[0]};
-        v4i bi = {0, 0, 0, 0}, iv = {0, 1, 2, 3};
-        for (i = 0; i + 4 <= len; i += 4) {
-            v4f xv;
-            v4i xb, bb, m;
-            memcpy(&xv, xg + i, sizeof xv);
-            m = xv > bv;
-            memcpy(&xb, &xv, sizeof xb);
-            memcpy(&bb, &bv, sizeof bb);
-            bb = (xb & m) | (bb & ~m);
-            memcpy(&bv, &bb, sizeof bv);
-            bi = (iv & m) | (bi & ~m);
-            iv += 4;
-        }
-        float lv[4];
-        int32_t li[4];
-        memcpy(lv, &bv, sizeof lv);
-        memcpy(li, &bi, sizeof li);
-        best = (size_t)li[0];
-        float bestv = lv[0];
-        for (int l = 1; l < 4; l++)
-            if (lv[l] > bestv || (lv[l] == bestv && (size_t)li[l] < best)) best = (size_t)li[l], bestv = lv[l];
+ * (the loop `if (x[i] > x[best]) best = i`).  Vectorised: W lanes, lane l
+ * over i = l (mod W), each the same loop from best = 0; then the largest
+ * lane value, ties to the smallest index; then the rest.  Lane values are
+ * never NaN (x[0] is not, and NaN > v is false), and the merge gives the
+ * scalar loop's index for any W (the first of the values equal to the
+ * maximum).  Instantiated for 4 lanes (baseline vectors) and, on x86-64,
+ * 8 and 16 (AVX2, AVX-512; chosen by the CPU-feature module). */
+#define GMP_DEF(SFX, W, ATTR)                                                                                     \
+    ATTR static size_t gmp_one_##SFX(const float *xg, size_t len) {                                               \
+        typedef float vf __attribute__((vector_size(4 * (W))));                                                   \
+        typedef int32_t vi __attribute__((vector_size(4 * (W))));                                                 \
+        size_t best = 0, i = 1;                                                                                   \
+        if (len >= 2 * (W) && len <= INT32_MAX && xg[0] == xg[0]) {                                               \
+            vf bv = (vf){0} + xg[0];                                                                              \
+            vi bi = (vi){0}, iv;                                                                                  \
+            for (int l = 0; l < (W); l++) iv[l] = l;                                                              \
+            for (i = 0; i + (W) <= len; i += (W)) {                                                               \
+                vf xv;                                                                                            \
+                vi xb, bb, m;                                                                                     \
+                memcpy(&xv, xg + i, sizeof xv);                                                                   \
+                m = xv > bv;                                                                                      \
+                memcpy(&xb, &xv, sizeof xb);                                                                      \
+                memcpy(&bb, &bv, sizeof bb);                                                                      \
+                bb = (xb & m) | (bb & ~m);                                                                        \
+                memcpy(&bv, &bb, sizeof bv);                                                                      \
+                bi = (iv & m) | (bi & ~m);                                                                        \
+                iv += (W);                                                                                        \
+            }                                                                                                     \
+            float lv[W];                                                                                          \
+            int32_t li[W];                                                                                        \
+            memcpy(lv, &bv, sizeof lv);                                                                           \
+            memcpy(li, &bi, sizeof li);                                                                           \
+            best = (size_t)li[0];                                                                                 \
+            float bestv = lv[0];                                                                                  \
+            for (int l = 1; l < (W); l++)                                                                         \
+                if (lv[l] > bestv || (lv[l] == bestv && (size_t)li[l] < best)) best = (size_t)li[l], bestv = lv[l]; \
+        }                                                                                                         \
+        for (; i < len; i++)                                                                                      \
+            if (xg[i] > xg[best]) best = i;                                                                       \
+        return best;                                                                                              \
     }
+
+#if MC_REF_VEC
+GMP_DEF(w4, 4, )
+#if defined(__x86_64__) && (defined(__clang__) || __GNUC__ >= 6)
+#define MC_REF_GMP_X86 1
+GMP_DEF(w8, 8, __attribute__((target("avx2"))))
+GMP_DEF(w16, 16, __attribute__((target("avx512f"))))
 #endif
-    for (; i < len; i++)
+#else
+static size_t gmp_one_w4(const float *xg, size_t len) {
+    size_t best = 0;
+    for (size_t i = 1; i < len; i++)
         if (xg[i] > xg[best]) best = i;
     return best;
 }
+#endif
 
 void mc_nn_ref_gmp_fwd(size_t groups, size_t len, const float *x, float *y, uint32_t *arg) {
+    size_t (*one)(const float *, size_t) = gmp_one_w4;
+#ifdef MC_REF_GMP_X86
+    if (mc_cpu_has(MC_CPU_AVX512F)) one = gmp_one_w16;
+    else if (mc_cpu_has(MC_CPU_AVX2)) one = gmp_one_w8;
+#endif
     for (size_t g = 0; g < groups; g++) {
         const float *xg = x + g * len;
-        const size_t best = gmp_one(xg, len);
+        const size_t best = one(xg, len);
         y[g] = xg[best];
         if (arg) arg[g] = (uint32_t)best;
     }

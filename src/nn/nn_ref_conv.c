@@ -284,8 +284,14 @@ static void tiling_of(const mc_nn_conv_shape *s, int nt, tiling *g) {
     size_t rows_fit = MC_REF_BAND_FLOATS / ((size_t)s->ic * g->rowf);
     size_t bh = rows_fit > k ? (rows_fit - k) / S + 1 : 1;
     if (bh > s->oh) bh = s->oh;
-    /* at least 4 tiles per thread when threaded (dynamic scheduling evens out) */
-    while (nt > 1 && bh > 1 && (size_t)s->n * ((s->oh + bh - 1) / bh) < 4u * (size_t)nt) bh = (bh + 1) / 2;
+    /* threaded: at least 4 tiles per thread, and a multiple of the thread
+     * count where the rows allow (dynamic scheduling evens out the rest) */
+    if (nt > 1) {
+        size_t bands = (s->oh + bh - 1) / bh, per = (size_t)s->n;
+        while (bands * per < 4u * (size_t)nt && bands < s->oh) bands++;
+        while ((bands * per) % (size_t)nt && bands < s->oh) bands++;
+        bh = (s->oh + bands - 1) / bands;
+    }
     g->bh = bh;
     g->nbands = (s->oh + bh - 1) / bh;
     g->ntiles = (size_t)s->n * g->nbands;
@@ -294,13 +300,13 @@ static void tiling_of(const mc_nn_conv_shape *s, int nt, tiling *g) {
     g->buf_floats = (size_t)s->ic * g->icstride;
 }
 
-/* A thread's workspace: input buffer | rows' input row indices | taps | the
- * hook's output row (oc x ow), each 64-byte aligned. */
+/* A thread's workspace: input buffer | rows' input row indices | taps |
+ * column map | the hook's output row (oc x ow), each 64-byte aligned. */
 static size_t al64(size_t b) { return (b + 63) & ~(size_t)63; }
 
 static size_t ws_bytes(const tiling *g, const mc_nn_conv_shape *s, int hook) {
     return al64(g->buf_floats * sizeof(float)) + al64(g->maxrows * sizeof(long)) + al64(sizeof(conv_taps)) +
-           (hook ? al64((size_t)s->oc * s->ow * sizeof(float)) : 0);
+           al64(g->ncol * sizeof(long)) + (hook ? al64((size_t)s->oc * s->ow * sizeof(float)) : 0);
 }
 
 size_t mc_nn_ref_conv_thread_bytes(const mc_nn_conv_shape *s, int with_hook) {
@@ -309,21 +315,20 @@ size_t mc_nn_ref_conv_thread_bytes(const mc_nn_conv_shape *s, int with_hook) {
     return ws_bytes(&g, s, with_hook);
 }
 
-/* What every tile of one run shares. */
+/* What every band of one run shares. */
 typedef struct tiled_job {
     const mc_nn_conv_run *r;
     tiling g;
-    conv_ctx c;        /* buf: set per thread */
+    conv_ctx c;        /* buf: set per band */
     conv_row_fn vrow;
     uint32_t vw;
+    uint32_t xrows;    /* rows of each input channel plane (a ring when < ih) */
     size_t c0, c1;     /* stride 1: padded columns [c0, c1) are the row itself */
-    const long *cm;    /* input column of padded column c (-1: zero) */
     void *const *ws;   /* per thread */
 } tiled_job;
 
-/* One tile: image n, output rows [oy0, oy1). */
-static void tile_run(void *ctx, size_t ti, int t) {
-    const tiled_job *j = ctx;
+/* Output rows [oy0, oy1) of image n (at most g.bh of them) with thread t's workspace. */
+static void band_run(const tiled_job *j, uint32_t n, uint32_t oy0, uint32_t oy1, int t) {
     const mc_nn_conv_run *r = j->r;
     const mc_nn_conv_shape *s = r->s;
     const uint32_t S = s->stride, k = s->k;
@@ -333,25 +338,25 @@ static void tile_run(void *ctx, size_t ti, int t) {
     long *riy = (long *)base;
     base += al64(j->g.maxrows * sizeof(long));
     conv_taps *taps = (conv_taps *)base;
-    float *rowbuf = (float *)(base + al64(sizeof(conv_taps)));
+    base += al64(sizeof(conv_taps));
+    long *cm = (long *)base; /* input column of padded column c (-1: zero) */
+    float *rowbuf = (float *)(base + al64(j->g.ncol * sizeof(long)));
     conv_ctx c = j->c;
     c.buf = buf;
-    const size_t ip = (size_t)s->ih * s->iw, op = (size_t)s->oh * s->ow, rowf = j->g.rowf, PW = j->g.PW;
-    const size_t icstride = c.icstride;
-    const uint32_t n = (uint32_t)(ti / j->g.nbands);
-    const uint32_t oy0 = (uint32_t)(ti % j->g.nbands * j->g.bh);
-    const uint32_t oy1 = oy0 + j->g.bh < s->oh ? oy0 + (uint32_t)j->g.bh : s->oh;
+    const size_t op = (size_t)s->oh * s->ow, rowf = j->g.rowf, PW = j->g.PW;
+    const size_t icstride = c.icstride, xplane = (size_t)j->xrows * s->iw;
+    for (size_t cc = 0; cc < j->g.ncol; cc++)
+        cm[cc] = mc_nn_pad_index((long)cc - (long)s->pad, (long)s->iw, s->pad_mode);
     const size_t nrows = (size_t)(oy1 - oy0 - 1) * S + k;
     for (size_t rr = 0; rr < nrows; rr++)
         riy[rr] = mc_nn_pad_index((long)oy0 * S + (long)rr - (long)s->pad, (long)s->ih, s->pad_mode);
     /* the band's input rows, padded and phase split */
     for (uint32_t ic = 0; ic < s->ic; ic++) {
-        const float *xp = r->x + ((size_t)n * s->ic + ic) * ip;
+        const float *xp = r->x + ((size_t)n * s->ic + ic) * xplane;
         for (size_t rr = 0; rr < nrows; rr++) {
             if (riy[rr] < 0) continue; /* never read */
-            const float *xr = xp + (size_t)riy[rr] * s->iw;
+            const float *xr = xp + (size_t)riy[rr] % j->xrows * s->iw;
             float *dst = buf + ic * icstride + rr * rowf;
-            const long *cm = j->cm;
             if (S == 1) {
                 for (size_t cc = 0; cc < j->c0; cc++) dst[cc] = cm[cc] >= 0 ? xr[cm[cc]] : 0.0f;
                 if (j->c1 > j->c0) memcpy(dst + j->c0, xr + (j->c0 - s->pad), (j->c1 - j->c0) * sizeof *dst);
@@ -386,36 +391,47 @@ static void tile_run(void *ctx, size_t ti, int t) {
     }
 }
 
+/* One tile of a threaded run: image n, band ti mod nbands. */
+static void tile_run(void *ctx, size_t ti, int t) {
+    const tiled_job *j = ctx;
+    const uint32_t n = (uint32_t)(ti / j->g.nbands), oy0 = (uint32_t)(ti % j->g.nbands * j->g.bh);
+    const uint32_t oy1 = oy0 + j->g.bh < j->r->s->oh ? oy0 + (uint32_t)j->g.bh : j->r->s->oh;
+    band_run(j, n, oy0, oy1, t);
+}
+
+/* The job of run r for nt threads; MC_ERR_UNSUPPORTED without the kernel set. */
+static int job_init(tiled_job *j, const mc_nn_conv_run *r, int nt) {
+    const mc_nn_conv_shape *s = r->s;
+    memset(j, 0, sizeof *j);
+    j->r = r;
+    j->vrow = row_kernel(r->isa, &j->vw);
+    if (!j->vrow) return MC_ERR_UNSUPPORTED;
+    tiling_of(s, nt, &j->g);
+    const size_t kk = (size_t)s->k * s->k;
+    const size_t op = r->hook ? s->ow : (size_t)s->oh * s->ow; /* output channel stride */
+    conv_ctx c = {s->ic, s->oc, s->ow, kk, (size_t)s->ic * kk, op, j->g.icstride, NULL, r->w, r->b};
+    j->c = c;
+    j->xrows = r->x_rows ? r->x_rows : s->ih;
+    j->c0 = s->pad < j->g.ncol ? s->pad : j->g.ncol;
+    j->c1 = (size_t)s->pad + s->iw < j->g.ncol ? (size_t)s->pad + s->iw : j->g.ncol;
+    j->ws = r->thread_ws;
+    return MC_OK;
+}
+
 int mc_nn_ref_conv_exec(const mc_nn_conv_run *r, mc_nn_workers *wk) {
     const mc_nn_conv_shape *s = r->s;
-    tiled_job j;
-    memset(&j, 0, sizeof j);
-    j.r = r;
-    j.vrow = row_kernel(r->isa, &j.vw);
-    if (!j.vrow) return MC_ERR_UNSUPPORTED;
     if (!s->n || !s->oc || !s->oh || !s->ow) return MC_OK;
-    const size_t kk = (size_t)s->k * s->k;
-    const double macs = (double)s->n * s->oc * s->oh * s->ow * (double)s->ic * (double)kk;
+    const double macs = (double)s->n * s->oc * s->oh * s->ow * (double)s->ic * (double)s->k * s->k;
     const int avail = mc_nn_workers_count(wk);
     int nt = r->threads > 0 ? r->threads : (macs < MC_REF_MT_MACS ? 1 : avail);
     if (nt > avail) nt = avail;
     if (nt < 1) nt = 1;
-    tiling_of(s, nt, &j.g);
+    tiled_job j;
+    int rc = job_init(&j, r, nt);
+    if (rc) return rc;
     if ((size_t)nt > j.g.ntiles) nt = (int)j.g.ntiles;
-    const size_t op = r->hook ? s->ow : (size_t)s->oh * s->ow; /* output channel stride */
-    conv_ctx c = {s->ic, s->oc, s->ow, kk, (size_t)s->ic * kk, op, j.g.icstride, NULL, r->w, r->b};
-    j.c = c;
-    long *cm = malloc(j.g.ncol * sizeof *cm);
     void **own = NULL;
-    int rc = MC_OK;
-    if (!cm) return MC_ERR_NOMEM;
-    for (size_t cc = 0; cc < j.g.ncol; cc++) cm[cc] = mc_nn_pad_index((long)cc - (long)s->pad, (long)s->iw, s->pad_mode);
-    j.cm = cm;
-    j.c0 = s->pad < j.g.ncol ? s->pad : j.g.ncol;
-    j.c1 = (size_t)s->pad + s->iw < j.g.ncol ? (size_t)s->pad + s->iw : j.g.ncol;
-    if (r->thread_ws) {
-        j.ws = r->thread_ws;
-    } else {
+    if (!r->thread_ws) {
         own = calloc((size_t)nt, sizeof *own);
         const size_t bytes = ws_bytes(&j.g, s, r->hook != NULL);
         for (int t = 0; own && t < nt; t++)
@@ -426,8 +442,16 @@ int mc_nn_ref_conv_exec(const mc_nn_conv_run *r, mc_nn_workers *wk) {
     if (!rc) mc_nn_workers_run(wk, j.g.ntiles, nt, tile_run, &j);
     for (int t = 0; own && t < nt; t++) free(own[t]);
     free(own);
-    free(cm);
     return rc;
+}
+
+int mc_nn_ref_conv_rows(const mc_nn_conv_run *r, uint32_t n, uint32_t oy0, uint32_t oy1) {
+    tiled_job j;
+    int rc = job_init(&j, r, 1);
+    if (rc) return rc;
+    for (uint32_t y = oy0; y < oy1; y += (uint32_t)j.g.bh) /* bands the workspace holds */
+        band_run(&j, n, y, oy1 - y < j.g.bh ? oy1 : y + (uint32_t)j.g.bh, 0);
+    return MC_OK;
 }
 
 int mc_nn_ref_conv_tiled(const mc_nn_conv_shape *s, const float *x, const float *w, const float *b, float *y, int isa,
@@ -439,7 +463,7 @@ int mc_nn_ref_conv_tiled(const mc_nn_conv_shape *s, const float *x, const float 
     if (!s->n || !s->oc || !s->oh || !s->ow) return MC_OK;
     /* shapes no layer has: no input channel, kernel or stride out of range */
     if (!s->ic || !s->k || s->k > MC_NN_MAX_KERNEL || !s->stride) return mc_nn_ref_conv_plain(s, x, w, b, y);
-    mc_nn_conv_run r = {s, x, w, b, y, isa, threads, NULL, NULL, NULL};
+    mc_nn_conv_run r = {s, x, w, b, y, isa, threads, NULL, NULL, NULL, 0};
     return mc_nn_ref_conv_exec(&r, wk);
 }
 

@@ -149,10 +149,12 @@ static int deconv_fwd_tiled(const mc_nn_conv_shape *s, const float *x, const flo
     if (xd && wf) {
         for (size_t p = 0; p < (size_t)s->n * s->ic; p++)
             for (size_t iy = 0; iy < s->ih; iy++)
-                for (size_t ix = 0; ix < s->iw; ix++) xd[p * dplane + iy * S * dw + ix * S] = x[p * ip + iy * s->iw + ix];
+                for (size_t ix = 0; ix < s->iw; ix++)
+                    xd[p * dplane + iy * S * dw + ix * S] = x[p * ip + iy * s->iw + ix];
         for (uint32_t oc = 0; oc < s->oc; oc++)
             for (uint32_t ic = 0; ic < s->ic; ic++)
-                for (size_t t = 0; t < kk; t++) wf[((size_t)oc * s->ic + ic) * kk + t] = w[((size_t)ic * s->oc + oc) * kk + kk - 1 - t];
+                for (size_t t = 0; t < kk; t++)
+                    wf[((size_t)oc * s->ic + ic) * kk + t] = w[((size_t)ic * s->oc + oc) * kk + kk - 1 - t];
         mc_nn_conv_shape cs = {s->n, s->ic, (uint32_t)dh, (uint32_t)dw, s->oc, s->oh, s->ow, s->k, 1, s->k - 1 - s->pad,
                                MC_NN_PAD_ZERO};
         rc = mc_nn_ref_conv_tiled(&cs, xd, wf, b, y, isa, wk, threads);

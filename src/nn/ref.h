@@ -51,12 +51,17 @@ typedef struct mc_nn_conv_run {
     mc_nn_row_hook hook;    /* NULL: rows are stored into y */
     void *hook_ctx;
     void *const *thread_ws; /* mc_nn_ref_conv_thread_bytes(s, hook) each; NULL: allocated for the call */
+    uint32_t x_rows;        /* rows kept of each input plane: input row y is at y mod x_rows (a ring);
+                             * 0: all ih */
 } mc_nn_conv_run;
 
 /* Bytes of one thread's workspace for any run of s (on any thread count). */
 size_t mc_nn_ref_conv_thread_bytes(const mc_nn_conv_shape *s, int with_hook);
 /* MC_OK, MC_ERR_NOMEM (workspace), MC_ERR_UNSUPPORTED (kernel set). */
 int mc_nn_ref_conv_exec(const mc_nn_conv_run *r, mc_nn_workers *wk);
+/* Output rows [oy0, oy1) of image n only, on the calling thread with
+ * r->thread_ws[0] (required). */
+int mc_nn_ref_conv_rows(const mc_nn_conv_run *r, uint32_t n, uint32_t oy0, uint32_t oy1);
 /* The tiled forward with kernel set isa on up to `threads` of wk's threads
  * (0: all, one for small convolutions); non-finite weights and shapes no
  * layer has: the plain loop. */

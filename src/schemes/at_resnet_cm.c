@@ -27,6 +27,13 @@
  *           it back: bit-exact.  Both networks run on the engine's reference
  *           kernels (bit-identical on every compiler and machine), so the x'
  *           computed at decryption is the one the residual was made for.
+ *
+ * Speed: each network runs as an inference plan (src/nn/plan.c: memory
+ * planned once for the largest tile, shared by both networks, convolutions
+ * with their activations, residual adds and attention masks fused, run band
+ * by band in cache); the threads of a pool made once per call take whole
+ * tiles, each with its own copy of the networks (docs/nn.md, "Inference
+ * plans").  The result does not depend on the thread count.
  */
 #include "core/internal.h"
 #include "nn/nn.h"
@@ -99,13 +106,36 @@ static int select_model(const mc_scheme *s, const char *arch, size_t builtin_len
     return MC_OK;
 }
 
-/* Load the model (select_model); id = BLAKE2b-128 of its bytes. */
+/* One copy of the model in m, checked; its networks on the reference kernels. */
+static int load_copy(const mc_scheme *s, const char *arch, const uint8_t *bytes, size_t len, mc_nn_model *m,
+                     mc_err *err) {
+    int rc = mc_nn_model_load_mem(m, bytes, len, NULL, err);
+    if (rc == MC_ERR_ARG) rc = mc_err_set(err, MC_ERR_UNSUPPORTED, "%s: encrypted model files cannot be used by a scheme", s->name);
+    if (rc) return rc;
+    if (strcmp(m->arch, arch)) {
+        mc_err_set(err, MC_ERR_UNSUPPORTED, "%s: the model is a '%s' model, not '%s'", s->name, m->arch, arch);
+        mc_nn_model_free(m);
+        return MC_ERR_UNSUPPORTED;
+    }
+    mc_nn_net *enc = mc_nn_model_net(m, "enc"), *dec = mc_nn_model_net(m, "dec");
+    if ((rc = check_net(enc, "enc", err)) || (rc = check_net(dec, "dec", err))) {
+        mc_nn_model_free(m);
+        return rc == MC_ERR_FORMAT ? MC_ERR_UNSUPPORTED : rc;
+    }
+    enc->be = dec->be = &mc_nn_backend_ref; /* bit-identical everywhere */
+    if ((rc = mc_nn_set_training(enc, 0, 0, err)) || (rc = mc_nn_set_training(dec, 0, 0, err))) mc_nn_model_free(m);
+    return rc;
+}
+
+/* Load `count` copies (one per thread that runs tiles) of the model
+ * select_model names into m[]; id = BLAKE2b-128 of its bytes.  Decryption
+ * checks the id against the file's model_id before parsing the model. */
 static int load_model(const mc_scheme *s, const char *arch, const uint8_t *builtin, size_t builtin_len,
-                      const mc_scheme_ctx *ctx, int encrypting, mc_nn_model *m, uint8_t id[16], mc_err *err) {
+                      const mc_scheme_ctx *ctx, int encrypting, mc_nn_model *const *m, size_t count, uint8_t id[16],
+                      mc_err *err) {
     const uint8_t *bytes = builtin;
     size_t len = builtin_len;
     int caller, rc;
-    mc_nn_model_init(m);
     if ((rc = select_model(s, arch, builtin_len, ctx, encrypting, &caller, err))) return rc;
     if (caller) {
         bytes = ctx->opts->model;
@@ -129,21 +159,7 @@ static int load_model(const mc_scheme *s, const char *arch, const uint8_t *built
                               s->name, a, b);
         }
     }
-    rc = mc_nn_model_load_mem(m, bytes, len, NULL, err);
-    if (rc == MC_ERR_ARG) rc = mc_err_set(err, MC_ERR_UNSUPPORTED, "%s: encrypted model files cannot be used by a scheme", s->name);
-    if (rc) return rc;
-    if (strcmp(m->arch, arch)) {
-        mc_err_set(err, MC_ERR_UNSUPPORTED, "%s: the model is a '%s' model, not '%s'", s->name, m->arch, arch);
-        mc_nn_model_free(m);
-        return MC_ERR_UNSUPPORTED;
-    }
-    mc_nn_net *enc = mc_nn_model_net(m, "enc"), *dec = mc_nn_model_net(m, "dec");
-    if ((rc = check_net(enc, "enc", err)) || (rc = check_net(dec, "dec", err))) {
-        mc_nn_model_free(m);
-        return rc == MC_ERR_FORMAT ? MC_ERR_UNSUPPORTED : rc;
-    }
-    enc->be = dec->be = &mc_nn_backend_ref; /* bit-identical everywhere */
-    if ((rc = mc_nn_set_training(enc, 0, 0, err)) || (rc = mc_nn_set_training(dec, 0, 0, err))) mc_nn_model_free(m);
+    for (size_t i = 0; i < count && !rc; i++) rc = load_copy(s, arch, bytes, len, m[i], err);
     return rc;
 }
 
@@ -196,13 +212,18 @@ static inline uint32_t quantise(float y, uint32_t maxv) {
 
 /* ------------------------------------------------------------- one tile */
 
+/* What one thread needs to run tiles: its own copy of the networks (a plan
+ * borrows its network), their plans, buffers, and its first error. */
 typedef struct tile_job {
-    mc_nn_net *enc, *dec;
+    mc_nn_model model;
+    mc_nn_plan *enc, *dec; /* NULL when the direction does not need it */
     const geom *g;
     float *x;      /* 2 planes of th*tw: input of a network */
     uint32_t *u;   /* th*tw codes */
     uint32_t *q;   /* th*tw codes: the encryption network's, kept while dec runs */
     uint8_t *tb;   /* target bytes */
+    int rc;
+    mc_err err;
 } tile_job;
 
 /* Sample index of (z, c, y, x). */
@@ -226,13 +247,14 @@ static void make_target(const mc_scheme_ctx *ctx, tile_job *j, uint64_t a, uint6
     sodium_memzero(j->tb, per * len);
 }
 
-/* Run net on j->x (2 planes of th x tw) and quantise its output into j->u. */
-static int run_net(mc_nn_net *net, tile_job *j, uint32_t th, uint32_t tw, mc_err *err) {
-    int rc = mc_nn_net_resize(net, 1, th, tw, err);
-    if (!rc) rc = mc_nn_forward(net, j->x, err);
+/* Run a network on j->x (2 planes of th x tw) and quantise its output into j->u. */
+static int run_net(mc_nn_plan *plan, tile_job *j, uint32_t th, uint32_t tw, mc_err *err) {
+    int rc = mc_nn_plan_run(plan, j->x, th, tw, err);
     if (rc) return rc;
-    const float *y = mc_nn_output(net)->out;
-    for (size_t i = 0; i < (size_t)th * tw; i++) j->u[i] = quantise(y[i], j->g->maxv);
+    size_t len = 0;
+    const float *y = mc_nn_plan_output(plan, &len);
+    if (len != (size_t)th * tw) return mc_err_set(err, MC_ERR_INTERNAL, "network output of %zu values", len);
+    for (size_t i = 0; i < len; i++) j->u[i] = quantise(y[i], j->g->maxv);
     return MC_OK;
 }
 
@@ -256,8 +278,32 @@ static int residual_pack(const mc_scheme_ctx *ctx, mc_image *img, const geom *g,
     }
     for (unsigned p = 0; p < planes; p++)
         for (size_t i = 0; i < g->n; i++) pl[p * g->n + i] = (uint8_t)(zres[i] >> (8 * p));
-    uLongf clen = bound;
-    if (compress2(aux + AUX_HDR, &clen, pl, (uLong)raw, 6) != Z_OK) {
+    /* deflate with run-length matches only (Z_RLE): on these planes (small
+     * values, a high plane of runs of zeros) about as small as level 6 at a
+     * fraction of the time (docs/nn.md); any zlib stream inflates */
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    uLongf clen = 0;
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) {
+        rc = mc_err_set(err, MC_ERR_NOMEM, "cannot compress the residual");
+        goto out;
+    }
+    z.next_in = pl;
+    z.next_out = aux + AUX_HDR;
+    size_t in_left = raw, out_left = (size_t)bound;
+    int zr = Z_OK;
+    while (zr == Z_OK) { /* avail_in / avail_out are 32 bits: feed large volumes in pieces */
+        const size_t ci = in_left < 0x40000000u ? in_left : 0x40000000u, co = out_left < 0x40000000u ? out_left : 0x40000000u;
+        z.avail_in = (uInt)ci;
+        z.avail_out = (uInt)co;
+        zr = deflate(&z, ci == in_left ? Z_FINISH : Z_NO_FLUSH);
+        in_left -= ci - z.avail_in;
+        out_left -= co - z.avail_out;
+        if (zr == Z_BUF_ERROR && out_left) zr = Z_OK;
+    }
+    clen = (uLongf)((size_t)bound - out_left);
+    deflateEnd(&z);
+    if (zr != Z_STREAM_END) {
         rc = mc_err_set(err, MC_ERR_INTERNAL, "cannot compress the residual");
         goto out;
     }
@@ -331,94 +377,168 @@ static void logistic_stage(const mc_scheme_ctx *ctx, mc_image *img) {
     *vmu = 0;
 }
 
+#define MAX_LANES 64
+
 typedef struct atres_run {
-    mc_nn_model model;
+    mc_nn_workers *wk;
     uint8_t id[16];
     uint32_t tile;
     geom g;
-    tile_job j;
-    uint32_t *zres; /* hardened: zigzag residual per sample */
+    size_t nlanes;          /* threads running whole tiles (1: one plan uses every thread) */
+    tile_job *lane;         /* nlanes (a model each: on the heap) */
+    uint32_t *zres;         /* hardened: zigzag residual per sample */
+    const mc_scheme_ctx *ctx;
+    mc_image *img;
+    int enc;
+    size_t ntx, nty;
 } atres_run;
 
 static void run_free(atres_run *r) {
-    mc_nn_model_free(&r->model);
-    free(r->j.x);
-    free(r->j.u);
-    free(r->j.q);
-    free(r->j.tb);
+    for (size_t i = 0; i < r->nlanes; i++) {
+        tile_job *j = &r->lane[i];
+        mc_nn_plan_free(j->enc);
+        mc_nn_plan_free(j->dec);
+        mc_nn_model_free(&j->model);
+        free(j->x);
+        free(j->u);
+        free(j->q);
+        free(j->tb);
+    }
+    free(r->lane);
+    mc_nn_workers_free(r->wk);
     if (r->zres) sodium_memzero(r->zres, r->g.n * sizeof *r->zres);
     free(r->zres);
 }
 
+/* Threads: with at least two tiles, each thread runs whole tiles with its
+ * own networks and single-threaded plans (no synchronisation inside a tile;
+ * the plans run band by band in cache); otherwise one plan uses them all. */
 static int run_init(const mc_scheme *s, const char *arch, const uint8_t *builtin, size_t builtin_len,
-                    const mc_scheme_ctx *ctx, const mc_image *img, int enc, atres_run *r, mc_err *err) {
+                    const mc_scheme_ctx *ctx, mc_image *img, int enc, atres_run *r, mc_err *err) {
     memset(r, 0, sizeof *r);
-    mc_nn_model_init(&r->model);
     int rc = parse_tile(s, ctx, &r->tile, err);
     if (rc) return rc;
     r->g = geom_of(img);
-    const size_t tmax = (size_t)r->tile * r->tile;
-    r->j.x = malloc(2 * tmax * sizeof *r->j.x);
-    r->j.u = malloc(tmax * sizeof *r->j.u);
-    r->j.q = malloc(tmax * sizeof *r->j.q);
-    r->j.tb = malloc(2 * tmax);
-    if (ctx->profile == MC_PROFILE_HARDENED) r->zres = calloc(r->g.n ? r->g.n : 1, sizeof *r->zres);
-    if (!r->j.x || !r->j.u || !r->j.q || !r->j.tb || (ctx->profile == MC_PROFILE_HARDENED && !r->zres))
+    r->ctx = ctx;
+    r->img = img;
+    r->enc = enc;
+    r->ntx = (r->g.w + r->tile - 1) / r->tile;
+    r->nty = (r->g.h + r->tile - 1) / r->tile;
+    const size_t ntiles = r->g.d * r->g.ch * r->ntx * r->nty;
+    if (ctx->profile == MC_PROFILE_HARDENED && !(r->zres = calloc(r->g.n ? r->g.n : 1, sizeof *r->zres)))
         return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
-    if ((rc = load_model(s, arch, builtin, builtin_len, ctx, enc, &r->model, r->id, err))) return rc;
-    r->j.enc = mc_nn_model_net(&r->model, "enc");
-    r->j.dec = mc_nn_model_net(&r->model, "dec");
-    r->j.g = &r->g;
+    if ((rc = mc_nn_workers_new(&r->wk, 0, err))) return rc;
+    const int threads = mc_nn_workers_count(r->wk);
+    r->nlanes = ntiles >= 2 && threads >= 2 ? (size_t)threads : 1;
+    if (r->nlanes > ntiles) r->nlanes = ntiles ? ntiles : 1;
+    if (r->nlanes > MAX_LANES) r->nlanes = MAX_LANES;
+    if (!(r->lane = calloc(r->nlanes, sizeof *r->lane))) {
+        r->nlanes = 0;
+        return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
+    }
+    mc_nn_model *models[MAX_LANES];
+    for (size_t i = 0; i < r->nlanes; i++) {
+        mc_nn_model_init(&r->lane[i].model);
+        models[i] = &r->lane[i].model;
+    }
+    if ((rc = load_model(s, arch, builtin, builtin_len, ctx, enc, models, r->nlanes, r->id, err))) return rc;
+    if (!r->g.n) return MC_OK;
+    /* plans for the largest tile; decryption needs dec only, paper encryption enc only */
+    const uint32_t th = (uint32_t)(r->g.h < r->tile ? r->g.h : r->tile);
+    const uint32_t tw = (uint32_t)(r->g.w < r->tile ? r->g.w : r->tile);
+    const size_t tmax = (size_t)th * tw;
+    mc_nn_workers *pw = r->nlanes > 1 ? NULL : r->wk;
+    for (size_t i = 0; i < r->nlanes; i++) {
+        tile_job *j = &r->lane[i];
+        j->g = &r->g;
+        j->x = malloc(2 * tmax * sizeof *j->x);
+        j->u = malloc(tmax * sizeof *j->u);
+        j->q = malloc(tmax * sizeof *j->q);
+        j->tb = malloc(2 * tmax);
+        if (!j->x || !j->u || !j->q || !j->tb) return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
+        if (enc && (rc = mc_nn_plan_new(&j->enc, mc_nn_model_net(&j->model, "enc"), 1, th, tw, pw, NULL, err)))
+            return rc;
+        if ((!enc || r->zres) &&
+            (rc = mc_nn_plan_new(&j->dec, mc_nn_model_net(&j->model, "dec"), 1, th, tw, pw, j->enc, err)))
+            return rc;
+    }
     return MC_OK;
 }
 
-/* Every tile of the image: enc (encrypt) or dec (decrypt) and, when
- * hardened, the residual. */
-static int run_tiles(const mc_scheme_ctx *ctx, mc_image *img, atres_run *r, int enc, mc_err *err) {
+/* Tile `ti` of the image (z, c, ty, tx in storage order) with lane j: enc
+ * (encrypt) or dec (decrypt) and, when hardened, the residual.  Tiles touch
+ * disjoint samples. */
+static int run_tile(atres_run *r, tile_job *j, size_t ti, mc_err *err) {
     const geom *g = &r->g;
-    tile_job *j = &r->j;
+    mc_image *img = r->img;
+    const int enc = r->enc;
     const float maxv = (float)g->maxv;
-    const size_t ntx = (g->w + r->tile - 1) / r->tile, nty = (g->h + r->tile - 1) / r->tile;
-    for (size_t z = 0; z < g->d; z++)
-        for (size_t c = 0; c < g->ch; c++)
-            for (size_t ty = 0; ty < nty; ty++)
-                for (size_t tx = 0; tx < ntx; tx++) {
-                    const size_t y0 = ty * r->tile, x0 = tx * r->tile;
-                    const uint32_t th = (uint32_t)(g->h - y0 < r->tile ? g->h - y0 : r->tile);
-                    const uint32_t tw = (uint32_t)(g->w - x0 < r->tile ? g->w - x0 : r->tile);
-                    const size_t len = (size_t)th * tw;
-                    make_target(ctx, j, (uint64_t)(z * g->ch + c), (uint64_t)(ty * ntx + tx), len);
-                    for (uint32_t y = 0; y < th; y++) /* plane 0: the image (enc) or q (dec) */
-                        for (uint32_t x = 0; x < tw; x++)
-                            j->x[(size_t)y * tw + x] = (float)code_at(img, g, sidx(g, z, c, y0 + y, x0 + x)) / maxv;
-                    int rc;
-                    if (enc) {
-                        if ((rc = run_net(j->enc, j, th, tw, err))) return rc;
-                        if (r->zres) { /* the reconstruction decryption will compute */
-                            for (size_t i = 0; i < len; i++) j->x[i] = (float)j->u[i] / maxv;
-                            memcpy(j->q, j->u, len * sizeof *j->q);
-                            if ((rc = run_net(j->dec, j, th, tw, err))) return rc;
-                            for (uint32_t y = 0; y < th; y++)
-                                for (uint32_t x = 0; x < tw; x++) {
-                                    const size_t k = sidx(g, z, c, y0 + y, x0 + x), i = (size_t)y * tw + x;
-                                    r->zres[k] = zz((int32_t)code_at(img, g, k) - (int32_t)j->u[i]);
-                                }
-                            memcpy(j->u, j->q, len * sizeof *j->u);
-                        }
-                    } else if ((rc = run_net(j->dec, j, th, tw, err))) {
-                        return rc;
-                    }
-                    for (uint32_t y = 0; y < th; y++)
-                        for (uint32_t x = 0; x < tw; x++) {
-                            const size_t k = sidx(g, z, c, y0 + y, x0 + x);
-                            int64_t v = j->u[(size_t)y * tw + x];
-                            if (!enc && r->zres) v += unzz(r->zres[k]);
-                            if (v < 0 || v > (int64_t)g->maxv) /* the decryption network differs from the encryptor's */
-                                return mc_err_set(err, MC_ERR_INTERNAL, "residual out of range: the network is not "
-                                                                        "reproducible on this build (bug)");
-                            code_put(img, g, k, (uint32_t)v);
-                        }
+    const size_t tx = ti % r->ntx, ty = ti / r->ntx % r->nty, zc = ti / (r->ntx * r->nty);
+    const size_t z = zc / g->ch, c = zc % g->ch;
+    const size_t y0 = ty * r->tile, x0 = tx * r->tile;
+    const uint32_t th = (uint32_t)(g->h - y0 < r->tile ? g->h - y0 : r->tile);
+    const uint32_t tw = (uint32_t)(g->w - x0 < r->tile ? g->w - x0 : r->tile);
+    const size_t len = (size_t)th * tw;
+    make_target(r->ctx, j, (uint64_t)(z * g->ch + c), (uint64_t)(ty * r->ntx + tx), len);
+    for (uint32_t y = 0; y < th; y++) /* plane 0: the image (enc) or q (dec) */
+        for (uint32_t x = 0; x < tw; x++)
+            j->x[(size_t)y * tw + x] = (float)code_at(img, g, sidx(g, z, c, y0 + y, x0 + x)) / maxv;
+    int rc;
+    if (enc) {
+        if ((rc = run_net(j->enc, j, th, tw, err))) return rc;
+        if (r->zres) { /* the reconstruction decryption will compute */
+            for (size_t i = 0; i < len; i++) j->x[i] = (float)j->u[i] / maxv;
+            memcpy(j->q, j->u, len * sizeof *j->q);
+            if ((rc = run_net(j->dec, j, th, tw, err))) return rc;
+            for (uint32_t y = 0; y < th; y++)
+                for (uint32_t x = 0; x < tw; x++) {
+                    const size_t k = sidx(g, z, c, y0 + y, x0 + x), i = (size_t)y * tw + x;
+                    r->zres[k] = zz((int32_t)code_at(img, g, k) - (int32_t)j->u[i]);
                 }
+            memcpy(j->u, j->q, len * sizeof *j->u);
+        }
+    } else if ((rc = run_net(j->dec, j, th, tw, err))) {
+        return rc;
+    }
+    for (uint32_t y = 0; y < th; y++)
+        for (uint32_t x = 0; x < tw; x++) {
+            const size_t k = sidx(g, z, c, y0 + y, x0 + x);
+            int64_t v = j->u[(size_t)y * tw + x];
+            if (!enc && r->zres) v += unzz(r->zres[k]);
+            if (v < 0 || v > (int64_t)g->maxv) /* the decryption network differs from the encryptor's */
+                return mc_err_set(err, MC_ERR_INTERNAL, "residual out of range: the network is not "
+                                                        "reproducible on this build (bug)");
+            code_put(img, g, k, (uint32_t)v);
+        }
+    return MC_OK;
+}
+
+/* One lane: the tiles in order, the plans using every thread. */
+static int run_tile_all(atres_run *r, size_t ntiles, mc_err *err) {
+    for (size_t ti = 0; ti < ntiles; ti++) {
+        int rc = run_tile(r, &r->lane[0], ti, err);
+        if (rc) return rc;
+    }
+    return MC_OK;
+}
+
+static void tile_task(void *ctx, size_t ti, int t) {
+    atres_run *r = ctx;
+    tile_job *j = &r->lane[t];
+    if (!j->rc) j->rc = run_tile(r, j, ti, &j->err);
+}
+
+/* Every tile of the image, on the lanes (tiles handed out one at a time). */
+static int run_tiles(atres_run *r, mc_err *err) {
+    const size_t ntiles = r->g.d * r->g.ch * r->ntx * r->nty;
+    if (!r->g.n) return MC_OK;
+    if (r->nlanes == 1) return run_tile_all(r, ntiles, err);
+    mc_nn_workers_run(r->wk, ntiles, (int)r->nlanes, tile_task, r);
+    for (size_t i = 0; i < r->nlanes; i++)
+        if (r->lane[i].rc) {
+            if (err) *err = r->lane[i].err;
+            return r->lane[i].rc;
+        }
     return MC_OK;
 }
 
@@ -428,7 +548,7 @@ int mc_atres_encrypt(const mc_scheme *s, const char *arch, const uint8_t *builti
     int rc = run_init(s, arch, builtin, builtin_len, ctx, img, 1, &r, err);
     if (!rc && mc_meta_set_hex(ctx->meta, META_MODEL_ID, r.id, sizeof r.id))
         rc = mc_err_set(err, MC_ERR_INTERNAL, "metadata");
-    if (!rc) rc = run_tiles(ctx, img, &r, 1, err);
+    if (!rc) rc = run_tiles(&r, err);
     if (!rc) logistic_stage(ctx, img);
     if (!rc && r.zres) rc = residual_pack(ctx, img, &r.g, r.zres, err);
     run_free(&r);
@@ -444,7 +564,7 @@ int mc_atres_decrypt(const mc_scheme *s, const char *arch, const uint8_t *builti
     if (!rc && r.zres) rc = residual_unpack(ctx, img, &r.g, r.zres, err);
     if (!rc) {
         logistic_stage(ctx, img);
-        rc = run_tiles(ctx, img, &r, 0, err);
+        rc = run_tiles(&r, err);
     }
     if (!rc) rc = mc_image_set_aux(img, NULL, 0, err);
     run_free(&r);

@@ -4,7 +4,10 @@
  * writes the output floats (little-endian) followed by mc_nn_expf, tanhf and
  * sigmoidf over a grid of arguments to the file argv[1].  Compiled with several
  * compilers and flag sets, every build must write the same bytes.  With
- * --wide: probe 2 (probe_wide below). */
+ * --wide: probe 2 (probe_wide below).  Both probes also run their network
+ * through an inference plan (mc_nn_plan: fused convolutions, planned memory,
+ * threads) and exit 3 unless its output has the bytes of mc_nn_forward; what
+ * they write does not change. */
 #include "nn/nn.h"
 
 #include <stdio.h>
@@ -17,6 +20,30 @@ static void put(FILE *f, float v) {
     unsigned char b[4] = {(unsigned char)u, (unsigned char)(u >> 8), (unsigned char)(u >> 16),
                           (unsigned char)(u >> 24)};
     fwrite(b, 1, 4, f);
+}
+
+/* The network again through a plan on the default threads: 0 when its
+ * output equals `want` (n floats) byte for byte.  The plan takes the
+ * network's activations, so callers copy what they still need first. */
+static int plan_matches(mc_nn_net *net, uint32_t n, uint32_t h, uint32_t w, const float *x, const float *want,
+                        size_t len) {
+    mc_err err = {0};
+    mc_nn_workers *wk = NULL;
+    mc_nn_plan *p = NULL;
+    size_t got_len = 0;
+    int rc = mc_nn_workers_new(&wk, 0, &err);
+    if (!rc) rc = mc_nn_plan_new(&p, net, n, h + 2, w + 4, wk, NULL, &err); /* planned larger than run */
+    if (!rc) rc = mc_nn_plan_run(p, x, h, w, &err);
+    if (rc) {
+        fprintf(stderr, "nn_det_driver: plan: %s\n", err.msg);
+    } else {
+        const float *got = mc_nn_plan_output(p, &got_len);
+        rc = got_len != len || memcmp(got, want, len * sizeof *got);
+        if (rc) fprintf(stderr, "nn_det_driver: the plan's output differs from mc_nn_forward's\n");
+    }
+    mc_nn_plan_free(p);
+    mc_nn_workers_free(wk);
+    return rc;
 }
 
 #define CK(e)                                                                                                      \
@@ -69,6 +96,12 @@ static int probe_wide(const char *out) {
         for (size_t i = 0; i < (size_t)n * ly->c * ly->h * ly->w; i++) put(f, ly->out[i]);
     }
     if (fclose(f)) return 1;
+    const size_t len = mc_nn_output_len(net);
+    float *want = malloc(len * sizeof *want);
+    if (!want) return 1;
+    memcpy(want, mc_nn_output(net)->out, len * sizeof *want);
+    if (plan_matches(net, n, h, w, x, want, len)) return 3;
+    free(want);
     free(x);
     mc_nn_net_free(net);
     return 0;
@@ -132,6 +165,12 @@ int main(int argc, char **argv) {
         put(f, mc_nn_sigmoidf(v));
     }
     if (fclose(f)) return 1;
+    const size_t len = mc_nn_output_len(net);
+    float *want = malloc(len * sizeof *want);
+    if (!want) return 1;
+    memcpy(want, o->out, len * sizeof *want);
+    if (plan_matches(net, n, h, w, x, want, len)) return 3;
+    free(want);
     free(x);
     mc_nn_net_free(net);
     return 0;

@@ -3,7 +3,7 @@
 # same output bytes whatever the compiler, optimisation level and
 # vectorisation: nn_det_driver.c + the inference engine's sources (src/nn:
 # nn_math.c, nn_ref*.c, the layer families layer_*.c, net.c, build.c, sn.c,
-# nn_workers.c; src/core/error.c, cpu.c) are compiled with gcc -O0, gcc -O3,
+# nn_workers.c, the inference plan plan*.c; src/core/error.c, cpu.c) are compiled with gcc -O0, gcc -O3,
 # gcc -O3 -march=native, gcc -O2 -fno-tree-vectorize, clang -O2, clang -O3
 # -march=native, gcc -O1, and linked against the built libmedcrypt; every build must
 # write identical bytes, and they must match the digest pinned below (a
@@ -12,7 +12,9 @@
 # the kernels' vector strips, row tails, bands and threads all run) is
 # checked the same way against its own digest, every build running it on 1
 # and 3 threads (MEDCRYPT_THREADS), the built library also on 2 threads and
-# with each lower kernel set (MEDCRYPT_CPU=avx2, portable).
+# with each lower kernel set (MEDCRYPT_CPU=avx2, portable).  The driver
+# also runs both probes through an inference plan and exits 3 unless the
+# plan's output has the bytes of mc_nn_forward's.
 source "$(dirname "$0")/lib.bash"
 SRC=${MEDCRYPT_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 # sha256 of the driver's output; update ONLY with a deliberate, documented
@@ -22,7 +24,7 @@ PINNED=893f8265f4a922439500d6c0af899abc4ac9ad26b13cc417a5dc2f5ca4c9caa2
 # tiled and vectorised (same rule)
 PINNED2=e0134b6188ba3a01d6380cb4d6ed18bf46d5223003699050142e524033a740a3
 files=("$SRC/tests/cli/nn_det_driver.c" "$SRC"/src/nn/nn_math.c "$SRC"/src/nn/nn_ref*.c "$SRC"/src/nn/layer_*.c
-       "$SRC"/src/nn/net.c "$SRC"/src/nn/build.c "$SRC"/src/nn/sn.c "$SRC"/src/nn/nn_workers.c
+       "$SRC"/src/nn/net.c "$SRC"/src/nn/build.c "$SRC"/src/nn/sn.c "$SRC"/src/nn/nn_workers.c "$SRC"/src/nn/plan*.c
        "$SRC/src/core/error.c" "$SRC/src/core/cpu.c")
 common=(-std=c11 -pthread -ffp-contract=off -fno-strict-aliasing -Wall -Wextra -Werror -I"$SRC/include" -I"$SRC/src")
 builds=("gcc -O0" "gcc -O3" "gcc -O3 -march=native" "gcc -O2 -fno-tree-vectorize" "clang -O2" "clang -O3 -march=native"
