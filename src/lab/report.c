@@ -206,7 +206,7 @@ int mc_report_write(const char *out_dir, const mc_report_opts *o, mc_err *err) {
     struct stat st;
     if (!out_dir || stat(out_dir, &st) || !S_ISDIR(st.st_mode))
         return mc_err_set(err, MC_ERR_ARG, "report: %s is not a directory", out_dir ? out_dir : "(null)");
-    rp_ctx c = {.o = o, .dir = out_dir, .quick = o->quick, .psize = o->quick ? 256 : 512};
+    rp_ctx c = {.o = o, .dir = out_dir, .quick = o->quick, .psize = o->quick ? 128 : 512};
     int rc;
     if ((rc = mkdir_in(out_dir, "fig", err)) || (rc = mkdir_in(out_dir, "tables", err))) return rc;
     machine(&c);

@@ -46,7 +46,7 @@ typedef struct rp_ctx {
     rp_result *res;       /* one per mc_claim_at(i) */
     size_t nres;
     int quick;
-    unsigned psize;       /* phantom size: 512 (256 with --quick) */
+    unsigned psize;       /* phantom size: 512 (128 with --quick) */
     int nfig;
     char date[32], cpu[160];
     int plots_used;       /* cairo used: mc_plot_cleanup is the caller's */

@@ -211,13 +211,24 @@ int rp_section_classical(rp_ctx *c, mc_err *err) {
         if (rc) return rc;
     }
     table(c, im);
-    /* the attack pair: two brain slices of one geometry, else the phantom and its mirror image */
+    /* the attack pair: BrainProtonDensitySlice known, BrainT1Slice (its first
+     * channel: the file is RGB) the target; else the phantom and its mirror */
     const rp_img *known = &im[0], *target = &im[1];
-    if (!im[0].img || !im[1].img || im[0].img->width != im[1].img->width || im[0].img->height != im[1].img->height) {
-        if ((rc = rp_img_phantom(c, c->quick ? 128 : 256, 8, &ph, err)) || (rc = rp_clone(ph.img, &ph2.img, err))) {
-            rp_img_free(&ph);
+    if (im[0].img && im[1].img && im[1].img->channels == 3 && im[0].img->channels == 1 &&
+        im[0].img->width == im[1].img->width && im[0].img->height == im[1].img->height && im[0].img->bits == 8 &&
+        im[1].img->bits == 8 && im[1].img->depth == 1) {
+        const mc_image *s3 = im[1].img;
+        if ((rc = mc_image_new(&ph2.img, s3->width, s3->height, 1, 1, 8, 0, NULL, err))) goto out;
+        const uint8_t *sp = s3->pixels;
+        uint8_t *dp = ph2.img->pixels;
+        for (size_t i = 0; i < (size_t)s3->width * s3->height; i++) dp[i] = sp[3 * i];
+        rp_fmt(ph2.name, sizeof ph2.name, "%s (channel 0)", im[1].name);
+        target = &ph2;
+    } else if (!im[0].img || !im[1].img || im[0].img->width != im[1].img->width ||
+               im[0].img->height != im[1].img->height || im[0].img->channels != im[1].img->channels ||
+               im[0].img->bits != im[1].img->bits || im[0].img->depth != im[1].img->depth) {
+        if ((rc = rp_img_phantom(c, c->quick ? 128 : 256, 8, &ph, err)) || (rc = rp_clone(ph.img, &ph2.img, err)))
             goto out;
-        }
         uint32_t w = ph.img->width, h = ph.img->height;
         uint8_t *s = ph.img->pixels, *d = ph2.img->pixels;
         for (uint32_t y = 0; y < h; y++) /* the target: the phantom upside down, brighter */

@@ -10,8 +10,9 @@
 #include <string.h>
 
 #define SCHEME "deep-kedi"
-#define KSIZE 256
 #define MAXKEYS 20
+/* the paper's key size, 256x256 (128 with --quick) */
+#define KSIZE(c) ((c)->quick ? 128u : 256u)
 #define NIMG 3
 
 /* Key i: the demo key with its last byte replaced by i (key 0 = the demo key). */
@@ -27,12 +28,12 @@ static int key_i(rp_ctx *c, unsigned i, mc_key **out, mc_err *err) {
  * of an all-zero image (the speckle of zero is zero and C = zigzag(J) XOR K:
  * the cipher is the key image itself). */
 static int key_image(rp_ctx *c, const mc_key *k, mc_image **out, mc_err *err) {
+    uint32_t ks = KSIZE(c);
 #ifdef MC_KEY_IMAGE_RAW
-    (void)c;
-    return mc_key_image(SCHEME, MC_PROFILE_PAPER, KSIZE, KSIZE, 8, NULL, NULL, k, 0, NULL, out, err);
+    return mc_key_image(SCHEME, MC_PROFILE_PAPER, ks, ks, 8, NULL, NULL, k, 0, NULL, out, err);
 #else
     mc_image *z = NULL;
-    int rc = mc_image_new(&z, KSIZE, KSIZE, 1, 1, 8, 0, NULL, err);
+    int rc = mc_image_new(&z, ks, ks, 1, 1, 8, 0, NULL, err);
     if (!rc) rc = rp_encrypt(c, z, SCHEME, MC_PROFILE_PAPER, NULL, 0, k, out, err);
     mc_image_free(z);
     return rc;
@@ -94,33 +95,34 @@ static void keys_part(rp_ctx *c) {
             pass += d.npcr_pass[0] && d.uaci_pass[0];
         }
     }
-    char cmd[400], v[300];
+    char cmd[400], v[300], where[64];
+    unsigned ks = KSIZE(c);
+    rp_fmt(where, sizeof where, "key images, %ux%u 8-bit", ks, ks);
 #ifdef MC_KEY_IMAGE_RAW
-    rp_fmt(cmd, sizeof cmd, "medcrypt keyimage -s deep-kedi --profile paper --size 256x256 -k demo.key -o key.png && "
-           "medcrypt analyze key.png --json");
+    rp_fmt(cmd, sizeof cmd, "medcrypt keyimage -s deep-kedi --profile paper --size %ux%u -k demo.key -o key.png && "
+           "medcrypt analyze key.png --json", ks, ks);
 #else
-    rp_fmt(cmd, sizeof cmd, "medcrypt encrypt -s deep-kedi --profile paper -k demo.key zero256.png -o key.png && "
-           "medcrypt analyze key.png --json   (zero256.png: a black 256x256 8-bit image)");
+    rp_fmt(cmd, sizeof cmd, "medcrypt encrypt -s deep-kedi --profile paper -k demo.key zero.png -o key.png && "
+           "medcrypt analyze key.png --json   (zero.png: a black %ux%u 8-bit image)", ks, ks);
 #endif
     if (got) {
         rp_fmt(v, sizeof v, "%u key images (the demo key with its last byte 0..%u): min %.4f, max %.4f; a uniform "
                "random 256x256 image gives %.4f; the paper's 7.45 is a clearly biased key image",
-               got, got - 1, hmin, hmax, rp_uniform_entropy(KSIZE * KSIZE));
-        rp_set(c, "K01", RP_MEASURED, "key images, 256x256 8-bit", cmd, v, "%.4f (mean of %u)", hs / got, got);
+               got, got - 1, hmin, hmax, rp_uniform_entropy((double)KSIZE(c) * KSIZE(c)));
+        rp_set(c, "K01", RP_MEASURED, where, cmd, v, "%.4f (mean of %u)", hs / got, got);
     }
     if (pairs) {
         rp_fmt(v, sizeof v, "mean over %u pairs of consecutive keys; critical NPCR (alpha 0.05) %.4f%%; %u of %u pairs "
                "pass NPCR and UACI; mean UACI %.2f%%",
                pairs, crit, pass, pairs, ua / pairs);
-        rp_set(c, "K06", RP_MEASURED, "key images, 256x256 8-bit", "the key images of K01, then medcrypt analyze "
+        rp_set(c, "K06", RP_MEASURED, where, "the key images of K01, then medcrypt analyze "
                "key1.png key0.png --json", v, "%.2f%%", np / pairs);
     }
     if (got >= 2) {
         const mc_image *row[4] = {ki[0], ki[1], got > 2 ? ki[2] : NULL, got > 3 ? ki[3] : NULL};
         const char *lab[4] = {"key A (demo key)", "key B", "key C", "key D"};
         size_t m = got < 4 ? got : 4;
-        if (rp_fig_strip(c, "kedi-keys.png", row, lab, m, 220, 0, 0, "deep-kedi key images (paper profile, 256x256)",
-                         &err))
+        if (rp_fig_strip(c, "kedi-keys.png", row, lab, m, 220, 0, 0, "deep-kedi key images (paper profile)", &err))
             rp_problem(c, "kedi-keys", &err);
         else
             rp_figure(c, "kedi-keys.png", "key images",
@@ -220,7 +222,7 @@ int rp_section_kedi(rp_ctx *c, mc_err *err) {
             "scans XORed with it. medcrypt's scheme <code>deep-kedi</code>; docs/schemes/deep-kedi.md. The paper's "
             "data sets (ADNI brain MRI, lung and liver CT/MRI/CXR) are not available.</p>\n");
     if (!mc_scheme_find(SCHEME)) {
-        rp_pending(c, "deep-kedi", "pending: the scheme deep-kedi is not built in this medcrypt");
+        rp_pending(c, "deep-kedi", "the scheme deep-kedi is not built in this medcrypt");
         rp_h(c, "<p class=\"note\">The scheme <code>deep-kedi</code> is not registered in this build: its rows are "
                 "pending (never a number we did not compute).</p>\n");
         rp_claims_table(c, "deep-kedi");
@@ -229,7 +231,7 @@ int rp_section_kedi(rp_ctx *c, mc_err *err) {
     }
     rp_img im[NIMG];
     memset(im, 0, sizeof im);
-    int rc = rp_img_phantom(c, KSIZE, 8, &im[0], err);
+    int rc = rp_img_phantom(c, KSIZE(c), 8, &im[0], err);
     if (rc) return rc;
     /* the figures go after the tables: into figs first */
     char *figs = NULL;
