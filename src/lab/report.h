@@ -93,6 +93,9 @@ FILE *rp_md_open(rp_ctx *c, const char *name);
 const char *rp_q(const char *path, char *buf, size_t cap);
 
 /* --------------------------------------------------------------- images */
+/* The scheme is registered and encrypts a small probe image (its built-in
+ * model is there); else 0 and why. */
+int rp_scheme_ready(rp_ctx *c, const char *scheme, char *why, size_t cap);
 /* A sample (relative to the sample directory) or NULL when absent (logged). */
 int rp_img_sample(rp_ctx *c, const char *rel, rp_img *out);
 /* A phantom of size x size, bits 8 or 16. */

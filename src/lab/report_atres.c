@@ -281,8 +281,9 @@ int rp_section_atres(rp_ctx *c, mc_err *err) {
             "<code>resnet-cm</code> run the built-in models (trained by <code>make train-models</code>; "
             "docs/schemes/at-resnet-cm.md). The paper's images (cardiac MRI, chest X-ray, 512x512 8-bit) are not "
             "available: ours are held-out images the models never saw.</p>\n");
-    if (!mc_scheme_find("at-resnet-cm") || !mc_scheme_find("resnet-cm")) {
-        rp_pending(c, "at-resnet-cm", "scheme not built");
+    char why[400];
+    if (!rp_scheme_ready(c, "at-resnet-cm", why, sizeof why) || !rp_scheme_ready(c, "resnet-cm", why, sizeof why)) {
+        rp_pending(c, "at-resnet-cm", why);
         rp_claims_table(c, "at-resnet-cm");
         rp_h(c, "</section>\n");
         return MC_OK;

@@ -132,8 +132,9 @@ static void attacks(rp_ctx *c, const rp_img *known, const rp_img *target) {
     static const char *const xs[] = {"logistic", "zigzag", "deep-kedi", "at-resnet-cm", "resnet-cm"};
     arow a[20];
     size_t n = 0;
+    char why[400];
     for (size_t s = 0; s < sizeof xs / sizeof xs[0]; s++) {
-        if (!mc_scheme_find(xs[s])) continue;
+        if (!rp_scheme_ready(c, xs[s], why, sizeof why)) continue;
         int xor = mc_attack_supported(xs[s]), leak = mc_attack_leak_supported(xs[s]);
         if (!xor && !leak) continue;
         for (int k = 0; k < 2; k++) {

@@ -111,10 +111,12 @@ int rp_section_edgnet(rp_ctx *c, mc_err *err) {
             "ciphers; the trained weights are the key, and decryption is lossy. medcrypt's scheme "
             "<code>edg-net</code>; docs/schemes/edg-net.md. The paper's data (NIH chest X-rays, a private Nanjing "
             "CT set) are not available.</p>\n");
-    if (!mc_scheme_find(SCHEME)) {
-        rp_pending(c, "edg-net", "the scheme edg-net is not built in this medcrypt");
-        rp_h(c, "<p class=\"note\">The scheme <code>edg-net</code> is not registered in this build: its rows are "
-                "pending (never a number we did not compute).</p>\n");
+    char why[400];
+    if (!rp_scheme_ready(c, SCHEME, why, sizeof why)) {
+        rp_pending(c, "edg-net", why);
+        rp_h(c, "<p class=\"note\">");
+        rp_esc(c, why);
+        rp_h(c, ": its rows are pending (never a number we did not compute).</p>\n");
         rp_claims_table(c, "edg-net");
         rp_h(c, "</section>\n");
         return MC_OK;

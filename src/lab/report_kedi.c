@@ -221,10 +221,12 @@ int rp_section_kedi(rp_ctx *c, mc_err *err) {
             "and removed after decryption, a zigzag GAN (ZZ-GAN) that generates a key image, and three zigzag "
             "scans XORed with it. medcrypt's scheme <code>deep-kedi</code>; docs/schemes/deep-kedi.md. The paper's "
             "data sets (ADNI brain MRI, lung and liver CT/MRI/CXR) are not available.</p>\n");
-    if (!mc_scheme_find(SCHEME)) {
-        rp_pending(c, "deep-kedi", "the scheme deep-kedi is not built in this medcrypt");
-        rp_h(c, "<p class=\"note\">The scheme <code>deep-kedi</code> is not registered in this build: its rows are "
-                "pending (never a number we did not compute).</p>\n");
+    char why[400];
+    if (!rp_scheme_ready(c, SCHEME, why, sizeof why)) {
+        rp_pending(c, "deep-kedi", why);
+        rp_h(c, "<p class=\"note\">");
+        rp_esc(c, why);
+        rp_h(c, ": its rows are pending (never a number we did not compute).</p>\n");
         rp_claims_table(c, "deep-kedi");
         rp_h(c, "</section>\n");
         return MC_OK;

@@ -48,7 +48,14 @@ int rp_section_speed(rp_ctx *c, mc_err *err) {
     double mb = (double)p.img->nbytes / 1e6;
     for (size_t i = 0; i < mc_scheme_count() && ns < MAXS; i++) {
         const mc_scheme *s = mc_scheme_at(i);
+        char why[400];
         if (!(s->profiles & MC_PROFILES_HARDENED) || !(s->bits & MC_BITS_8)) continue;
+        if (!rp_scheme_ready(c, s->name, why, sizeof why)) {
+            rp_h(c, "<p class=\"note\">");
+            rp_esc(c, why);
+            rp_h(c, "</p>\n");
+            continue;
+        }
         rp_log(c, "speed: %s", s->name);
         double te[MAXREPS], td[MAXREPS];
         int ok = 1;

@@ -183,9 +183,10 @@ int rp_section_tpe(rp_ctx *c, mc_err *err) {
             "<code>tpe2</code> (Zhao et al. 2021), hardened profile, default rounds (10, 10, 7); "
             "docs/schemes/tpe-h2mwd.md. The paper used 500 Helen faces and 1491 Holiday photos (RGB 512x512), "
             "not available here.</p>\n");
+    char why[400];
     for (int s = 0; s < NSCH; s++)
-        if (!mc_scheme_find(k_sch[s])) {
-            rp_pending(c, "tpe-h2mwd", "scheme not built");
+        if (!rp_scheme_ready(c, k_sch[s], why, sizeof why)) {
+            rp_pending(c, "tpe-h2mwd", why);
             rp_claims_table(c, "tpe-h2mwd");
             rp_h(c, "</section>\n");
             return MC_OK;

@@ -189,3 +189,22 @@ double rp_corr_sigma(const mc_image *img) {
     double pairs = (double)(img->width - 1) * img->height * img->depth * img->channels;
     return pairs > 0 ? 1.0 / sqrt(pairs) : NAN;
 }
+
+int rp_scheme_ready(rp_ctx *c, const char *scheme, char *why, size_t cap) {
+    if (!mc_scheme_find(scheme)) {
+        rp_fmt(why, cap, "the scheme %s is not built in this medcrypt", scheme);
+        return 0;
+    }
+    mc_image *z = NULL, *x = NULL;
+    mc_err err = {0};
+    int rc = mc_image_new(&z, 64, 64, 1, 1, 8, 0, NULL, &err);
+    if (!rc) rc = rp_encrypt(c, z, scheme, MC_PROFILE_HARDENED, NULL, 0, NULL, &x, &err);
+    mc_image_free(z);
+    mc_image_free(x);
+    if (rc) {
+        rp_fmt(why, cap, "the scheme %s cannot run in this build: %s", scheme, err.msg);
+        rp_log(c, "%s", why);
+        return 0;
+    }
+    return 1;
+}

@@ -82,8 +82,10 @@ for cid, val, scheme in (("A31", "7.9965", "at-resnet-cm"), ("A29", "0.0010", "a
     r = p.rows[cid]
     assert val in r.get("paper", ""), (cid, r)
     ours = r.get("ours", "")
+    # a number where the build has the scheme (deep-kedi, edg-net: or pending
+    # when their built-in model is missing); "pending" where it has not
     if scheme in schemes:
-        assert num.match(ours), (cid, "ours is not a number", ours)
+        assert num.match(ours) or (cid[0] in "KE" and ours == "pending"), (cid, "ours is not a number", ours)
     else:
         assert ours == "pending", (cid, ours)
 PYEOF
