@@ -76,6 +76,10 @@ int rp_section_kedi(rp_ctx *c, mc_err *err);
 int rp_section_edgnet(rp_ctx *c, mc_err *err);
 int rp_section_classical(rp_ctx *c, mc_err *err);
 int rp_section_speed(rp_ctx *c, mc_err *err);
+/* Parameters of CycleGAN (two ResNet generators with `blocks` residual
+ * blocks, two 70x70 PatchGANs) at base widths ngf / ndf, c channels
+ * (report_edgnet.c). */
+double rp_cyclegan_params(double ngf, double ndf, double c, double blocks);
 /* The claims table of one paper (every mc_claim of it, with its result). */
 void rp_claims_table(rp_ctx *c, const char *paper);
 

@@ -21,7 +21,7 @@
  * without affine parameters) and two 70x70 PatchGAN discriminators (4x4
  * convs ndf, 2, 4, 8 ndf and a 1-channel output).  At ngf = ndf = 64, c = 3,
  * 9 blocks: 11,378,179 per generator, 2,764,737 per discriminator. */
-static double cyclegan_params(double ngf, double ndf, double c, double blocks) {
+double rp_cyclegan_params(double ngf, double ndf, double c, double blocks) {
     double g = 49 * c * ngf + ngf                                    /* c7s1-ngf */
                + 9 * ngf * 2 * ngf + 2 * ngf + 9 * 2 * ngf * 4 * ngf + 4 * ngf /* d128, d256 */
                + blocks * 2 * (9 * 16 * ngf * ngf + 4 * ngf)         /* residual blocks */
@@ -61,7 +61,7 @@ static void params_part(rp_ctx *c) {
         rp_h(c, "<p class=\"problem\">The built-in edg-net model does not record ngf / ndf.</p>\n");
         return;
     }
-    double cg = cyclegan_params(ngf, ndf, ch, 9);
+    double cg = rp_cyclegan_params(ngf, ndf, ch, 9);
     char v[300];
     rp_fmt(v, sizeof v, "our edg-net is U-GAT-IT light with %.0f parameters (ngf %.0f, ndf %.0f): 1 by construction; "
            "the paper's 2x comes from its additions (DEDS, DTA, AN), which the text does not size",

@@ -15,11 +15,11 @@
 #define KSIZE(c) ((c)->quick ? 128u : 256u)
 #define NIMG 3
 
-/* Key i: the demo key with its last byte replaced by i (key 0 = the demo key). */
+/* Key i: the demo key with its last byte XORed with i (key 0 = the demo key). */
 static int key_i(rp_ctx *c, unsigned i, mc_key **out, mc_err *err) {
     uint8_t k[MC_KEY_BYTES];
     memcpy(k, c->keyb, sizeof k);
-    k[MC_KEY_BYTES - 1] = (uint8_t)i;
+    k[MC_KEY_BYTES - 1] ^= (uint8_t)i;
     return mc_key_from_bytes(out, k, err);
 }
 
@@ -106,7 +106,7 @@ static void keys_part(rp_ctx *c) {
            "medcrypt analyze key.png --json   (zero.png: a black %ux%u 8-bit image)", ks, ks);
 #endif
     if (got) {
-        rp_fmt(v, sizeof v, "%u key images (the demo key with its last byte 0..%u): min %.4f, max %.4f; a uniform "
+        rp_fmt(v, sizeof v, "%u key images (the demo key with its last byte XOR 0..%u): min %.4f, max %.4f; a uniform "
                "random 256x256 image gives %.4f; the paper's 7.45 is a clearly biased key image",
                got, got - 1, hmin, hmax, rp_uniform_entropy((double)KSIZE(c) * KSIZE(c)));
         rp_set(c, "K01", RP_MEASURED, where, cmd, v, "%.4f (mean of %u)", hs / got, got);
