@@ -80,6 +80,9 @@ int rp_section_speed(rp_ctx *c, mc_err *err);
  * blocks, two 70x70 PatchGANs) at base widths ngf / ndf, c channels
  * (report_edgnet.c). */
 double rp_cyclegan_params(double ngf, double ndf, double c, double blocks);
+/* A paper's section when its scheme cannot run: why, the claims (pending
+ * or not reproducible), the end of the section. */
+void rp_section_unready(rp_ctx *c, const char *paper, const char *why);
 /* The claims table of one paper (every mc_claim of it, with its result). */
 void rp_claims_table(rp_ctx *c, const char *paper);
 
@@ -91,8 +94,16 @@ void rp_escf(rp_ctx *c, const char *fmt, ...) MC_PRINTF(2, 3);   /* printf, then
 void rp_figure(rp_ctx *c, const char *name, const char *alt, const char *caption);
 /* A note in the page about a step that failed (also logged). */
 void rp_problem(rp_ctx *c, const char *what, const mc_err *err);
-/* Markdown table file tables/NAME (opened for writing; NULL on error). */
-FILE *rp_md_open(rp_ctx *c, const char *name);
+/* A table written twice: as HTML into the page and as markdown into
+ * tables/MD_NAME (md_name NULL: the page only).  A row is one printf-style
+ * string whose cells are separated by '|' (escaped in the HTML). */
+typedef struct rp_table {
+    rp_ctx *c;
+    FILE *md;
+} rp_table;
+void rp_table_open(rp_ctx *c, rp_table *t, const char *md_name, const char *id, const char *head);
+void rp_table_row(rp_table *t, const char *fmt, ...) MC_PRINTF(2, 3);
+void rp_table_close(rp_table *t);
 /* Command-line quoting of a path for the commands column. */
 const char *rp_q(const char *path, char *buf, size_t cap);
 
@@ -150,6 +161,14 @@ int rp_fig_lines(rp_ctx *c, const char *name, const char *title, const char *xla
 /* Horizontal bars (log scale when logx), one per name, value printed. */
 int rp_fig_bars(rp_ctx *c, const char *name, const char *title, const char *xlabel, const char *const *names,
                 const double *v, size_t n, int logx, mc_err *err);
+/* One image through a scheme, in fig/PREFIX-strip.png: plain, cipher
+ * (paper), decrypted (paper: dec_label; in the plain's window), cipher
+ * (hardened) = fig[0..2], captioned strip_cap; with hist_cap / scatter_cap
+ * (NULL: none) also PREFIX-hist.png / PREFIX-scatter.png of the plain image
+ * (named `name`) and its paper cipher.  Problems are reported in the page. */
+void rp_figs_scheme(rp_ctx *c, const char *prefix, const char *name, const mc_image *plain, mc_image *const fig[3],
+                    const char *title, const char *dec_label, const char *strip_cap, const char *hist_cap,
+                    const char *scatter_cap);
 /* mc_plot_histograms / mc_plot_scatter into fig/NAME. */
 int rp_fig_hist(rp_ctx *c, const char *name, const mc_image *const *imgs, const char *const *labels, size_t n,
                 mc_err *err);

@@ -78,92 +78,45 @@ static void verdict_entropy(char *v, size_t cap, double ours, const char *paper,
 }
 
 static void table(rp_ctx *c, const rp_img *im, arow r[NIMG][2], const double pc[NIMG], const double ph[NIMG]) {
-    FILE *md = rp_md_open(c, "at-resnet-cm.md");
-    static const char hdr[] = "| image | scheme | plain corr h | plain H | cipher corr h (paper) | cipher H (paper) | "
-                              "decrypted PSNR dB / SSIM (paper) | cipher corr h (hardened) | cipher H (hardened) | "
-                              "hardened exact | residual bytes (% of pixels) | hardened enc + dec s |";
-    if (md) fprintf(md, "%s\n|---|---|---|---|---|---|---|---|---|---|---|---|\n", hdr);
-    rp_h(c, "<table class=\"repro\" id=\"atres-table\"><thead><tr><th>image</th><th>scheme</th><th>plain corr h</th>"
-            "<th>plain H</th><th>cipher corr h (paper)</th><th>cipher H (paper)</th><th>decrypted PSNR dB / SSIM "
-            "(paper)</th><th>cipher corr h (hardened)</th><th>cipher H (hardened)</th><th>hardened exact</th>"
-            "<th>residual bytes (%% of pixels)</th><th>hardened enc + dec s</th></tr></thead><tbody>\n");
-    for (int i = 0; i < NIMG; i++) {
-        if (!im[i].img) continue;
-        for (int s = 0; s < 2; s++) {
+    rp_table t;
+    rp_table_open(c, &t, "at-resnet-cm.md", "atres-table",
+                  "image|scheme|plain corr h|plain H|cipher corr h (paper)|cipher H (paper)|decrypted PSNR dB / SSIM "
+                  "(paper)|cipher corr h (hardened)|cipher H (hardened)|hardened exact|residual bytes (% of "
+                  "pixels)|hardened enc + dec s");
+    for (int i = 0; i < NIMG; i++)
+        for (int s = 0; im[i].img && s < 2; s++) {
             const arow *a = &r[i][s];
-            if (!a->ok) continue;
             char ps[32];
-            char line[1024];
-            rp_fmt(line, sizeof line,
-                     "| %s | %s | %.4f | %.4f | %.4f | %.4f | %s / %.4f | %.4f | %.4f | %s | %zu (%.1f%%) | %.2f |",
-                     im[i].name, k_schemes[s], pc[i], ph[i], a->cc, a->ch, rp_num(a->psnr, 2, ps, sizeof ps), a->ssim,
-                     a->hc, a->hh, a->exact ? "yes" : "NO", a->aux, 100.0 * (double)a->aux / (double)a->px, a->secs);
-            if (md) fprintf(md, "%s\n", line);
-            rp_h(c, "<tr>");
-            /* the markdown cells become table cells */
-            char *save = NULL, *cell = strtok_r(line + 1, "|", &save);
-            for (; cell; cell = strtok_r(NULL, "|", &save)) {
-                while (*cell == ' ') cell++;
-                size_t n = strlen(cell);
-                while (n && cell[n - 1] == ' ') cell[--n] = 0;
-                if (!n) continue;
-                rp_h(c, "<td>");
-                rp_esc(c, cell);
-                rp_h(c, "</td>");
-            }
-            rp_h(c, "</tr>\n");
+            if (a->ok)
+                rp_table_row(&t, "%s|%s|%.4f|%.4f|%.4f|%.4f|%s / %.4f|%.4f|%.4f|%s|%zu (%.1f%%)|%.2f", im[i].name,
+                             k_schemes[s], pc[i], ph[i], a->cc, a->ch, rp_num(a->psnr, 2, ps, sizeof ps), a->ssim,
+                             a->hc, a->hh, a->exact ? "yes" : "NO", a->aux, 100.0 * (double)a->aux / (double)a->px,
+                             a->secs);
         }
-    }
-    rp_h(c, "</tbody></table>\n");
-    if (md) fclose(md);
+    rp_table_close(&t);
 }
 
-static void figures(rp_ctx *c, const rp_img *im, mc_image *fig[NIMG][4]) {
-    mc_err err = {0};
-    static const char *const lab[] = {"plain", "cipher (paper)", "decrypted (paper, lossy)", "cipher (hardened)"};
+static void figures(rp_ctx *c, const rp_img *im, mc_image *fig[NIMG][3]) {
+    /* histograms and scatter plots of BrainT1Slice (8-bit, as the paper's images), else the phantom */
+    int hi = im[2].img && fig[2][0] ? 2 : 0;
     for (int i = 0; i < NIMG; i++) {
         if (!im[i].img || !fig[i][0]) continue;
-        const mc_image *row[5] = {im[i].img, fig[i][0], fig[i][1], fig[i][2]};
-        char name[96], ttl[160], cap[400];
-        rp_fmt(name, sizeof name, "atres-strip-%d.png", i);
+        char prefix[32], ttl[160], cap[400], hcap[200], scap[400];
+        rp_fmt(prefix, sizeof prefix, "atres-%d", i);
         rp_fmt(ttl, sizeof ttl, "at-resnet-cm on %s (demo key)", im[i].name);
-        if (rp_fig_strip(c, name, row, lab, 4, 220, 0, 1u << 2, ttl, &err)) {
-            rp_problem(c, name, &err);
-            continue;
-        }
         rp_fmt(cap, sizeof cap,
-                 "As the paper's Fig. 11: %s, its at-resnet-cm cipher and the paper profile's decryption (the "
-                 "network's reconstruction, lossy as published), and the hardened cipher (its decryption is "
-                 "bit-exact).",
-                 im[i].name);
-        rp_figure(c, name, ttl, cap);
-    }
-    { /* BrainT1Slice (8-bit, as the paper's images), else the phantom */
-        int i = im[2].img && fig[2][0] ? 2 : 0;
-        if (!im[i].img || !fig[i][0]) return;
-        const mc_image *two[2] = {im[i].img, fig[i][0]};
-        char l0[96], l1[96];
-        rp_fmt(l0, sizeof l0, "%s plain", im[i].name);
-        rp_fmt(l1, sizeof l1, "%s cipher (paper)", im[i].name);
-        const char *labs[2] = {l0, l1};
-        char name[96], cap[300];
-        rp_fmt(name, sizeof name, "atres-hist-%d.png", i);
-        if (rp_fig_hist(c, name, two, labs, 2, &err)) rp_problem(c, name, &err);
-        else {
-            rp_fmt(cap, sizeof cap, "As Fig. 12: grey-level histograms of %s and of its at-resnet-cm cipher.",
-                     im[i].name);
-            rp_figure(c, name, "histograms", cap);
-        }
-        rp_fmt(name, sizeof name, "atres-scatter-%d.png", i);
-        if (rp_fig_scatter(c, name, two, labs, 2, &err)) rp_problem(c, name, &err);
-        else {
-            rp_fmt(cap, sizeof cap,
-                     "As Fig. 13 (which shows the horizontal pairs only): a pixel against its neighbour, sampled "
-                     "pairs, in four directions, for %s (top) and its cipher (bottom); r is the Pearson "
-                     "correlation of the pairs drawn.",
-                     im[i].name);
-            rp_figure(c, name, "adjacent-pixel scatter", cap);
-        }
+               "As the paper's Fig. 11: %s, its at-resnet-cm cipher and the paper profile's decryption (the "
+               "network's reconstruction, lossy as published), and the hardened cipher (its decryption is "
+               "bit-exact).",
+               im[i].name);
+        rp_fmt(hcap, sizeof hcap, "As Fig. 12: grey-level histograms of %s and of its at-resnet-cm cipher.", im[i].name);
+        rp_fmt(scap, sizeof scap,
+               "As Fig. 13 (which shows the horizontal pairs only): a pixel against its neighbour, sampled pairs, in "
+               "four directions, for %s (top) and its cipher (bottom); r is the Pearson correlation of the pairs "
+               "drawn.",
+               im[i].name);
+        rp_figs_scheme(c, prefix, im[i].name, im[i].img, fig[i], ttl, "decrypted (paper, lossy)", cap,
+                       i == hi ? hcap : NULL, i == hi ? scap : NULL);
     }
 }
 
@@ -283,9 +236,7 @@ int rp_section_atres(rp_ctx *c, mc_err *err) {
             "available: ours are held-out images the models never saw.</p>\n");
     char why[400];
     if (!rp_scheme_ready(c, "at-resnet-cm", why, sizeof why) || !rp_scheme_ready(c, "resnet-cm", why, sizeof why)) {
-        rp_pending(c, "at-resnet-cm", why);
-        rp_claims_table(c, "at-resnet-cm");
-        rp_h(c, "</section>\n");
+        rp_section_unready(c, "at-resnet-cm", why);
         return MC_OK;
     }
     rp_img im[NIMG];
@@ -300,7 +251,7 @@ int rp_section_atres(rp_ctx *c, mc_err *err) {
     arow r[NIMG][2];
     memset(r, 0, sizeof r);
     double pc[NIMG] = {0}, ph[NIMG] = {0}, ph8[NIMG] = {0};
-    mc_image *fig[NIMG][4];
+    mc_image *fig[NIMG][3];
     memset(fig, 0, sizeof fig);
     for (int i = 0; i < NIMG; i++) {
         if (!im[i].img) continue;
@@ -324,7 +275,7 @@ int rp_section_atres(rp_ctx *c, mc_err *err) {
     table(c, im, r, pc, ph);
     figures(c, im, fig);
     for (int i = 0; i < NIMG; i++) {
-        for (int k = 0; k < 4; k++) mc_image_free(fig[i][k]);
+        for (int k = 0; k < 3; k++) mc_image_free(fig[i][k]);
         rp_img_free(&im[i]);
     }
     rp_h(c, "</section>\n");

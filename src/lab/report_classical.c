@@ -14,7 +14,8 @@ static const char *const k_cls[] = {"logistic", "zigzag", "latin"};
 #define NCLS 3
 #define NIMG 4
 
-static void stats_cells(rp_ctx *c, FILE *md, const mc_image *img) {
+/* "entropy|corr h|corr v|corr d" of an image */
+static void stats_cells(const mc_image *img, char *buf, size_t cap) {
     double h = NAN, hh = NAN, r[MC_NDIRS];
     mc_entropy(img, MC_ALL, MC_ALL, &h, &hh);
     if (mc_corr(img, MC_ALL, MC_ALL, r))
@@ -22,31 +23,20 @@ static void stats_cells(rp_ctx *c, FILE *md, const mc_image *img) {
     char e[64];
     if (img->bits == 8) rp_fmt(e, sizeof e, "%.4f", h);
     else rp_fmt(e, sizeof e, "%.4f (hi %.4f)", h, hh);
-    rp_h(c, "<td>%s</td><td>%.4f</td><td>%.4f</td><td>%.4f</td>", e, r[0], r[1], r[2]);
-    if (md) fprintf(md, " %s | %.4f | %.4f | %.4f |", e, r[0], r[1], r[2]);
+    rp_fmt(buf, cap, "%s|%.4f|%.4f|%.4f", e, r[0], r[1], r[2]);
 }
 
 static void table(rp_ctx *c, rp_img *im) {
-    FILE *md = rp_md_open(c, "classical.md");
-    if (md)
-        fprintf(md, "| image | scheme | profile | entropy | corr h | corr v | corr d | NPCR %% | UACI %% |\n"
-                    "|---|---|---|---|---|---|---|---|---|\n");
-    rp_h(c, "<table class=\"repro\" id=\"classical-table\"><thead><tr><th>image</th><th>scheme</th><th>profile</th>"
-            "<th>entropy</th><th>corr h</th><th>corr v</th><th>corr d</th><th>NPCR %%</th><th>UACI %%</th></tr>"
-            "</thead><tbody>\n");
+    rp_table t;
+    rp_table_open(c, &t, "classical.md", "classical-table",
+                  "image|scheme|profile|entropy|corr h|corr v|corr d|NPCR %|UACI %");
+    char st[160];
     for (int i = 0; i < NIMG; i++) {
         if (!im[i].img) continue;
         const mc_image *p = im[i].img;
         rp_log(c, "classical: %s", im[i].name);
-        char geo[96];
-        rp_fmt(geo, sizeof geo, "%s (%ux%u, %u-bit)", im[i].name, p->width, p->height, p->bits);
-        rp_h(c, "<tr><td>");
-        rp_esc(c, geo);
-        rp_h(c, "</td><td>plain</td><td>-</td>");
-        if (md) fprintf(md, "| %s | plain | - |", geo);
-        stats_cells(c, md, p);
-        rp_h(c, "<td>-</td><td>-</td></tr>\n");
-        if (md) fprintf(md, " - | - |\n");
+        stats_cells(p, st, sizeof st);
+        rp_table_row(&t, "%s (%ux%u, %u-bit)|plain|-|%s|-|-", im[i].name, p->width, p->height, p->bits, st);
         for (int s = 0; s < NCLS; s++) {
             if (!mc_scheme_find(k_cls[s])) continue;
             for (int pr = 0; pr < 2; pr++) {
@@ -60,25 +50,16 @@ static void table(rp_ctx *c, rp_img *im) {
                     rp_problem(c, k_cls[s], &e);
                     continue;
                 }
-                rp_h(c, "<tr><td>");
-                rp_esc(c, im[i].name);
-                rp_h(c, "</td><td>%s</td><td>%s</td>", k_cls[s], mc_profile_name(prof));
-                if (md) fprintf(md, "| %s | %s | %s |", im[i].name, k_cls[s], mc_profile_name(prof));
-                stats_cells(c, md, ci);
-                rp_h(c, "<td>%.2f</td><td>%.2f</td></tr>\n", sen.key.npcr, sen.key.uaci);
-                if (md) fprintf(md, " %.2f | %.2f |\n", sen.key.npcr, sen.key.uaci);
+                stats_cells(ci, st, sizeof st);
+                rp_table_row(&t, "%s|%s|%s|%s|%.2f|%.2f", im[i].name, k_cls[s], mc_profile_name(prof), st,
+                             sen.key.npcr, sen.key.uaci);
                 mc_image_free(ci);
             }
         }
     }
-    rp_h(c, "<tr><td>AT-ResNet-CM Table 2/3 (chest / brain / lung, 512x512 8-bit)</td><td>ResNet-CM</td><td>-</td>"
-            "<td>7.9887 / 7.9658 / 7.9911</td><td>0.0021 / -0.0064 / 0.0017</td><td>-</td><td>-</td><td>-</td>"
-            "<td>-</td></tr>\n</tbody></table>\n");
-    if (md) {
-        fprintf(md, "| AT-ResNet-CM Table 2/3 (chest / brain / lung, 512x512 8-bit) | ResNet-CM | - | 7.9887 / 7.9658 "
-                    "/ 7.9911 | 0.0021 / -0.0064 / 0.0017 | - | - | - | - |\n");
-        fclose(md);
-    }
+    rp_table_row(&t, "AT-ResNet-CM Table 2/3 (chest / brain / lung, 512x512 8-bit)|ResNet-CM|-|7.9887 / 7.9658 / "
+                     "7.9911|0.0021 / -0.0064 / 0.0017|-|-|-|-");
+    rp_table_close(&t);
 }
 
 /* ---------------------------------------------------------------- attacks */
@@ -153,19 +134,13 @@ static void attacks(rp_ctx *c, const rp_img *known, const rp_img *target) {
             "correlation of the recovered image with the plain (the neural schemes' cpa is an estimate, not an "
             "exact recovery). docs/attacks.md; <code>medcrypt attack kpa|cpa</code>.</p>\n",
          known->name, target->name, target->name);
-    FILE *md = rp_md_open(c, "attacks.md");
-    if (md) fprintf(md, "| scheme | attack | profile | recovered samples %% | r (recovered, plain) |\n|---|---|---|---|---|\n");
-    rp_h(c, "<table class=\"repro\" id=\"attack-table\"><thead><tr><th>scheme</th><th>attack</th><th>profile</th>"
-            "<th>recovered samples %%</th><th>r (recovered, plain)</th></tr></thead><tbody>\n");
-    for (size_t i = 0; i < n; i++) {
-        if (!a[i].ok) continue;
-        rp_h(c, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%.2f</td><td>%.4f</td></tr>\n", a[i].scheme, a[i].attack,
-             mc_profile_name(a[i].prof), a[i].pct, a[i].r);
-        if (md) fprintf(md, "| %s | %s | %s | %.2f | %.4f |\n", a[i].scheme, a[i].attack, mc_profile_name(a[i].prof),
-                        a[i].pct, a[i].r);
-    }
-    rp_h(c, "</tbody></table>\n");
-    if (md) fclose(md);
+    rp_table t;
+    rp_table_open(c, &t, "attacks.md", "attack-table", "scheme|attack|profile|recovered samples %|r (recovered, plain)");
+    for (size_t i = 0; i < n; i++)
+        if (a[i].ok)
+            rp_table_row(&t, "%s|%s|%s|%.2f|%.4f", a[i].scheme, a[i].attack, mc_profile_name(a[i].prof), a[i].pct,
+                         a[i].r);
+    rp_table_close(&t);
     /* one strip per scheme (its first attack: kpa where it applies): target,
      * recovered in paper, recovered in hardened */
     for (size_t i = 0; i + 1 < n; i += 2) {

@@ -46,16 +46,15 @@ static void params_part(rp_ctx *c) {
     }
     double total = 0, ngf = atof(mc_nn_hp(&m, "ngf", "0")), ndf = atof(mc_nn_hp(&m, "ndf", "0")),
            ch = atof(mc_nn_hp(&m, "in_c", "1"));
-    rp_h(c, "<table class=\"repro\" id=\"edgnet-params\"><thead><tr><th>network of the built-in edg-net model</th>"
-            "<th>parameters</th></tr></thead><tbody>\n");
+    rp_table t;
+    rp_table_open(c, &t, NULL, "edgnet-params", "network of the built-in edg-net model|parameters");
     for (size_t k = 0; k < m.nnets; k++) {
         size_t n = mc_nn_param_count(m.net[k]);
         total += (double)n;
-        rp_h(c, "<tr><td>");
-        rp_esc(c, m.net[k]->name);
-        rp_h(c, "</td><td>%zu</td></tr>\n", n);
+        rp_table_row(&t, "%s|%zu", m.net[k]->name, n);
     }
-    rp_h(c, "<tr><th>all</th><th>%.0f</th></tr></tbody></table>\n", total);
+    rp_table_row(&t, "all|%.0f", total);
+    rp_table_close(&t);
     mc_nn_model_free(&m);
     if (!(ngf > 0) || !(ndf > 0)) {
         rp_h(c, "<p class=\"problem\">The built-in edg-net model does not record ngf / ndf.</p>\n");
@@ -113,12 +112,7 @@ int rp_section_edgnet(rp_ctx *c, mc_err *err) {
             "CT set) are not available.</p>\n");
     char why[400];
     if (!rp_scheme_ready(c, SCHEME, why, sizeof why)) {
-        rp_pending(c, "edg-net", why);
-        rp_h(c, "<p class=\"note\">");
-        rp_esc(c, why);
-        rp_h(c, ": its rows are pending (never a number we did not compute).</p>\n");
-        rp_claims_table(c, "edg-net");
-        rp_h(c, "</section>\n");
+        rp_section_unready(c, "edg-net", why);
         return MC_OK;
     }
     char *figs = NULL;
@@ -161,53 +155,30 @@ int rp_section_edgnet(rp_ctx *c, mc_err *err) {
     fclose(fb);
     rp_h(c, "<h3>The paper's numbers beside ours</h3>\n");
     rp_claims_table(c, "edg-net");
-    FILE *md = rp_md_open(c, "edg-net.md");
-    if (md)
-        fprintf(md, "| image | decrypted PSNR dB / SSIM (paper) | cipher H / corr h (paper) | cipher H / corr h "
-                    "(hardened) | hardened exact | hardened enc + dec s |\n|---|---|---|---|---|---|\n");
     rp_h(c, "<h3>Reproduction</h3>\n<p class=\"note\">Built-in (public) model, demo key; entropy of 8-bit bins "
-            "(16-bit: the high byte). <code>tables/edg-net.md</code>.</p>\n<table class=\"repro\" "
-            "id=\"edgnet-table\"><thead><tr><th>image</th><th>decrypted PSNR dB / SSIM (paper)</th><th>cipher H / "
-            "corr h (paper)</th><th>cipher H / corr h (hardened)</th><th>hardened exact</th><th>hardened enc + dec "
-            "s</th></tr></thead><tbody>\n");
+            "(16-bit: the high byte). <code>tables/edg-net.md</code>.</p>\n");
+    rp_table t;
+    rp_table_open(c, &t, "edg-net.md", "edgnet-table",
+                  "image|decrypted PSNR dB / SSIM (paper)|cipher H / corr h (paper)|cipher H / corr h "
+                  "(hardened)|hardened exact|hardened enc + dec s");
     for (int i = 0; i < NIMG; i++) {
-        if (!r[i].ok) continue;
-        char ps[32], line[400];
-        rp_fmt(line, sizeof line, "%s / %.4f | %.4f / %.4f | %.4f / %.4f | %s | %.2f", rp_num(r[i].psnr, 2, ps, sizeof ps),
-               r[i].ssim, r[i].hp, r[i].cp, r[i].hh, r[i].ch, r[i].exact ? "yes" : "NO", r[i].secs);
-        if (md) fprintf(md, "| %s | %s |\n", im[i].name, line);
-        rp_h(c, "<tr><td>");
-        rp_esc(c, im[i].name);
-        rp_h(c, "</td><td>");
-        for (const char *p = line; *p; p++) {
-            if (*p == '|') rp_h(c, "</td><td>");
-            else rp_h(c, "%c", *p);
-        }
-        rp_h(c, "</td></tr>\n");
+        char ps[32];
+        if (r[i].ok)
+            rp_table_row(&t, "%s|%s / %.4f|%.4f / %.4f|%.4f / %.4f|%s|%.2f", im[i].name,
+                         rp_num(r[i].psnr, 2, ps, sizeof ps), r[i].ssim, r[i].hp, r[i].cp, r[i].hh, r[i].ch,
+                         r[i].exact ? "yes" : "NO", r[i].secs);
     }
-    rp_h(c, "</tbody></table>\n");
-    if (md) fclose(md);
+    rp_table_close(&t);
     fwrite(figs, 1, flen, c->html);
     free(figs);
     if (fig[0]) {
-        const mc_image *row[4] = {im[fi].img, fig[0], fig[1], fig[2]};
-        const char *lab[4] = {"plain", "cipher (paper)", "decrypted (paper, lossy)", "cipher (hardened)"};
         char ttl[160];
         rp_fmt(ttl, sizeof ttl, "edg-net on %s (built-in public model)", im[fi].name);
-        mc_err e = {0};
-        if (rp_fig_strip(c, "edgnet-strip.png", row, lab, 4, 220, 0, 1u << 2, ttl, &e)) rp_problem(c, "edgnet-strip", &e);
-        else
-            rp_figure(c, "edgnet-strip.png", ttl,
-                      "As Figs. 6-7: the plain CT image, the generator's cipher, the reverse generator's (lossy) "
-                      "decryption, and the hardened cipher (keyed stream on top; exact).");
-        const mc_image *h2[2] = {im[fi].img, fig[0]};
-        const char *hl[2] = {"plain", "cipher (paper)"};
-        if (rp_fig_hist(c, "edgnet-hist.png", h2, hl, 2, &e)) rp_problem(c, "edgnet-hist", &e);
-        else rp_figure(c, "edgnet-hist.png", "histograms", "As Fig. 10: histograms of the plain image and its cipher.");
-        if (rp_fig_scatter(c, "edgnet-scatter.png", h2, hl, 2, &e)) rp_problem(c, "edgnet-scatter", &e);
-        else
-            rp_figure(c, "edgnet-scatter.png", "scatter",
-                      "As Fig. 11: adjacent-pixel correlation of the plain image (top) and its cipher (bottom).");
+        rp_figs_scheme(c, "edgnet", im[fi].name, im[fi].img, fig, ttl, "decrypted (paper, lossy)",
+                       "As Figs. 6-7: the plain CT image, the generator's cipher, the reverse generator's (lossy) "
+                       "decryption, and the hardened cipher (keyed stream on top; exact).",
+                       "As Fig. 10: histograms of the plain image and its cipher.",
+                       "As Fig. 11: adjacent-pixel correlation of the plain image (top) and its cipher (bottom).");
     }
     for (int k = 0; k < 3; k++) mc_image_free(fig[k]);
     for (int i = 0; i < NIMG; i++) rp_img_free(&im[i]);

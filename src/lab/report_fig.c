@@ -3,6 +3,7 @@
  * mc_plot_histograms / mc_plot_scatter. */
 #define _POSIX_C_SOURCE 200809L
 #include "lab/report.h"
+#include "metrics/plot_util.h"
 
 #include <cairo.h>
 #include <math.h>
@@ -12,15 +13,6 @@
 #define RP_PI 3.14159265358979323846
 
 static void fig_path(rp_ctx *c, const char *name, char *p, size_t cap) { rp_fmt(p, cap, "%s/fig/%s", c->dir, name); }
-
-static cairo_t *start(int w, int h, cairo_surface_t **sf) {
-    *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-    cairo_t *cr = cairo_create(*sf);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    return cr;
-}
 
 static int finish(rp_ctx *c, cairo_surface_t *sf, cairo_t *cr, const char *name, mc_err *err) {
     char p[1024];
@@ -36,21 +28,13 @@ static int finish(rp_ctx *c, cairo_surface_t *sf, cairo_t *cr, const char *name,
     return MC_OK;
 }
 
-/* text with its anchor at (ax, ay) of its box (0 left/top .. 1 right/bottom) */
-static void text_at(cairo_t *cr, double x, double y, const char *s, double ax, double ay) {
-    cairo_text_extents_t te;
-    cairo_text_extents(cr, s, &te);
-    cairo_move_to(cr, x - te.width * ax - te.x_bearing, y - te.height * ay - te.y_bearing);
-    cairo_show_text(cr, s);
-}
-
 /* text no wider than maxw (smaller font if needed) */
 static void text_fit(cairo_t *cr, double x, double y, const char *s, double ax, double ay, double size, double maxw) {
     cairo_text_extents_t te;
     cairo_set_font_size(cr, size);
     cairo_text_extents(cr, s, &te);
     if (te.width > maxw && te.width > 0) cairo_set_font_size(cr, size * maxw / te.width);
-    text_at(cr, x, y, s, ax, ay);
+    mc_cairo_text_at(cr, x, y, s, ax, ay);
     cairo_set_font_size(cr, size);
 }
 
@@ -114,7 +98,7 @@ int rp_fig_strip(rp_ctx *c, const char *name, const mc_image *const *imgs, const
     const int pad = 12, top = ttl ? 34 : 8, lab = 44;
     int W = (int)n * ((int)cell + pad) + pad, H = top + (int)cell + lab;
     cairo_surface_t *sf;
-    cairo_t *cr = start(W, H, &sf);
+    cairo_t *cr = mc_cairo_start(W, H, &sf);
     if (ttl) title(cr, W / 2.0, 10, ttl, W - 20);
     for (size_t k = 0; k < n; k++) {
         const mc_image *im = imgs[k];
@@ -159,12 +143,6 @@ static const double k_colors[][3] = {{0.12, 0.38, 0.70}, {0.85, 0.37, 0.01}, {0.
                                      {0.70, 0.10, 0.10}, {0.30, 0.30, 0.30}, {0.00, 0.60, 0.60}, {0.55, 0.45, 0.10}};
 #define NCOLORS (sizeof k_colors / sizeof k_colors[0])
 
-static double nice_step(double span, int nticks) {
-    if (span <= 0) return 1;
-    double raw = span / nticks, p = pow(10, floor(log10(raw))), f = raw / p;
-    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
-}
-
 static void tick_label(char *buf, size_t cap, double v, double step) {
     if (step >= 1 || v == 0) rp_fmt(buf, cap, "%.0f", v);
     else rp_fmt(buf, cap, "%.*f", (int)ceil(-log10(step)), v);
@@ -183,11 +161,11 @@ int rp_fig_lines(rp_ctx *c, const char *name, const char *ttl, const char *xlabe
         }
     if (!(xmax >= xmin) || !(ymax >= ymin)) return mc_err_set(err, MC_ERR_ARG, "fig/%s: no data", name);
     if (xmax == xmin) xmin -= 1, xmax += 1;
-    double ystep = nice_step(ymax - ymin > 0 ? ymax - ymin : fabs(ymax) + 1, 5);
+    double ystep = mc_cairo_nice_step(ymax - ymin > 0 ? ymax - ymin : fabs(ymax) + 1, 5);
     double y0 = floor(ymin / ystep) * ystep, y1 = ceil(ymax / ystep) * ystep;
     if (y1 == y0) y1 = y0 + ystep;
     cairo_surface_t *sf;
-    cairo_t *cr = start(W, H, &sf);
+    cairo_t *cr = mc_cairo_start(W, H, &sf);
     title(cr, L + pw / 2, 12, ttl, W - 20);
 #define PX(x) (L + pw * (((xlog2 ? log2(x) : (x)) - xmin) / (xmax - xmin)))
 #define PY(y) (T + ph - ph * (((y) - y0) / (y1 - y0)))
@@ -203,7 +181,7 @@ int rp_fig_lines(rp_ctx *c, const char *name, const char *ttl, const char *xlabe
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0, 0, 0);
         tick_label(buf, sizeof buf, v, ystep);
-        text_at(cr, L - 8, py, buf, 1, 0.5);
+        mc_cairo_text_at(cr, L - 8, py, buf, 1, 0.5);
     }
     /* x ticks at the data's x values (first series) */
     if (ns)
@@ -214,16 +192,16 @@ int rp_fig_lines(rp_ctx *c, const char *name, const char *ttl, const char *xlabe
             cairo_line_to(cr, px + 0.5, T + ph + 5);
             cairo_stroke(cr);
             rp_fmt(buf, sizeof buf, "%g", s[0].x[i]);
-            text_at(cr, px, T + ph + 8, buf, 0.5, 0);
+            mc_cairo_text_at(cr, px, T + ph + 8, buf, 0.5, 0);
         }
     cairo_rectangle(cr, L + 0.5, T + 0.5, pw, ph);
     cairo_stroke(cr);
     cairo_set_font_size(cr, 13);
-    text_at(cr, L + pw / 2, T + ph + 30, xlabel, 0.5, 0);
+    mc_cairo_text_at(cr, L + pw / 2, T + ph + 30, xlabel, 0.5, 0);
     cairo_save(cr);
     cairo_translate(cr, 22, T + ph / 2);
     cairo_rotate(cr, -RP_PI / 2);
-    text_at(cr, 0, 0, ylabel, 0.5, 0.5);
+    mc_cairo_text_at(cr, 0, 0, ylabel, 0.5, 0.5);
     cairo_restore(cr);
     for (size_t k = 0; k < ns; k++) {
         const double *col = k_colors[k % NCOLORS];
@@ -252,7 +230,7 @@ int rp_fig_lines(rp_ctx *c, const char *name, const char *ttl, const char *xlabe
         cairo_fill(cr);
         cairo_set_source_rgb(cr, 0, 0, 0);
         cairo_set_font_size(cr, 13);
-        text_at(cr, L + 42, ly - 3, s[k].name, 0, 0.5);
+        mc_cairo_text_at(cr, L + 42, ly - 3, s[k].name, 0, 0.5);
     }
 #undef PX
 #undef PY
@@ -276,7 +254,7 @@ int rp_fig_bars(rp_ctx *c, const char *name, const char *ttl, const char *xlabel
     } else
         a = 0, b = vmax * 1.05;
     cairo_surface_t *sf;
-    cairo_t *cr = start(W, H, &sf);
+    cairo_t *cr = mc_cairo_start(W, H, &sf);
     title(cr, W / 2.0, 12, ttl, W - 20);
 #define BX(x) (L + pw * ((logx ? log10(x) : (x)) - a) / (b - a))
     double ph = (double)n * (bh + gap);
@@ -292,10 +270,10 @@ int rp_fig_bars(rp_ctx *c, const char *name, const char *ttl, const char *xlabel
             cairo_stroke(cr);
             cairo_set_source_rgb(cr, 0, 0, 0);
             rp_fmt(buf, sizeof buf, "%g", pow(10, e));
-            text_at(cr, px, T + ph + 8, buf, 0.5, 0);
+            mc_cairo_text_at(cr, px, T + ph + 8, buf, 0.5, 0);
         }
     } else {
-        double st = nice_step(b, 5);
+        double st = mc_cairo_nice_step(b, 5);
         for (double x = 0; x <= b; x += st) {
             double px = BX(x);
             cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
@@ -304,7 +282,7 @@ int rp_fig_bars(rp_ctx *c, const char *name, const char *ttl, const char *xlabel
             cairo_stroke(cr);
             cairo_set_source_rgb(cr, 0, 0, 0);
             tick_label(buf, sizeof buf, x, st);
-            text_at(cr, px, T + ph + 8, buf, 0.5, 0);
+            mc_cairo_text_at(cr, px, T + ph + 8, buf, 0.5, 0);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -313,7 +291,7 @@ int rp_fig_bars(rp_ctx *c, const char *name, const char *ttl, const char *xlabel
         cairo_set_font_size(cr, 13);
         text_fit(cr, L - 10, y + bh / 2.0, names[i], 1, 0.5, 13, L - 14);
         if (!(v[i] > 0) || !isfinite(v[i])) {
-            text_at(cr, L + 6, y + bh / 2.0, "n/a", 0, 0.5);
+            mc_cairo_text_at(cr, L + 6, y + bh / 2.0, "n/a", 0, 0.5);
             continue;
         }
         const double *col = k_colors[0];
@@ -326,14 +304,14 @@ int rp_fig_bars(rp_ctx *c, const char *name, const char *ttl, const char *xlabel
         cairo_set_source_rgb(cr, 0, 0, 0);
         rp_fmt(buf, sizeof buf, v[i] >= 100 ? "%.0f" : v[i] >= 1 ? "%.1f" : "%.3f", v[i]);
         cairo_set_font_size(cr, 12);
-        text_at(cr, x1 + 6, y + bh / 2.0, buf, 0, 0.5);
+        mc_cairo_text_at(cr, x1 + 6, y + bh / 2.0, buf, 0, 0.5);
     }
 #undef BX
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_rectangle(cr, L + 0.5, T + 0.5, pw, ph);
     cairo_stroke(cr);
     cairo_set_font_size(cr, 13);
-    text_at(cr, L + pw / 2, T + ph + 30, xlabel, 0.5, 0);
+    mc_cairo_text_at(cr, L + pw / 2, T + ph + 30, xlabel, 0.5, 0);
     return finish(c, sf, cr, name, err);
 }
 
@@ -351,4 +329,26 @@ int rp_fig_scatter(rp_ctx *c, const char *name, const mc_image *const *imgs, con
     fig_path(c, name, p, sizeof p);
     c->plots_used = 1;
     return mc_plot_scatter(p, imgs, labels, n, c->quick ? 2000 : MC_CORR_PAIRS_DEFAULT, 1, err);
+}
+
+void rp_figs_scheme(rp_ctx *c, const char *prefix, const char *name, const mc_image *plain, mc_image *const fig[3],
+                    const char *ttl, const char *dec_label, const char *strip_cap, const char *hist_cap,
+                    const char *scatter_cap) {
+    const mc_image *row[4] = {plain, fig[0], fig[1], fig[2]};
+    const char *lab[4] = {"plain", "cipher (paper)", dec_label, "cipher (hardened)"};
+    char f[128], l0[96], l1[96];
+    mc_err e = {0};
+    rp_fmt(f, sizeof f, "%s-strip.png", prefix);
+    if (rp_fig_strip(c, f, row, lab, 4, 220, 0, 1u << 2, ttl, &e)) rp_problem(c, f, &e);
+    else rp_figure(c, f, ttl, strip_cap);
+    rp_fmt(l0, sizeof l0, "%s plain", name);
+    rp_fmt(l1, sizeof l1, "%s cipher (paper)", name);
+    const mc_image *two[2] = {plain, fig[0]};
+    const char *labs[2] = {l0, l1};
+    rp_fmt(f, sizeof f, "%s-hist.png", prefix);
+    if (hist_cap && rp_fig_hist(c, f, two, labs, 2, &e)) rp_problem(c, f, &e);
+    else if (hist_cap) rp_figure(c, f, "histograms", hist_cap);
+    rp_fmt(f, sizeof f, "%s-scatter.png", prefix);
+    if (scatter_cap && rp_fig_scatter(c, f, two, labs, 2, &e)) rp_problem(c, f, &e);
+    else if (scatter_cap) rp_figure(c, f, "adjacent-pixel scatter", scatter_cap);
 }

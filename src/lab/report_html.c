@@ -62,12 +62,58 @@ void rp_problem(rp_ctx *c, const char *what, const mc_err *err) {
     rp_h(c, "</p>\n");
 }
 
-FILE *rp_md_open(rp_ctx *c, const char *name) {
-    char p[1024];
-    rp_fmt(p, sizeof p, "%s/tables/%s", c->dir, name);
-    FILE *f = fopen(p, "w");
-    if (!f) rp_log(c, "cannot write tables/%s", name);
-    return f;
+static void cells(rp_ctx *c, FILE *md, const char *line, const char *tag) {
+    if (md) fputs("|", md);
+    rp_h(c, "<tr><%s>", tag);
+    for (const char *p = line; *p; p++) {
+        if (*p == '|') {
+            rp_h(c, "</%s><%s>", tag, tag);
+            if (md) fputs(" |", md);
+            continue;
+        }
+        if (md) {
+            if (p == line || p[-1] == '|') fputc(' ', md);
+            fputc(*p, md);
+        }
+        char one[2] = {*p, 0};
+        rp_esc(c, one);
+    }
+    rp_h(c, "</%s></tr>\n", tag);
+    if (md) fputs(" |\n", md);
+}
+
+void rp_table_open(rp_ctx *c, rp_table *t, const char *md_name, const char *id, const char *head) {
+    t->c = c;
+    t->md = NULL;
+    if (md_name) {
+        char p[1024];
+        rp_fmt(p, sizeof p, "%s/tables/%s", c->dir, md_name);
+        if (!(t->md = fopen(p, "w"))) rp_log(c, "cannot write tables/%s", md_name);
+    }
+    rp_h(c, "<table class=\"repro\" id=\"%s\"><thead>", id);
+    cells(c, t->md, head, "th");
+    rp_h(c, "</thead><tbody>\n");
+    if (t->md) {
+        fputs("|", t->md);
+        for (const char *p = head; *p; p++)
+            if (*p == '|') fputs("---|", t->md);
+        fputs("---|\n", t->md);
+    }
+}
+
+void rp_table_row(rp_table *t, const char *fmt, ...) {
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    cells(t->c, t->md, line, "td");
+}
+
+void rp_table_close(rp_table *t) {
+    rp_h(t->c, "</tbody></table>\n");
+    if (t->md && fclose(t->md)) rp_log(t->c, "cannot write a table file");
+    t->md = NULL;
 }
 
 rp_result *rp_claim(rp_ctx *c, const char *id) {
@@ -188,4 +234,13 @@ void rp_claims_table(rp_ctx *c, const char *paper) {
         rp_h(c, "</td></tr>\n");
     }
     rp_h(c, "</tbody></table>\n");
+}
+
+void rp_section_unready(rp_ctx *c, const char *paper, const char *why) {
+    rp_pending(c, paper, why);
+    rp_h(c, "<p class=\"note\">");
+    rp_esc(c, why);
+    rp_h(c, ": its rows are pending (never a number we did not compute).</p>\n");
+    rp_claims_table(c, paper);
+    rp_h(c, "</section>\n");
 }

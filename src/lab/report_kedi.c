@@ -139,37 +139,19 @@ static void keys_part(rp_ctx *c) {
 }
 
 static void table(rp_ctx *c, const rp_img *im, const krow *r) {
-    FILE *md = rp_md_open(c, "deep-kedi.md");
-    if (md)
-        fprintf(md, "| image | decrypted PSNR dB / SSIM / MSE (paper) | cipher H (paper) | NPCR / UACI %% vs plain "
-                    "(paper) | cipher H (hardened) | hardened exact | residual bytes (%% of pixels) | hardened enc + "
-                    "dec s |\n|---|---|---|---|---|---|---|---|\n");
-    rp_h(c, "<table class=\"repro\" id=\"kedi-table\"><thead><tr><th>image</th><th>decrypted PSNR dB / SSIM / MSE "
-            "(paper)</th><th>cipher H (paper)</th><th>NPCR / UACI %% vs plain (paper)</th><th>cipher H "
-            "(hardened)</th><th>hardened exact</th><th>residual bytes (%% of pixels)</th><th>hardened enc + dec "
-            "s</th></tr></thead><tbody>\n");
+    rp_table t;
+    rp_table_open(c, &t, "deep-kedi.md", "kedi-table",
+                  "image|decrypted PSNR dB / SSIM / MSE (paper)|cipher H (paper)|NPCR / UACI % vs plain "
+                  "(paper)|cipher H (hardened)|hardened exact|residual bytes (% of pixels)|hardened enc + dec s");
     for (int i = 0; i < NIMG; i++) {
-        if (!im[i].img || !r[i].ok) continue;
-        char ps[32], line[600];
-        rp_fmt(line, sizeof line, "%s / %.4f / %.2f|%.4f|%.2f / %.2f|%.4f|%s|%zu (%.1f%%)|%.2f",
-               rp_num(r[i].psnr, 2, ps, sizeof ps), r[i].ssim, r[i].mse, r[i].hp, r[i].npcr, r[i].uaci, r[i].hh,
-               r[i].exact ? "yes" : "NO", r[i].aux, 100.0 * (double)r[i].aux / (double)r[i].px, r[i].secs);
-        if (md) {
-            fprintf(md, "| %s |", im[i].name);
-            for (const char *p = line; *p; p++) fputs(*p == '|' ? " | " : (char[2]){*p, 0}, md);
-            fprintf(md, " |\n");
-        }
-        rp_h(c, "<tr><td>");
-        rp_esc(c, im[i].name);
-        rp_h(c, "</td><td>");
-        for (const char *p = line; *p; p++) {
-            if (*p == '|') rp_h(c, "</td><td>");
-            else rp_h(c, "%c", *p);
-        }
-        rp_h(c, "</td></tr>\n");
+        char ps[32];
+        if (im[i].img && r[i].ok)
+            rp_table_row(&t, "%s|%s / %.4f / %.2f|%.4f|%.2f / %.2f|%.4f|%s|%zu (%.1f%%)|%.2f", im[i].name,
+                         rp_num(r[i].psnr, 2, ps, sizeof ps), r[i].ssim, r[i].mse, r[i].hp, r[i].npcr, r[i].uaci,
+                         r[i].hh, r[i].exact ? "yes" : "NO", r[i].aux, 100.0 * (double)r[i].aux / (double)r[i].px,
+                         r[i].secs);
     }
-    rp_h(c, "</tbody></table>\n");
-    if (md) fclose(md);
+    rp_table_close(&t);
 }
 
 static void wrong_keys(rp_ctx *c, const rp_img *m, mc_image *cipher) {
@@ -223,12 +205,7 @@ int rp_section_kedi(rp_ctx *c, mc_err *err) {
             "data sets (ADNI brain MRI, lung and liver CT/MRI/CXR) are not available.</p>\n");
     char why[400];
     if (!rp_scheme_ready(c, SCHEME, why, sizeof why)) {
-        rp_pending(c, "deep-kedi", why);
-        rp_h(c, "<p class=\"note\">");
-        rp_esc(c, why);
-        rp_h(c, ": its rows are pending (never a number we did not compute).</p>\n");
-        rp_claims_table(c, "deep-kedi");
-        rp_h(c, "</section>\n");
+        rp_section_unready(c, "deep-kedi", why);
         return MC_OK;
     }
     rp_img im[NIMG];
@@ -317,20 +294,12 @@ int rp_section_kedi(rp_ctx *c, mc_err *err) {
     fwrite(figs, 1, flen, c->html);
     free(figs);
     if (fig[0]) {
-        const mc_image *row[4] = {im[fi].img, fig[0], fig[1], fig[2]};
-        const char *lab[4] = {"plain", "cipher (paper)", "decrypted (paper, despeckled)", "cipher (hardened)"};
         char ttl[160];
         rp_fmt(ttl, sizeof ttl, "deep-kedi on %s (demo key)", im[fi].name);
-        mc_err e = {0};
-        if (rp_fig_strip(c, "kedi-strip.png", row, lab, 4, 220, 0, 1u << 2, ttl, &e)) rp_problem(c, "kedi-strip", &e);
-        else
-            rp_figure(c, "kedi-strip.png", ttl,
-                      "As Fig. 6 and Fig. 9: plain, cipher, the paper profile's decryption (speckle removed, lossy) "
-                      "and the hardened cipher.");
-        const mc_image *h2[2] = {im[fi].img, fig[0]};
-        const char *hl[2] = {"plain", "cipher (paper)"};
-        if (rp_fig_hist(c, "kedi-hist.png", h2, hl, 2, &e)) rp_problem(c, "kedi-hist", &e);
-        else rp_figure(c, "kedi-hist.png", "histograms", "As Fig. 9: histograms of the plain image and its cipher.");
+        rp_figs_scheme(c, "kedi", im[fi].name, im[fi].img, fig, ttl, "decrypted (paper, despeckled)",
+                       "As Fig. 6 and Fig. 9: plain, cipher, the paper profile's decryption (speckle removed, lossy) "
+                       "and the hardened cipher.",
+                       "As Fig. 9: histograms of the plain image and its cipher.", NULL);
     }
     for (int k = 0; k < 3; k++) mc_image_free(fig[k]);
     for (int i = 0; i < NIMG; i++) rp_img_free(&im[i]);

@@ -79,40 +79,27 @@ int rp_section_speed(rp_ctx *c, mc_err *err) {
         ns++;
     }
     double mcpy = mb / memcpy_seconds(p.img->nbytes, c->quick ? 5 : 51);
-    double aead_e = NAN, aead_d = NAN;
+    double aead_e = NAN;
     for (size_t i = 0; i < ns; i++)
-        if (!strcmp(name[i], "aead")) aead_e = enc[i], aead_d = dec[i];
+        if (!strcmp(name[i], "aead")) aead_e = enc[i];
     rp_h(c, "<p>Hardened profile on %s (%.2f MB of pixels), median of %d runs of <code>mc_encrypt</code> / "
             "<code>mc_decrypt</code> in this process (the MAC, nonce and key derivation included; the neural "
             "schemes' model loading included), and memcpy of the same bytes. Ratios are measured in the same run; "
             "the absolute figures depend on a machine that may be shared (%s). <code>make bench</code> has the "
             "pinned benchmarks.</p>\n",
          p.name, mb, reps, c->cpu);
-    FILE *md = rp_md_open(c, "speed.md");
-    if (md)
-        fprintf(md, "| scheme | encrypt MB/s | decrypt MB/s | encrypt time / aead's | encrypt time / memcpy's |\n"
-                    "|---|---|---|---|---|\n");
-    rp_h(c, "<table class=\"repro\" id=\"speed-table\"><thead><tr><th>scheme</th><th>encrypt MB/s</th><th>decrypt "
-            "MB/s</th><th>encrypt time / aead's</th><th>encrypt time / memcpy's</th></tr></thead><tbody>\n");
+    rp_table t;
+    rp_table_open(c, &t, "speed.md", "speed-table",
+                  "scheme|encrypt MB/s|decrypt MB/s|encrypt time / aead's|encrypt time / memcpy's");
     const char *bn[MAXS + 1];
     double bv[MAXS + 1];
-    char lbl[MAXS + 1][48];
     for (size_t i = 0; i < ns; i++) {
-        rp_h(c, "<tr><td>%s</td><td>%.2f</td><td>%.2f</td><td>%.1f</td><td>%.0f</td></tr>\n", name[i], enc[i], dec[i],
-             aead_e / enc[i], mcpy / enc[i]);
-        if (md) fprintf(md, "| %s | %.2f | %.2f | %.1f | %.0f |\n", name[i], enc[i], dec[i], aead_e / enc[i], mcpy / enc[i]);
-        rp_fmt(lbl[i], sizeof lbl[i], "%s", name[i]);
-        bn[i] = lbl[i], bv[i] = enc[i];
+        rp_table_row(&t, "%s|%.2f|%.2f|%.1f|%.0f", name[i], enc[i], dec[i], aead_e / enc[i], mcpy / enc[i]);
+        bn[i] = name[i], bv[i] = enc[i];
     }
-    rp_h(c, "<tr><td>memcpy</td><td>%.0f</td><td>%.0f</td><td>%.3f</td><td>1</td></tr>\n</tbody></table>\n", mcpy, mcpy,
-         aead_e / mcpy);
-    if (md) {
-        fprintf(md, "| memcpy | %.0f | %.0f | %.3f | 1 |\n", mcpy, mcpy, aead_e / mcpy);
-        fclose(md);
-    }
-    (void)aead_d;
-    rp_fmt(lbl[ns], sizeof lbl[ns], "memcpy");
-    bn[ns] = lbl[ns], bv[ns] = mcpy;
+    rp_table_row(&t, "memcpy|%.0f|%.0f|%.3f|1", mcpy, mcpy, aead_e / mcpy);
+    rp_table_close(&t);
+    bn[ns] = "memcpy", bv[ns] = mcpy;
     char ttl[160];
     rp_fmt(ttl, sizeof ttl, "encryption speed, hardened profile, %s (median of %d)", p.name, reps);
     mc_err e = {0};

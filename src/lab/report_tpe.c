@@ -63,31 +63,14 @@ static mc_image *thumb_image(const mc_image *img, unsigned blk) {
     return o;
 }
 
-static void row_md(FILE *md, const char *sample, const mc_image *img, const char *scheme, unsigned blk, const trow *r) {
-    char geo[64], tp[32], ts[32];
+static void row(rp_table *t, const char *sample, const mc_image *img, const char *scheme, unsigned blk, const trow *r) {
+    char geo[64], tp[32], ts[32], b[16] = "-";
     rp_fmt(geo, sizeof geo, "%ux%ux%u%s %u-bit%s", img->width, img->height, img->depth,
            img->channels == 3 ? " RGB" : "", img->bits, img->is_signed ? " signed" : "");
-    rp_num(r->tpsnr, 2, tp, sizeof tp);
-    rp_num(r->tssim, 4, ts, sizeof ts);
-    char b[16] = "-";
     if (blk) rp_fmt(b, sizeof b, "%u", blk);
-    if (md)
-        fprintf(md, "| %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %.3f | %s | %s | %s |\n", sample, geo, scheme, b,
-                r->entropy, r->corr[MC_DIR_H], r->corr[MC_DIR_V], r->corr[MC_DIR_D], r->expansion, tp, ts,
-                r->exact ? "yes" : "NO");
-}
-
-static void row_html(rp_ctx *c, const char *sample, const char *scheme, unsigned blk, const trow *r) {
-    char tp[32], ts[32];
-    rp_h(c, "<tr><td>");
-    rp_esc(c, sample);
-    rp_h(c, "</td><td>%s</td><td>", scheme);
-    if (blk) rp_h(c, "%u", blk);
-    else rp_h(c, "-");
-    rp_h(c, "</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%.3f</td><td>%s</td><td>%s</td><td>%s</td>"
-            "</tr>\n",
-         r->entropy, r->corr[MC_DIR_H], r->corr[MC_DIR_V], r->corr[MC_DIR_D], r->expansion,
-         rp_num(r->tpsnr, 2, tp, sizeof tp), rp_num(r->tssim, 4, ts, sizeof ts), r->exact ? "yes" : "NO");
+    rp_table_row(t, "%s|%s|%s|%s|%.4f|%.4f|%.4f|%.4f|%.3f|%s|%s|%s", sample, geo, scheme, b, r->entropy,
+                 r->corr[MC_DIR_H], r->corr[MC_DIR_V], r->corr[MC_DIR_D], r->expansion, rp_num(r->tpsnr, 2, tp, sizeof tp),
+                 rp_num(r->tssim, 4, ts, sizeof ts), r->exact ? "yes" : "NO");
 }
 
 typedef struct tfig {
@@ -186,9 +169,7 @@ int rp_section_tpe(rp_ctx *c, mc_err *err) {
     char why[400];
     for (int s = 0; s < NSCH; s++)
         if (!rp_scheme_ready(c, k_sch[s], why, sizeof why)) {
-            rp_pending(c, "tpe-h2mwd", why);
-            rp_claims_table(c, "tpe-h2mwd");
-            rp_h(c, "</section>\n");
+            rp_section_unready(c, "tpe-h2mwd", why);
             return MC_OK;
         }
     static const char *const rel[] = {"itk/BrainProtonDensitySlice.png", "itk/BrainT1Slice.png", "dicom/CT_small.dcm",
@@ -208,15 +189,15 @@ int rp_section_tpe(rp_ctx *c, mc_err *err) {
     double dent = 0, dcorr = 0; /* the largest |difference| of the orderings */
     char imgs_used[200] = "";
     for (int s = 0; s < NSCH; s++) worst_p[s] = INFINITY, worst_s[s] = NAN;
-    FILE *md = rp_md_open(c, "tpe-h2mwd.md");
-    if (md)
-        fprintf(md, "| sample | geometry | scheme | block | entropy | corr h | corr v | corr d | PNG expansion | thumb "
-                    "PSNR | thumb SSIM | exact |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    /* the table is computed before the claims table is written: into body */
     char *body = NULL;
     size_t blen = 0;
     FILE *save = c->html, *tb = open_memstream(&body, &blen);
     if (!tb) return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
     c->html = tb;
+    rp_table tab;
+    rp_table_open(c, &tab, "tpe-h2mwd.md", "tpe-table",
+                  "sample|geometry|scheme|block|entropy|corr h|corr v|corr d|PNG expansion|thumb PSNR|thumb SSIM|exact");
     for (int i = 0; i < NIMG; i++) {
         if (!im[i].img) continue;
         const mc_image *p = im[i].img;
@@ -231,8 +212,7 @@ int rp_section_tpe(rp_ctx *c, mc_err *err) {
         }
         trow pr = {.ok = 1, .exact = 1, .expansion = 1, .tpsnr = INFINITY, .tssim = 1};
         stats(p, &pr);
-        row_md(md, im[i].name, p, "plain", 0, &pr);
-        row_html(c, im[i].name, "plain", 0, &pr);
+        row(&tab, im[i].name, p, "plain", 0, &pr);
         trow r[NSCH][NBLK];
         memset(r, 0, sizeof r);
         for (int s = 0; s < NSCH; s++)
@@ -254,8 +234,7 @@ int rp_section_tpe(rp_ctx *c, mc_err *err) {
                 if (thumbs(p, ci, k_blk[b], &t->tpsnr, &t->tssim, &e)) t->tpsnr = t->tssim = NAN;
                 t->exact = !rp_decrypt(ci, c->key, &de, &e) && !memcmp(de->pixels, p->pixels, p->nbytes);
                 t->ok = 1;
-                row_md(md, im[i].name, p, k_sch[s], k_blk[b], t);
-                row_html(c, im[i].name, k_sch[s], k_blk[b], t);
+                row(&tab, im[i].name, p, k_sch[s], k_blk[b], t);
                 if (b < 3 && s != 1) { /* Tables 1-2: blocks 8, 16, 32 */
                     int k = s == 0 ? 0 : 2;
                     if (!(t->tpsnr >= worst_p[k])) worst_p[k] = t->tpsnr;
@@ -287,9 +266,9 @@ int rp_section_tpe(rp_ctx *c, mc_err *err) {
             growing += g;
         }
     }
+    rp_table_close(&tab);
     c->html = save;
     fclose(tb);
-    if (md) fclose(md);
     /* claims */
     char v[300], cmd[400], pv[32], sv[32];
     {
@@ -343,13 +322,9 @@ int rp_section_tpe(rp_ctx *c, mc_err *err) {
             "rounds. Entropy over 2^bits bins of all channels and slices (16-bit: ideal 16); correlation over all "
             "adjacent pairs; PNG expansion: the cipher's lossless PNG size over the plain's (mc_png_size); thumbnail "
             "PSNR and SSIM at the block size, the worst plane (inf = identical; SSIM n/a when the thumbnail is "
-            "under 11x11); exact: decryption gave the plain back. <code>tables/tpe-h2mwd.md</code>.</p>\n"
-            "<table class=\"repro\" id=\"tpe-table\"><thead><tr><th>sample</th><th>scheme</th><th>block</th>"
-            "<th>entropy</th><th>corr h</th><th>corr v</th><th>corr d</th><th>PNG expansion</th><th>thumb PSNR</th>"
-            "<th>thumb SSIM</th><th>exact</th></tr></thead><tbody>\n");
+            "under 11x11); exact: decryption gave the plain back. <code>tables/tpe-h2mwd.md</code>.</p>\n");
     fwrite(body, 1, blen, c->html);
     free(body);
-    rp_h(c, "</tbody></table>\n");
     figures(c, &f);
     for (int k = 0; k < NBLK; k++) mc_image_free(f.ciph[k]);
     for (int i = 0; i < NIMG; i++) rp_img_free(&im[i]);
