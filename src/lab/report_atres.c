@@ -192,7 +192,8 @@ static void extras(rp_ctx *c, const rp_img *p) {
     if (!p->img) return;
     mc_err err = {0};
     mc_sensitivity sp, sh;
-    if (mc_sensitivity_compute(p->img, "at-resnet-cm", MC_PROFILE_PAPER, NULL, 0, c->keyb, 1, &sp, &err) ||
+    if (c->quick) rp_skip(c, "SA3", "not with --quick");
+    else if (mc_sensitivity_compute(p->img, "at-resnet-cm", MC_PROFILE_PAPER, NULL, 0, c->keyb, 1, &sp, &err) ||
         mc_sensitivity_compute(p->img, "at-resnet-cm", MC_PROFILE_HARDENED, NULL, 0, c->keyb, 1, &sh, &err))
         rp_problem(c, "at-resnet-cm sensitivity", &err);
     else {
@@ -242,9 +243,12 @@ int rp_section_atres(rp_ctx *c, mc_err *err) {
     rp_img im[NIMG];
     memset(im, 0, sizeof im);
     int rc = rp_img_phantom(c, c->psize, 8, &im[0], err);
-    if (!rc) rc = rp_img_phantom(c, c->psize, 16, &im[1], err);
     if (rc) return rc;
-    if (!c->quick) {
+    if (!c->quick) { /* --quick: the 8-bit phantom only (the networks are the slow part) */
+        if ((rc = rp_img_phantom(c, c->psize, 16, &im[1], err))) {
+            rp_img_free(&im[0]);
+            return rc;
+        }
         rp_img_sample(c, "itk/BrainT1Slice.png", &im[2]);
         rp_img_sample(c, "dicom/CT_small.dcm", &im[3]);
     }

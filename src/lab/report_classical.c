@@ -117,7 +117,7 @@ static void attacks(rp_ctx *c, const rp_img *known, const rp_img *target) {
     for (size_t s = 0; s < sizeof xs / sizeof xs[0]; s++) {
         if (!rp_scheme_ready(c, xs[s], why, sizeof why)) continue;
         int xor = mc_attack_supported(xs[s]), leak = mc_attack_leak_supported(xs[s]);
-        if (!xor && !leak) continue;
+        if ((!xor && !leak) || (c->quick && !xor)) continue; /* --quick: no neural cpa (slow) */
         for (int k = 0; k < 2; k++) {
             if (k == 0 && !xor) continue; /* a known-plaintext attack needs the XOR model */
             for (int pr = 0; pr < 2; pr++)

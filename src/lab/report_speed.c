@@ -84,7 +84,7 @@ int rp_section_speed(rp_ctx *c, mc_err *err) {
         if (!strcmp(name[i], "aead")) aead_e = enc[i];
     rp_h(c, "<p>Hardened profile on %s (%.2f MB of pixels), median of %d runs of <code>mc_encrypt</code> / "
             "<code>mc_decrypt</code> in this process (the MAC, nonce and key derivation included; the neural "
-            "schemes' model loading included), and memcpy of the same bytes. Ratios are measured in the same run; "
+            "schemes' model loading included), and memcpy of the same bytes (cache-warm: the pixels of one image fit in the caches). Ratios are measured in the same run; "
             "the absolute figures depend on a machine that may be shared (%s). <code>make bench</code> has the "
             "pinned benchmarks.</p>\n",
          p.name, mb, reps, c->cpu);
