@@ -110,9 +110,9 @@ static int child(const char *tmp, const mc_report_opts *o) {
 
 int cmd_report(int argc, char **argv) {
     static const struct option lo[] = {{"samples", required_argument, 0, 's'}, {"quick", no_argument, 0, 'q'},
-                                        {"force", no_argument, 0, 'f'},         {"verbose", no_argument, 0, 'v'},
-                                        {"claims", no_argument, 0, 'c'},        {"json", no_argument, 0, 'j'},
-                                        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+                                       {"force", no_argument, 0, 'f'},         {"verbose", no_argument, 0, 'v'},
+                                       {"claims", no_argument, 0, 'c'},        {"json", no_argument, 0, 'j'},
+                                       {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     const char *samples = NULL;
     int quick = 0, force = 0, verbose = 0, claims = 0, json = 0, c;
     optind = 1;
@@ -153,9 +153,12 @@ int cmd_report(int argc, char **argv) {
                          state == 2 ? " (an earlier report: -f replaces it)" : "");
     /* the temporary directory: hidden, next to OUT_DIR (same file system) */
     char tmp[3200], *slash = strrchr(outp, '/');
-    if (slash) snprintf(tmp, sizeof tmp, "%.*s/.%s.tmp-XXXXXX", (int)(slash - outp), outp, slash + 1);
-    else snprintf(tmp, sizeof tmp, ".%s.tmp-XXXXXX", outp);
-    if (!mkdtemp(tmp)) return cli_error(EX_IO_, "report: cannot create a directory next to %s: %s", outp, strerror(errno));
+    if (slash)
+        snprintf(tmp, sizeof tmp, "%.*s/.%s.tmp-XXXXXX", (int)(slash - outp), outp, slash + 1);
+    else
+        snprintf(tmp, sizeof tmp, ".%s.tmp-XXXXXX", outp);
+    if (!mkdtemp(tmp))
+        return cli_error(EX_IO_, "report: cannot create a directory next to %s: %s", outp, strerror(errno));
     chmod(tmp, 0755);
     char cmdline[4096];
     snprintf(cmdline, sizeof cmdline, "medcrypt report %s%s%s%s", outp, samples ? " --samples " : "",
@@ -196,7 +199,8 @@ int cmd_report(int argc, char **argv) {
             signal(g_sig, SIG_DFL);
             raise(g_sig);
         }
-        if (WIFSIGNALED(wst)) return cli_error(EX_IO_, "report: interrupted (signal %d); nothing written", WTERMSIG(wst));
+        if (WIFSIGNALED(wst))
+            return cli_error(EX_IO_, "report: interrupted (signal %d); nothing written", WTERMSIG(wst));
         return code;
     }
     /* into place: OUT_DIR empty -> removed; an earlier report -> moved aside, then removed */

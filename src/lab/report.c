@@ -86,9 +86,12 @@ static void json_str(FILE *f, const char *s) {
     fputc('"', f);
     for (; s && *s; s++) {
         unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
-        else fputc(ch, f);
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
     }
     fputc('"', f);
 }
@@ -140,8 +143,9 @@ static void overview(rp_ctx *c, const char *cmd) {
     rp_esc(c, c->cpu);
     rp_h(c, " (%ld online CPUs) by <code>", sysconf(_SC_NPROCESSORS_ONLN));
     rp_esc(c, cmd);
-    rp_h(c, "</code>%s, medcrypt %s. Every number below was computed by this run; rerun the command to "
-            "reproduce it.</p>\n",
+    rp_h(c,
+         "</code>%s, medcrypt %s. Every number below was computed by this run; rerun the command to "
+         "reproduce it.</p>\n",
          c->quick ? " (<b>--quick</b>: small phantoms and few repetitions, for the tests; run without it for the "
                     "figures to quote)"
                   : "",
@@ -150,15 +154,17 @@ static void overview(rp_ctx *c, const char *cmd) {
     for (size_t p = 0; p < NPAPERS; p++) rp_h(c, "<li><a href=\"#%s\">%s</a></li>", k_papers[p].id, k_papers[p].title);
     rp_h(c, "<li><a href=\"#classical\">Classical ciphers and attacks</a></li><li><a href=\"#speed\">Speed against "
             "aead and memcpy</a></li><li><a href=\"#about\">How this page is made</a></li></ul></nav>\n");
-    rp_h(c, "<h2 id=\"overview\">Overview</h2>\n<p>The four papers state %s numeric claims in their text. Each "
-            "has a row in its paper's section: our value, the images, the command, or the reason it cannot be "
-            "reproduced. <i>Stand-in</i>: a property of the paper's own images (not available), measured on ours. "
-            "<i>Pending</i>: the scheme is not built in this medcrypt. <i>Not run</i>: the image it needs was not given "
-            "(<code>--samples</code>) or <code>--quick</code> left it out. Rows in italics (S..) are supplementary "
-            "statements, not counted.</p>\n",
+    rp_h(c,
+         "<h2 id=\"overview\">Overview</h2>\n<p>The four papers state %s numeric claims in their text. Each "
+         "has a row in its paper's section: our value, the images, the command, or the reason it cannot be "
+         "reproduced. <i>Stand-in</i>: a property of the paper's own images (not available), measured on ours. "
+         "<i>Pending</i>: the scheme is not built in this medcrypt. <i>Not run</i>: the image it needs was not given "
+         "(<code>--samples</code>) or <code>--quick</code> left it out. Rows in italics (S..) are supplementary "
+         "statements, not counted.</p>\n",
          "55");
-    rp_h(c, "<table id=\"summary\"><thead><tr><th>paper</th><th>claims</th><th>measured</th><th>stand-in</th>"
-            "<th>not reproducible</th><th>pending</th><th>not run</th><th>supplementary rows</th></tr></thead><tbody>\n");
+    rp_h(c,
+         "<table id=\"summary\"><thead><tr><th>paper</th><th>claims</th><th>measured</th><th>stand-in</th>"
+         "<th>not reproducible</th><th>pending</th><th>not run</th><th>supplementary rows</th></tr></thead><tbody>\n");
     size_t tot[7] = {0};
     for (size_t p = 0; p < NPAPERS; p++) {
         size_t n[7] = {0};
@@ -228,8 +234,8 @@ int mc_report_write(const char *out_dir, const mc_report_opts *o, mc_err *err) {
     rc = mc_key_from_bytes(&c.key, c.keyb, err);
     if (!rc) rc = mc_key_from_bytes(&c.key2, k2, err);
     if (!rc) rc = write_key(&c, err);
-    int (*const sections[])(rp_ctx *, mc_err *) = {rp_section_atres,     rp_section_tpe,   rp_section_kedi,
-                                                    rp_section_edgnet,    rp_section_classical, rp_section_speed};
+    int (*const sections[])(rp_ctx *, mc_err *) = {rp_section_atres,  rp_section_tpe,       rp_section_kedi,
+                                                   rp_section_edgnet, rp_section_classical, rp_section_speed};
     for (size_t s = 0; !rc && s < sizeof sections / sizeof sections[0]; s++) rc = sections[s](&c, err);
     if (!rc) about(&c);
     for (size_t i = 0; i < c.nres; i++) /* what no section set: not reproducible, or a failure shown as such */
@@ -241,12 +247,14 @@ int mc_report_write(const char *out_dir, const mc_report_opts *o, mc_err *err) {
         char p[1024];
         rp_fmt(p, sizeof p, "%s/index.html", out_dir);
         FILE *f = fopen(p, "w");
-        if (!f) rc = mc_err_set(err, MC_ERR_IO, "index.html: %s", strerror(errno));
+        if (!f)
+            rc = mc_err_set(err, MC_ERR_IO, "index.html: %s", strerror(errno));
         else {
             c.html = f;
-            rp_h(&c, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>medcrypt report: the "
-                     "papers' claims beside ours</title>\n<meta name=\"viewport\" content=\"width=device-width\">"
-                     "<style>%s</style></head>\n<body>\n",
+            rp_h(&c,
+                 "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>medcrypt report: the "
+                 "papers' claims beside ours</title>\n<meta name=\"viewport\" content=\"width=device-width\">"
+                 "<style>%s</style></head>\n<body>\n",
                  k_css);
             overview(&c, o->command ? o->command : "medcrypt report OUT_DIR");
             fwrite(body, 1, bodylen, f);

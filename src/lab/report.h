@@ -12,44 +12,44 @@
 
 /* Claim status, as the report prints it. */
 typedef enum rp_status {
-    RP_UNSET = 0,    /* nothing set it: a bug the report shows as such */
-    RP_MEASURED,     /* our value of the same quantity, same scheme */
-    RP_STANDIN,      /* a property of the paper's own images: ours on a stand-in image */
-    RP_NOTREPRO,     /* cannot be reproduced: the claim's method text says why */
-    RP_PENDING,      /* the scheme is not built (not registered) */
-    RP_SKIPPED       /* not run by this report: its image is missing (--samples) or --quick */
+    RP_UNSET = 0, /* nothing set it: a bug the report shows as such */
+    RP_MEASURED,  /* our value of the same quantity, same scheme */
+    RP_STANDIN,   /* a property of the paper's own images: ours on a stand-in image */
+    RP_NOTREPRO,  /* cannot be reproduced: the claim's method text says why */
+    RP_PENDING,   /* the scheme is not built (not registered) */
+    RP_SKIPPED    /* not run by this report: its image is missing (--samples) or --quick */
 } rp_status;
 
 typedef struct rp_result {
     rp_status status;
-    char ours[160];   /* our value, as text */
-    char images[200]; /* on which images */
-    char command[400];/* the command that reproduces it */
-    char verdict[300];/* how ours compares (or why it is pending) */
+    char ours[160];    /* our value, as text */
+    char images[200];  /* on which images */
+    char command[400]; /* the command that reproduces it */
+    char verdict[300]; /* how ours compares (or why it is pending) */
 } rp_result;
 
 /* One image the report works on: a sample file or a generated phantom. */
 typedef struct rp_img {
-    char name[64];     /* short label: "BrainT1Slice.png", "phantom512-8" */
-    char path[512];    /* the file, for commands ("" for a phantom) */
-    char make[128];    /* the command that makes it (phantoms), "" otherwise */
+    char name[64];  /* short label: "BrainT1Slice.png", "phantom512-8" */
+    char path[512]; /* the file, for commands ("" for a phantom) */
+    char make[128]; /* the command that makes it (phantoms), "" otherwise */
     mc_image *img;
 } rp_img;
 
 typedef struct rp_ctx {
     const mc_report_opts *o;
-    const char *dir;      /* output directory */
-    FILE *html;           /* index.html, being written */
-    mc_key *key;          /* the fixed demo key (00 01 .. 1f) */
-    mc_key *key2;         /* the demo key with its last bit flipped */
+    const char *dir; /* output directory */
+    FILE *html;      /* index.html, being written */
+    mc_key *key;     /* the fixed demo key (00 01 .. 1f) */
+    mc_key *key2;    /* the demo key with its last bit flipped */
     uint8_t keyb[MC_KEY_BYTES];
-    rp_result *res;       /* one per mc_claim_at(i) */
+    rp_result *res; /* one per mc_claim_at(i) */
     size_t nres;
     int quick;
-    unsigned psize;       /* phantom size: 512 (128 with --quick) */
+    unsigned psize; /* phantom size: 512 (128 with --quick) */
     int nfig;
     char date[32], cpu[160];
-    int plots_used;       /* cairo used: mc_plot_cleanup is the caller's */
+    int plots_used; /* cairo used: mc_plot_cleanup is the caller's */
 } rp_ctx;
 
 /* A line to the caller's log. */
@@ -87,9 +87,9 @@ void rp_section_unready(rp_ctx *c, const char *paper, const char *why);
 void rp_claims_table(rp_ctx *c, const char *paper);
 
 /* ----------------------------------------------------------------- HTML */
-void rp_h(rp_ctx *c, const char *fmt, ...) MC_PRINTF(2, 3);      /* raw HTML, printf-style */
-void rp_esc(rp_ctx *c, const char *s);                           /* text, HTML-escaped */
-void rp_escf(rp_ctx *c, const char *fmt, ...) MC_PRINTF(2, 3);   /* printf, then escaped */
+void rp_h(rp_ctx *c, const char *fmt, ...) MC_PRINTF(2, 3);    /* raw HTML, printf-style */
+void rp_esc(rp_ctx *c, const char *s);                         /* text, HTML-escaped */
+void rp_escf(rp_ctx *c, const char *fmt, ...) MC_PRINTF(2, 3); /* printf, then escaped */
 /* <figure> with the PNG fig/NAME and a caption (text, escaped). */
 void rp_figure(rp_ctx *c, const char *name, const char *alt, const char *caption);
 /* A note in the page about a step that failed (also logged). */

@@ -14,12 +14,12 @@ static const char *const k_schemes[2] = {"at-resnet-cm", "resnet-cm"};
 
 typedef struct arow {
     int ok;
-    double cc, ch, ch8;    /* paper cipher: corr h, entropy (2^bits bins), entropy 8-bit */
-    double psnr, ssim;     /* paper decryption against the plain */
-    double hc, hh;         /* hardened cipher */
-    int exact;             /* hardened round trip */
-    size_t aux, px;        /* residual bytes, pixel bytes */
-    double secs;           /* hardened encrypt + decrypt */
+    double cc, ch, ch8; /* paper cipher: corr h, entropy (2^bits bins), entropy 8-bit */
+    double psnr, ssim;  /* paper decryption against the plain */
+    double hc, hh;      /* hardened cipher */
+    int exact;          /* hardened round trip */
+    size_t aux, px;     /* residual bytes, pixel bytes */
+    double secs;        /* hardened encrypt + decrypt */
 } arow;
 
 static double corr_h(const mc_image *img) {
@@ -40,7 +40,8 @@ static int measure(rp_ctx *c, const mc_image *plain, const char *s, arow *r, mc_
     if (!rc) rc = rp_decrypt(cp, c->key, &dp, err);
     if (!rc) {
         r->cc = corr_h(cp), r->ch = entropy(cp), r->ch8 = rp_entropy8(cp);
-        if (mc_mse_psnr(plain, dp, MC_ALL, MC_ALL, NULL, &r->psnr, err) || mc_ssim(plain, dp, MC_ALL, MC_ALL, &r->ssim, err))
+        if (mc_mse_psnr(plain, dp, MC_ALL, MC_ALL, NULL, &r->psnr, err) ||
+            mc_ssim(plain, dp, MC_ALL, MC_ALL, &r->ssim, err))
             r->psnr = r->ssim = NAN;
         double t0 = rp_now();
         rc = rp_encrypt(c, plain, s, MC_PROFILE_HARDENED, NULL, 0, NULL, &ch, err);
@@ -54,27 +55,32 @@ static int measure(rp_ctx *c, const mc_image *plain, const char *s, arow *r, mc_
         r->ok = 1;
     }
     mc_image_free(dh);
-    if (rc || !pc) mc_image_free(cp), mc_image_free(dp), mc_image_free(ch);
-    else *pc = cp, *pd = dp, *hc = ch;
+    if (rc || !pc)
+        mc_image_free(cp), mc_image_free(dp), mc_image_free(ch);
+    else
+        *pc = cp, *pd = dp, *hc = ch;
     return rc;
 }
 
 static void verdict_corr(char *v, size_t cap, double ours, const char *paper, const mc_image *img) {
     double s = rp_corr_sigma(img);
     rp_fmt(v, cap,
-             "|r| = %.1f sigma of a random image of this size (sigma = 1/sqrt(pairs) = %.4f); the paper's %s is "
-             "%.1f sigma at 512x512: both are sampling noise around 0",
-             fabs(ours) / s, s, paper, fabs(atof(paper)) * 511.0);
+           "|r| = %.1f sigma of a random image of this size (sigma = 1/sqrt(pairs) = %.4f); the paper's %s is "
+           "%.1f sigma at 512x512: both are sampling noise around 0",
+           fabs(ours) / s, s, paper, fabs(atof(paper)) * 511.0);
 }
 
 static void verdict_entropy(char *v, size_t cap, double ours, const char *paper, const mc_image *img) {
     double n = (double)img->width * img->height * img->depth * img->channels, e = rp_uniform_entropy(n),
            e512 = rp_uniform_entropy(512.0 * 512.0);
     rp_fmt(v, cap,
-             "a uniform random image of this size gives %.4f (8-bit bins); ours is %s it; the paper's %s is %s the "
-             "%.4f of a uniform 512x512 cipher",
-             e, fabs(ours - e) < 0.002 ? "at" : ours < e ? "below" : "above", paper,
-             atof(paper) < e512 - 0.001 ? "below" : "at", e512);
+           "a uniform random image of this size gives %.4f (8-bit bins); ours is %s it; the paper's %s is %s the "
+           "%.4f of a uniform 512x512 cipher",
+           e,
+           fabs(ours - e) < 0.002 ? "at"
+           : ours < e             ? "below"
+                                  : "above",
+           paper, atof(paper) < e512 - 0.001 ? "below" : "at", e512);
 }
 
 static void table(rp_ctx *c, const rp_img *im, arow r[NIMG][2], const double pc[NIMG], const double ph[NIMG]) {
@@ -109,7 +115,8 @@ static void figures(rp_ctx *c, const rp_img *im, mc_image *fig[NIMG][3]) {
                "network's reconstruction, lossy as published), and the hardened cipher (its decryption is "
                "bit-exact).",
                im[i].name);
-        rp_fmt(hcap, sizeof hcap, "As Fig. 12: grey-level histograms of %s and of its at-resnet-cm cipher.", im[i].name);
+        rp_fmt(hcap, sizeof hcap, "As Fig. 12: grey-level histograms of %s and of its at-resnet-cm cipher.",
+               im[i].name);
         rp_fmt(scap, sizeof scap,
                "As Fig. 13 (which shows the horizontal pairs only): a pixel against its neighbour, sampled pairs, in "
                "four directions, for %s (top) and its cipher (bottom); r is the Pearson correlation of the pairs "
@@ -132,7 +139,8 @@ static void claims(rp_ctx *c, const rp_img *im, arow r[NIMG][2], const double pc
         if (!m->img) {
             char why[160];
             rp_fmt(why, sizeof why, "needs the sample %s (--samples, not with --quick)", need[k]);
-            rp_skip(c, ids_pc[k], why), rp_skip(c, ids_ph[k], why), rp_skip(c, ids_cc[k], why), rp_skip(c, ids_ch[k], why);
+            rp_skip(c, ids_pc[k], why), rp_skip(c, ids_ph[k], why), rp_skip(c, ids_cc[k], why),
+                rp_skip(c, ids_ch[k], why);
             continue;
         }
         rp_cmd_plain(cmd, sizeof cmd, m);
@@ -171,14 +179,14 @@ static void claims(rp_ctx *c, const rp_img *im, arow r[NIMG][2], const double pc
     if (at->ok && rs->ok) {
         double red = 100.0 * (fabs(rs->cc) - fabs(at->cc)) / fabs(rs->cc);
         rp_fmt(v, sizeof v,
-                 "both |r| are sampling noise (sigma = %.4f), so their ratio is noise too: the sign and size of "
-                 "this percentage change with the image and, in hardened, with every nonce (see the table)",
-                 rp_corr_sigma(p->img));
+               "both |r| are sampling noise (sigma = %.4f), so their ratio is noise too: the sign and size of "
+               "this percentage change with the image and, in hardened, with every nonce (see the table)",
+               rp_corr_sigma(p->img));
         rp_set(c, "A33", RP_MEASURED, p->name, "the commands of A29 and A30", v, "%.2f%%", red);
         double inc = 100.0 * (at->ch8 - rs->ch8) / rs->ch8;
         rp_fmt(v, sizeof v,
-                 "both entropies are at the uniform expectation; the paper's +0.10%% (7.9887 to 7.9965) is the "
-                 "distance of its ResNet-CM cipher from uniform, which ours does not have");
+               "both entropies are at the uniform expectation; the paper's +0.10%% (7.9887 to 7.9965) is the "
+               "distance of its ResNet-CM cipher from uniform, which ours does not have");
         rp_set(c, "A34", RP_MEASURED, p->name, "the commands of A31 and A32", v, "%+.3f%%", inc);
     }
 }
@@ -192,17 +200,18 @@ static void extras(rp_ctx *c, const rp_img *p) {
     if (!p->img) return;
     mc_err err = {0};
     mc_sensitivity sp, sh;
-    if (c->quick) rp_skip(c, "SA3", "not with --quick");
+    if (c->quick)
+        rp_skip(c, "SA3", "not with --quick");
     else if (mc_sensitivity_compute(p->img, "at-resnet-cm", MC_PROFILE_PAPER, NULL, 0, c->keyb, 1, &sp, &err) ||
-        mc_sensitivity_compute(p->img, "at-resnet-cm", MC_PROFILE_HARDENED, NULL, 0, c->keyb, 1, &sh, &err))
+             mc_sensitivity_compute(p->img, "at-resnet-cm", MC_PROFILE_HARDENED, NULL, 0, c->keyb, 1, &sh, &err))
         rp_problem(c, "at-resnet-cm sensitivity", &err);
     else {
         rp_fmt(cmd, sizeof cmd, "%s && medcrypt analyze --sensitivity -s at-resnet-cm -k demo.key %s --json", p->make,
-                 p->path);
+               p->path);
         rp_fmt(v, sizeof v,
-                 "one key bit flipped; the Wu-Noonan-Agaian critical NPCR for this size is %.4f%%, the UACI "
-                 "interval [%.4f, %.4f]",
-                 sp.key.npcr_crit[0], sp.key.uaci_lo[0], sp.key.uaci_hi[0]);
+               "one key bit flipped; the Wu-Noonan-Agaian critical NPCR for this size is %.4f%%, the UACI "
+               "interval [%.4f, %.4f]",
+               sp.key.npcr_crit[0], sp.key.uaci_lo[0], sp.key.uaci_hi[0]);
         rp_set(c, "SA3", RP_MEASURED, p->name, cmd, v, "paper %.2f%% / %.2f%%, hardened %.2f%% / %.2f%%", sp.key.npcr,
                sp.key.uaci, sh.key.npcr, sh.key.uaci);
     }
@@ -221,9 +230,9 @@ static void extras(rp_ctx *c, const rp_img *p) {
         }
     double ta = rp_median(t[0], reps), tr = rp_median(t[1], reps);
     rp_fmt(v, sizeof v,
-             "median of %d encryptions each (%.1f ms and %.1f ms), this machine: attention adds layers, so it is "
-             "not faster here",
-             reps, 1e3 * ta, 1e3 * tr);
+           "median of %d encryptions each (%.1f ms and %.1f ms), this machine: attention adds layers, so it is "
+           "not faster here",
+           reps, 1e3 * ta, 1e3 * tr);
     rp_set(c, "SA4", RP_MEASURED, p->name, "medcrypt encrypt -s at-resnet-cm / -s resnet-cm (timed)", v,
            "at-resnet-cm / resnet-cm time = %.2f", ta / tr);
 }

@@ -21,8 +21,10 @@ static void stats_cells(const mc_image *img, char *buf, size_t cap) {
     if (mc_corr(img, MC_ALL, MC_ALL, r))
         for (int d = 0; d < MC_NDIRS; d++) r[d] = NAN;
     char e[64];
-    if (img->bits == 8) rp_fmt(e, sizeof e, "%.4f", h);
-    else rp_fmt(e, sizeof e, "%.4f (hi %.4f)", h, hh);
+    if (img->bits == 8)
+        rp_fmt(e, sizeof e, "%.4f", h);
+    else
+        rp_fmt(e, sizeof e, "%.4f (hi %.4f)", h, hh);
     rp_fmt(buf, cap, "%s|%.4f|%.4f|%.4f", e, r[0], r[1], r[2]);
 }
 
@@ -51,8 +53,8 @@ static void table(rp_ctx *c, rp_img *im) {
                     continue;
                 }
                 stats_cells(ci, st, sizeof st);
-                rp_table_row(&t, "%s|%s|%s|%s|%.2f|%.2f", im[i].name, k_cls[s], mc_profile_name(prof), st,
-                             sen.key.npcr, sen.key.uaci);
+                rp_table_row(&t, "%s|%s|%s|%s|%.2f|%.2f", im[i].name, k_cls[s], mc_profile_name(prof), st, sen.key.npcr,
+                             sen.key.uaci);
                 mc_image_free(ci);
             }
         }
@@ -117,7 +119,7 @@ static void attacks(rp_ctx *c, const rp_img *known, const rp_img *target) {
     for (size_t s = 0; s < sizeof xs / sizeof xs[0]; s++) {
         if (!rp_scheme_ready(c, xs[s], why, sizeof why)) continue;
         int xor = mc_attack_supported(xs[s]), leak = mc_attack_leak_supported(xs[s]);
-        if ((!xor && !leak) || (c->quick && !xor)) continue; /* --quick: no neural cpa (slow) */
+        if ((!xor&&!leak) || (c->quick && !xor)) continue; /* --quick: no neural cpa (slow) */
         for (int k = 0; k < 2; k++) {
             if (k == 0 && !xor) continue; /* a known-plaintext attack needs the XOR model */
             for (int pr = 0; pr < 2; pr++)
@@ -128,14 +130,16 @@ static void attacks(rp_ctx *c, const rp_img *known, const rp_img *target) {
         rp_log(c, "attack %s on %s (%s)", a[i].attack, a[i].scheme, mc_profile_name(a[i].prof));
         run_attack(c, &a[i], known->img, target->img);
     }
-    rp_h(c, "<h3>Known- and chosen-plaintext attacks</h3>\n<p>The attacker knows %s and its cipher (kpa), or gets "
-            "the cipher of an all-zero image of its choice (cpa), under the key that also encrypted %s; from that "
-            "alone it decrypts %s's cipher. Recovered: the share of samples equal to the plain's; r: the Pearson "
-            "correlation of the recovered image with the plain (the neural schemes' cpa is an estimate, not an "
-            "exact recovery). docs/attacks.md; <code>medcrypt attack kpa|cpa</code>.</p>\n",
+    rp_h(c,
+         "<h3>Known- and chosen-plaintext attacks</h3>\n<p>The attacker knows %s and its cipher (kpa), or gets "
+         "the cipher of an all-zero image of its choice (cpa), under the key that also encrypted %s; from that "
+         "alone it decrypts %s's cipher. Recovered: the share of samples equal to the plain's; r: the Pearson "
+         "correlation of the recovered image with the plain (the neural schemes' cpa is an estimate, not an "
+         "exact recovery). docs/attacks.md; <code>medcrypt attack kpa|cpa</code>.</p>\n",
          known->name, target->name, target->name);
     rp_table t;
-    rp_table_open(c, &t, "attacks.md", "attack-table", "scheme|attack|profile|recovered samples %|r (recovered, plain)");
+    rp_table_open(c, &t, "attacks.md", "attack-table",
+                  "scheme|attack|profile|recovered samples %|r (recovered, plain)");
     for (size_t i = 0; i < n; i++)
         if (a[i].ok)
             rp_table_row(&t, "%s|%s|%s|%.2f|%.4f", a[i].scheme, a[i].attack, mc_profile_name(a[i].prof), a[i].pct,
@@ -154,10 +158,13 @@ static void attacks(rp_ctx *c, const rp_img *known, const rp_img *target) {
         rp_fmt(ttl, sizeof ttl, "%s attack on %s: one %s, then the target's cipher", a[i].attack, a[i].scheme,
                strcmp(a[i].attack, "kpa") ? "chosen all-zero image" : "known image");
         mc_err e = {0};
-        if (rp_fig_strip(c, name, row, lab, 3, 230, 0, 0x6, ttl, &e)) rp_problem(c, name, &e);
+        if (rp_fig_strip(c, name, row, lab, 3, 230, 0, 0x6, ttl, &e))
+            rp_problem(c, name, &e);
         else {
-            rp_fmt(cap, sizeof cap, "%s. The paper profile reuses one keystream for every image under a key; "
-                   "hardened draws a fresh nonce per image, so the same attack gets only chance.", ttl);
+            rp_fmt(cap, sizeof cap,
+                   "%s. The paper profile reuses one keystream for every image under a key; "
+                   "hardened draws a fresh nonce per image, so the same attack gets only chance.",
+                   ttl);
             rp_figure(c, name, ttl, cap);
         }
     }

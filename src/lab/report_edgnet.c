@@ -22,11 +22,11 @@
  * convs ndf, 2, 4, 8 ndf and a 1-channel output).  At ngf = ndf = 64, c = 3,
  * 9 blocks: 11,378,179 per generator, 2,764,737 per discriminator. */
 double rp_cyclegan_params(double ngf, double ndf, double c, double blocks) {
-    double g = 49 * c * ngf + ngf                                    /* c7s1-ngf */
+    double g = 49 * c * ngf + ngf                                              /* c7s1-ngf */
                + 9 * ngf * 2 * ngf + 2 * ngf + 9 * 2 * ngf * 4 * ngf + 4 * ngf /* d128, d256 */
-               + blocks * 2 * (9 * 16 * ngf * ngf + 4 * ngf)         /* residual blocks */
-               + 9 * 4 * ngf * 2 * ngf + 2 * ngf + 9 * 2 * ngf * ngf + ngf /* u128, u64 */
-               + 49 * ngf * c + c;                                   /* c7s1-c */
+               + blocks * 2 * (9 * 16 * ngf * ngf + 4 * ngf)                   /* residual blocks */
+               + 9 * 4 * ngf * 2 * ngf + 2 * ngf + 9 * 2 * ngf * ngf + ngf     /* u128, u64 */
+               + 49 * ngf * c + c;                                             /* c7s1-c */
     double d = 16 * c * ndf + ndf + 16 * ndf * 2 * ndf + 2 * ndf + 16 * 2 * ndf * 4 * ndf + 4 * ndf +
                16 * 4 * ndf * 8 * ndf + 8 * ndf + 16 * 8 * ndf + 1;
     return 2 * g + 2 * d;
@@ -62,13 +62,16 @@ static void params_part(rp_ctx *c) {
     }
     double cg = rp_cyclegan_params(ngf, ndf, ch, 9);
     char v[300];
-    rp_fmt(v, sizeof v, "our edg-net is U-GAT-IT light with %.0f parameters (ngf %.0f, ndf %.0f): 1 by construction; "
+    rp_fmt(v, sizeof v,
+           "our edg-net is U-GAT-IT light with %.0f parameters (ngf %.0f, ndf %.0f): 1 by construction; "
            "the paper's 2x comes from its additions (DEDS, DTA, AN), which the text does not size",
            total, ngf, ndf);
     rp_set(c, "E03", RP_MEASURED, "the built-in model", "medcrypt model info MODEL (every network's parameters)", v,
            "1.00 (%.0f parameters)", total);
-    rp_fmt(v, sizeof v, "CycleGAN (2 ResNet-9 generators, 2 PatchGANs) at ngf %.0f, ndf %.0f, %.0f channel(s): %.0f "
-           "parameters, counted from its published layers", ngf, ndf, ch, cg);
+    rp_fmt(v, sizeof v,
+           "CycleGAN (2 ResNet-9 generators, 2 PatchGANs) at ngf %.0f, ndf %.0f, %.0f channel(s): %.0f "
+           "parameters, counted from its published layers",
+           ngf, ndf, ch, cg);
     rp_set(c, "E04", RP_MEASURED, "the built-in model", "medcrypt model info MODEL", v, "%.2fx", total / cg);
 }
 
@@ -99,8 +102,10 @@ static int measure(rp_ctx *c, const mc_image *p, erow *r, mc_image **fig, mc_err
         r->ok = 1;
     }
     mc_image_free(dh);
-    if (!rc && fig) fig[0] = cp, fig[1] = dp, fig[2] = chh;
-    else mc_image_free(cp), mc_image_free(dp), mc_image_free(chh);
+    if (!rc && fig)
+        fig[0] = cp, fig[1] = dp, fig[2] = chh;
+    else
+        mc_image_free(cp), mc_image_free(dp), mc_image_free(chh);
     return rc;
 }
 
@@ -146,7 +151,8 @@ int rp_section_edgnet(rp_ctx *c, mc_err *err) {
     if (r[fi].ok) {
         char cmd[600], v[300], ps[32];
         rp_cmd_cipher(cmd, sizeof cmd, &im[fi], SCHEME, "paper", NULL, 1);
-        rp_fmt(v, sizeof v, "no other GAN is trained here to rank against; the paper's Tab. 2 values are not in "
+        rp_fmt(v, sizeof v,
+               "no other GAN is trained here to rank against; the paper's Tab. 2 values are not in "
                "the text");
         rp_set(c, "SE2", RP_MEASURED, im[fi].name, cmd, v, "PSNR %s dB, SSIM %.4f",
                rp_num(r[fi].psnr, 2, ps, sizeof ps), r[fi].ssim);

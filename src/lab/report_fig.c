@@ -23,8 +23,8 @@ static int finish(rp_ctx *c, cairo_surface_t *sf, cairo_t *cr, const char *name,
     cairo_surface_destroy(sf);
     c->plots_used = 1;
     if (st == CAIRO_STATUS_WRITE_ERROR) return mc_err_set(err, MC_ERR_IO, "fig/%s: cannot write", name);
-    if (st != CAIRO_STATUS_SUCCESS) return mc_err_set(err, MC_ERR_INTERNAL, "fig/%s: cairo: %s", name,
-                                                      cairo_status_to_string(st));
+    if (st != CAIRO_STATUS_SUCCESS)
+        return mc_err_set(err, MC_ERR_INTERNAL, "fig/%s: cairo: %s", name, cairo_status_to_string(st));
     return MC_OK;
 }
 
@@ -69,8 +69,10 @@ static cairo_surface_t *image_surface(const mc_image *img, uint32_t z, uint32_t 
     size_t plane = (size_t)w * h * img->channels, base = (size_t)z * plane;
     double span = hi > lo ? (double)(hi - lo) : 1;
     if (note) {
-        if (img->bits == 16) rp_fmt(note, ncap, "16-bit, shown %u..%u", lo, hi);
-        else note[0] = 0;
+        if (img->bits == 16)
+            rp_fmt(note, ncap, "16-bit, shown %u..%u", lo, hi);
+        else
+            note[0] = 0;
     }
     cairo_surface_flush(s);
     unsigned char *d = cairo_image_surface_get_data(s);
@@ -129,7 +131,7 @@ int rp_fig_strip(rp_ctx *c, const char *name, const mc_image *const *imgs, const
         if (note[0] || (im && im->depth > 1)) {
             char l2[128];
             rp_fmt(l2, sizeof l2, "%s%s%s", note, note[0] && im->depth > 1 ? ", " : "",
-                     im->depth > 1 ? "middle slice" : "");
+                   im->depth > 1 ? "middle slice" : "");
             cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
             text_fit(cr, x0 + cell / 2.0, y0 + cell + 24, l2, 0.5, 0, 11, cell + pad - 2);
         }
@@ -144,8 +146,10 @@ static const double k_colors[][3] = {{0.12, 0.38, 0.70}, {0.85, 0.37, 0.01}, {0.
 #define NCOLORS (sizeof k_colors / sizeof k_colors[0])
 
 static void tick_label(char *buf, size_t cap, double v, double step) {
-    if (step >= 1 || v == 0) rp_fmt(buf, cap, "%.0f", v);
-    else rp_fmt(buf, cap, "%.*f", (int)ceil(-log10(step)), v);
+    if (step >= 1 || v == 0)
+        rp_fmt(buf, cap, "%.0f", v);
+    else
+        rp_fmt(buf, cap, "%.*f", (int)ceil(-log10(step)), v);
 }
 
 int rp_fig_lines(rp_ctx *c, const char *name, const char *ttl, const char *xlabel, const char *ylabel,
@@ -168,7 +172,7 @@ int rp_fig_lines(rp_ctx *c, const char *name, const char *ttl, const char *xlabe
     cairo_t *cr = mc_cairo_start(W, H, &sf);
     title(cr, L + pw / 2, 12, ttl, W - 20);
 #define PX(x) (L + pw * (((xlog2 ? log2(x) : (x)) - xmin) / (xmax - xmin)))
-#define PY(y) (T + ph - ph * (((y) - y0) / (y1 - y0)))
+#define PY(y) (T + ph - ph * (((y)-y0) / (y1 - y0)))
     cairo_set_line_width(cr, 1);
     cairo_set_font_size(cr, 12);
     char buf[64];
@@ -214,8 +218,10 @@ int rp_fig_lines(rp_ctx *c, const char *name, const char *ttl, const char *xlabe
                 continue;
             }
             double px = PX(s[k].x[i]), py = PY(s[k].y[i]);
-            if (pen) cairo_line_to(cr, px, py);
-            else cairo_move_to(cr, px, py);
+            if (pen)
+                cairo_line_to(cr, px, py);
+            else
+                cairo_move_to(cr, px, py);
             pen = 1;
         }
         cairo_stroke(cr);
@@ -295,8 +301,10 @@ int rp_fig_bars(rp_ctx *c, const char *name, const char *ttl, const char *xlabel
             continue;
         }
         const double *col = k_colors[0];
-        if (strstr(names[i], "memcpy")) col = k_colors[5];
-        else if (!strncmp(names[i], "aead", 4)) col = k_colors[2];
+        if (strstr(names[i], "memcpy"))
+            col = k_colors[5];
+        else if (!strncmp(names[i], "aead", 4))
+            col = k_colors[2];
         cairo_set_source_rgb(cr, col[0], col[1], col[2]);
         double x1 = BX(v[i]), x0 = logx ? L : BX(0);
         cairo_rectangle(cr, x0, y, fmax(x1 - x0, 1), bh);
@@ -339,16 +347,22 @@ void rp_figs_scheme(rp_ctx *c, const char *prefix, const char *name, const mc_im
     char f[128], l0[96], l1[96];
     mc_err e = {0};
     rp_fmt(f, sizeof f, "%s-strip.png", prefix);
-    if (rp_fig_strip(c, f, row, lab, 4, 220, 0, 1u << 2, ttl, &e)) rp_problem(c, f, &e);
-    else rp_figure(c, f, ttl, strip_cap);
+    if (rp_fig_strip(c, f, row, lab, 4, 220, 0, 1u << 2, ttl, &e))
+        rp_problem(c, f, &e);
+    else
+        rp_figure(c, f, ttl, strip_cap);
     rp_fmt(l0, sizeof l0, "%s plain", name);
     rp_fmt(l1, sizeof l1, "%s cipher (paper)", name);
     const mc_image *two[2] = {plain, fig[0]};
     const char *labs[2] = {l0, l1};
     rp_fmt(f, sizeof f, "%s-hist.png", prefix);
-    if (hist_cap && rp_fig_hist(c, f, two, labs, 2, &e)) rp_problem(c, f, &e);
-    else if (hist_cap) rp_figure(c, f, "histograms", hist_cap);
+    if (hist_cap && rp_fig_hist(c, f, two, labs, 2, &e))
+        rp_problem(c, f, &e);
+    else if (hist_cap)
+        rp_figure(c, f, "histograms", hist_cap);
     rp_fmt(f, sizeof f, "%s-scatter.png", prefix);
-    if (scatter_cap && rp_fig_scatter(c, f, two, labs, 2, &e)) rp_problem(c, f, &e);
-    else if (scatter_cap) rp_figure(c, f, "adjacent-pixel scatter", scatter_cap);
+    if (scatter_cap && rp_fig_scatter(c, f, two, labs, 2, &e))
+        rp_problem(c, f, &e);
+    else if (scatter_cap)
+        rp_figure(c, f, "adjacent-pixel scatter", scatter_cap);
 }

@@ -189,11 +189,13 @@ static const char *status_class(rp_status s) {
 }
 
 void rp_claims_table(rp_ctx *c, const char *paper) {
-    rp_h(c, "<table class=\"claims\" id=\"claims-%s\">\n<colgroup><col style=\"width:3.5%%\"><col style=\"width:7%%\">"
-            "<col style=\"width:13%%\"><col style=\"width:7%%\"><col style=\"width:9%%\"><col style=\"width:9%%\">"
-            "<col style=\"width:25%%\"><col style=\"width:26.5%%\"></colgroup>\n<thead><tr><th>id</th><th>where</th><th>quantity</th>"
-            "<th>paper</th><th>ours</th><th>images</th><th>command</th><th>status and reading</th></tr></thead>\n"
-            "<tbody>\n",
+    rp_h(c,
+         "<table class=\"claims\" id=\"claims-%s\">\n<colgroup><col style=\"width:3.5%%\"><col style=\"width:7%%\">"
+         "<col style=\"width:13%%\"><col style=\"width:7%%\"><col style=\"width:9%%\"><col style=\"width:9%%\">"
+         "<col style=\"width:25%%\"><col "
+         "style=\"width:26.5%%\"></colgroup>\n<thead><tr><th>id</th><th>where</th><th>quantity</th>"
+         "<th>paper</th><th>ours</th><th>images</th><th>command</th><th>status and reading</th></tr></thead>\n"
+         "<tbody>\n",
          paper);
     for (size_t i = 0; i < c->nres; i++) {
         const mc_claim *m = mc_claim_at(i);
@@ -209,7 +211,11 @@ void rp_claims_table(rp_ctx *c, const char *paper) {
         rp_h(c, "</td><td class=\"paper\">");
         rp_esc(c, m->paper_value);
         rp_h(c, "</td><td class=\"ours\">");
-        rp_esc(c, st == RP_NOTREPRO ? "-" : st == RP_PENDING ? "pending" : st == RP_SKIPPED ? "not run" : r->ours[0] ? r->ours : "?");
+        rp_esc(c, st == RP_NOTREPRO  ? "-"
+                  : st == RP_PENDING ? "pending"
+                  : st == RP_SKIPPED ? "not run"
+                  : r->ours[0]       ? r->ours
+                                     : "?");
         rp_h(c, "</td><td>");
         rp_esc(c, r->images[0] ? r->images : "-");
         rp_h(c, "</td><td>");

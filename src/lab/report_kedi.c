@@ -67,8 +67,10 @@ static int measure(rp_ctx *c, const mc_image *p, krow *r, mc_image **fig, mc_err
         r->aux = ch->aux_len, r->px = p->nbytes, r->ok = 1;
     }
     mc_image_free(dh);
-    if (!rc && fig) fig[0] = cp, fig[1] = dp, fig[2] = ch;
-    else mc_image_free(cp), mc_image_free(dp), mc_image_free(ch);
+    if (!rc && fig)
+        fig[0] = cp, fig[1] = dp, fig[2] = ch;
+    else
+        mc_image_free(cp), mc_image_free(dp), mc_image_free(ch);
     return rc;
 }
 
@@ -99,24 +101,32 @@ static void keys_part(rp_ctx *c) {
     unsigned ks = KSIZE(c);
     rp_fmt(where, sizeof where, "key images, %ux%u 8-bit", ks, ks);
 #ifdef MC_KEY_IMAGE_RAW
-    rp_fmt(cmd, sizeof cmd, "medcrypt keyimage -s deep-kedi --profile paper --size %ux%u -k demo.key -o key.png && "
-           "medcrypt analyze key.png --json", ks, ks);
+    rp_fmt(cmd, sizeof cmd,
+           "medcrypt keyimage -s deep-kedi --profile paper --size %ux%u -k demo.key -o key.png && "
+           "medcrypt analyze key.png --json",
+           ks, ks);
 #else
-    rp_fmt(cmd, sizeof cmd, "medcrypt encrypt -s deep-kedi --profile paper -k demo.key zero.png -o key.png && "
-           "medcrypt analyze key.png --json   (zero.png: a black %ux%u 8-bit image)", ks, ks);
+    rp_fmt(cmd, sizeof cmd,
+           "medcrypt encrypt -s deep-kedi --profile paper -k demo.key zero.png -o key.png && "
+           "medcrypt analyze key.png --json   (zero.png: a black %ux%u 8-bit image)",
+           ks, ks);
 #endif
     if (got) {
-        rp_fmt(v, sizeof v, "%u key images (the demo key with its last byte XOR 0..%u): min %.4f, max %.4f; a uniform "
+        rp_fmt(v, sizeof v,
+               "%u key images (the demo key with its last byte XOR 0..%u): min %.4f, max %.4f; a uniform "
                "random 256x256 image gives %.4f; the paper's 7.45 is a clearly biased key image",
                got, got - 1, hmin, hmax, rp_uniform_entropy((double)KSIZE(c) * KSIZE(c)));
         rp_set(c, "K01", RP_MEASURED, where, cmd, v, "%.4f (mean of %u)", hs / got, got);
     }
     if (pairs) {
-        rp_fmt(v, sizeof v, "mean over %u pairs of consecutive keys; critical NPCR (alpha 0.05) %.4f%%; %u of %u pairs "
+        rp_fmt(v, sizeof v,
+               "mean over %u pairs of consecutive keys; critical NPCR (alpha 0.05) %.4f%%; %u of %u pairs "
                "pass NPCR and UACI; mean UACI %.2f%%",
                pairs, crit, pass, pairs, ua / pairs);
-        rp_set(c, "K06", RP_MEASURED, where, "the key images of K01, then medcrypt analyze "
-               "key1.png key0.png --json", v, "%.2f%%", np / pairs);
+        rp_set(c, "K06", RP_MEASURED, where,
+               "the key images of K01, then medcrypt analyze "
+               "key1.png key0.png --json",
+               v, "%.2f%%", np / pairs);
     }
     if (got >= 2) {
         const mc_image *row[4] = {ki[0], ki[1], got > 2 ? ki[2] : NULL, got > 3 ? ki[3] : NULL};
@@ -130,7 +140,8 @@ static void keys_part(rp_ctx *c) {
                       "generator).");
         const mc_image *h2[2] = {ki[0], ki[1]};
         const char *hl[2] = {"key A", "key B"};
-        if (rp_fig_hist(c, "kedi-keys-hist.png", h2, hl, 2, &err)) rp_problem(c, "kedi-keys-hist", &err);
+        if (rp_fig_hist(c, "kedi-keys-hist.png", h2, hl, 2, &err))
+            rp_problem(c, "kedi-keys-hist", &err);
         else
             rp_figure(c, "kedi-keys-hist.png", "key image histograms",
                       "As Fig. 8: the histograms of two key images (the paper: 'fairly consistent').");
@@ -180,10 +191,11 @@ static void wrong_keys(rp_ctx *c, const rp_img *m, mc_image *cipher) {
     mc_image_free(hc);
     if (ok) {
         char v[300];
-        rp_fmt(v, sizeof v, "paper profile: keys B, C, D decrypt to %.1f, %.1f, %.1f dB (noise) against %.1f dB for "
+        rp_fmt(v, sizeof v,
+               "paper profile: keys B, C, D decrypt to %.1f, %.1f, %.1f dB (noise) against %.1f dB for "
                "key A; hardened: a wrong key is %s",
-               ps[1], ps[2], ps[3], ps[0], hst == MC_ERR_AUTH ? "refused by the MAC (exit 3), nothing decrypted"
-                                                              : "NOT refused: a bug");
+               ps[1], ps[2], ps[3], ps[0],
+               hst == MC_ERR_AUTH ? "refused by the MAC (exit 3), nothing decrypted" : "NOT refused: a bug");
         rp_set(c, "SK1", RP_MEASURED, m->name, "medcrypt decrypt --profile paper -k other.key c.png -o d.png", v,
                "B/C/D: %.1f / %.1f / %.1f dB", ps[1], ps[2], ps[3]);
         if (rp_fig_strip(c, "kedi-wrongkeys.png", (const mc_image *const *)dec, lp, 4, 200, 0, 0xE,
@@ -248,8 +260,10 @@ int rp_section_kedi(rp_ctx *c, mc_err *err) {
         }
     if (n) {
         rp_cmd_cipher(cmd, sizeof cmd, &im[fi], SCHEME, "paper", NULL, 1);
-        rp_fmt(v, sizeof v, "mean over %d held-out 8-bit images; speckle variance 0.04 in the pixel domain, removed by "
-               "our log-domain ripplet despeckling (the paper's filter is not given)", n);
+        rp_fmt(v, sizeof v,
+               "mean over %d held-out 8-bit images; speckle variance 0.04 in the pixel domain, removed by "
+               "our log-domain ripplet despeckling (the paper's filter is not given)",
+               n);
         rp_set(c, "K02", RP_MEASURED, names, cmd, v, "%.4f", s / n);
         rp_set(c, "K03", RP_MEASURED, names, cmd, "as K02; MSE in 8-bit levels", "%.2f", m / n);
         rp_set(c, "K04", RP_MEASURED, names, cmd, v, "%.2f dB", p / n);
@@ -277,8 +291,10 @@ int rp_section_kedi(rp_ctx *c, mc_err *err) {
     }
     if (ok) {
         double tp = rp_median(t[0], reps), th = rp_median(t[1], reps);
-        rp_fmt(v, sizeof v, "median of %d mc_decrypt calls in this process (built-in model loaded per call), "
-               "hardened %.1f ms; the paper's laptop: Intel Core i7 2.10 GHz", reps, 1e3 * th);
+        rp_fmt(v, sizeof v,
+               "median of %d mc_decrypt calls in this process (built-in model loaded per call), "
+               "hardened %.1f ms; the paper's laptop: Intel Core i7 2.10 GHz",
+               reps, 1e3 * th);
         rp_set(c, "K11", RP_MEASURED, im[0].name, "medcrypt decrypt --profile paper -k demo.key c.png -o d.png (timed)",
                v, "%.1f ms (paper profile)", 1e3 * tp);
     }

@@ -82,11 +82,13 @@ int rp_section_speed(rp_ctx *c, mc_err *err) {
     double aead_e = NAN;
     for (size_t i = 0; i < ns; i++)
         if (!strcmp(name[i], "aead")) aead_e = enc[i];
-    rp_h(c, "<p>Hardened profile on %s (%.2f MB of pixels), median of %d runs of <code>mc_encrypt</code> / "
-            "<code>mc_decrypt</code> in this process (the MAC, nonce and key derivation included; the neural "
-            "schemes' model loading included), and memcpy of the same bytes (cache-warm: the pixels of one image fit in the caches). Ratios are measured in the same run; "
-            "the absolute figures depend on a machine that may be shared (%s). <code>make bench</code> has the "
-            "pinned benchmarks.</p>\n",
+    rp_h(c,
+         "<p>Hardened profile on %s (%.2f MB of pixels), median of %d runs of <code>mc_encrypt</code> / "
+         "<code>mc_decrypt</code> in this process (the MAC, nonce and key derivation included; the neural "
+         "schemes' model loading included), and memcpy of the same bytes (cache-warm: the pixels of one image fit in "
+         "the caches). Ratios are measured in the same run; "
+         "the absolute figures depend on a machine that may be shared (%s). <code>make bench</code> has the "
+         "pinned benchmarks.</p>\n",
          p.name, mb, reps, c->cpu);
     rp_table t;
     rp_table_open(c, &t, "speed.md", "speed-table",
@@ -103,7 +105,8 @@ int rp_section_speed(rp_ctx *c, mc_err *err) {
     char ttl[160];
     rp_fmt(ttl, sizeof ttl, "encryption speed, hardened profile, %s (median of %d)", p.name, reps);
     mc_err e = {0};
-    if (rp_fig_bars(c, "speed.png", ttl, "MB/s of pixels (log scale)", bn, bv, ns + 1, 1, &e)) rp_problem(c, "speed", &e);
+    if (rp_fig_bars(c, "speed.png", ttl, "MB/s of pixels (log scale)", bn, bv, ns + 1, 1, &e))
+        rp_problem(c, "speed", &e);
     else
         rp_figure(c, "speed.png", ttl,
                   "Encryption throughput of every scheme beside aead (XChaCha20-Poly1305, green) and memcpy (grey), "

@@ -56,8 +56,10 @@ static mc_image *thumb_image(const mc_image *img, unsigned blk) {
     }
     for (size_t i = 0; i < (size_t)tw * th; i++) {
         double v = floor(t[i] + 0.5);
-        if (img->bits == 8) ((uint8_t *)o->pixels)[i] = (uint8_t)v;
-        else ((uint16_t *)o->pixels)[i] = (uint16_t)v;
+        if (img->bits == 8)
+            ((uint8_t *)o->pixels)[i] = (uint8_t)v;
+        else
+            ((uint16_t *)o->pixels)[i] = (uint16_t)v;
     }
     free(t);
     return o;
@@ -69,13 +71,13 @@ static void row(rp_table *t, const char *sample, const mc_image *img, const char
            img->channels == 3 ? " RGB" : "", img->bits, img->is_signed ? " signed" : "");
     if (blk) rp_fmt(b, sizeof b, "%u", blk);
     rp_table_row(t, "%s|%s|%s|%s|%.4f|%.4f|%.4f|%.4f|%.3f|%s|%s|%s", sample, geo, scheme, b, r->entropy,
-                 r->corr[MC_DIR_H], r->corr[MC_DIR_V], r->corr[MC_DIR_D], r->expansion, rp_num(r->tpsnr, 2, tp, sizeof tp),
-                 rp_num(r->tssim, 4, ts, sizeof ts), r->exact ? "yes" : "NO");
+                 r->corr[MC_DIR_H], r->corr[MC_DIR_V], r->corr[MC_DIR_D], r->expansion,
+                 rp_num(r->tpsnr, 2, tp, sizeof tp), rp_num(r->tssim, 4, ts, sizeof ts), r->exact ? "yes" : "NO");
 }
 
 typedef struct tfig {
-    const rp_img *im;          /* the figure image */
-    mc_image *ciph[NBLK];      /* its tpe-h2mwd ciphers */
+    const rp_img *im;     /* the figure image */
+    mc_image *ciph[NBLK]; /* its tpe-h2mwd ciphers */
     double exp[NSCH][NBLK], ent[NSCH][NBLK];
 } tfig;
 
@@ -93,7 +95,8 @@ static void figures(rp_ctx *c, tfig *f) {
     for (int k = 0; k <= NBLK; k++) lab[k] = l[k];
     char ttl[160], cap[400];
     rp_fmt(ttl, sizeof ttl, "tpe-h2mwd on %s, blocks 8 to 64 (hardened)", f->im->name);
-    if (rp_fig_strip(c, "tpe-blocks.png", row, lab, NBLK + 1, 200, 0, 0, ttl, &err)) rp_problem(c, "tpe-blocks", &err);
+    if (rp_fig_strip(c, "tpe-blocks.png", row, lab, NBLK + 1, 200, 0, 0, ttl, &err))
+        rp_problem(c, "tpe-blocks", &err);
     else
         rp_figure(c, "tpe-blocks.png", ttl,
                   "As the paper's Fig. 7: the larger the block, the less of the image is left to see; the blocks' "
@@ -111,7 +114,8 @@ static void figures(rp_ctx *c, tfig *f) {
         rp_fmt(l2[3], sizeof l2[3], "cipher thumbnail (%ux%u)", tc->width, tc->height);
         const char *lb[4] = {l2[0], l2[1], l2[2], l2[3]};
         rp_fmt(ttl, sizeof ttl, "thumbnails of %s and of its tpe-h2mwd cipher", f->im->name);
-        if (rp_fig_strip(c, "tpe-thumbs.png", two, lb, 4, 200, 1, 0, ttl, &err)) rp_problem(c, "tpe-thumbs", &err);
+        if (rp_fig_strip(c, "tpe-thumbs.png", two, lb, 4, 200, 1, 0, ttl, &err))
+            rp_problem(c, "tpe-thumbs", &err);
         else {
             rp_fmt(cap, sizeof cap,
                    "The thumbnail (the mean of every %ux%u block, drawn as blocks) of the plain image and of the "
@@ -124,14 +128,16 @@ static void figures(rp_ctx *c, tfig *f) {
     mc_image_free(tc);
     const mc_image *h3[3] = {f->im->img, f->ciph[0], f->ciph[2]};
     const char *hl[3] = {"plain", "tpe-h2mwd block 8", "tpe-h2mwd block 32"};
-    if (rp_fig_hist(c, "tpe-hist.png", h3, hl, 3, &err)) rp_problem(c, "tpe-hist", &err);
+    if (rp_fig_hist(c, "tpe-hist.png", h3, hl, 3, &err))
+        rp_problem(c, "tpe-hist", &err);
     else
         rp_figure(c, "tpe-hist.png", "histograms",
                   "As Fig. 8: the histogram of the plain image and of the ciphers at blocks 8 and 32; the cipher "
                   "keeps features of the thumbnail, so its histogram is not flat.");
     const mc_image *s2[2] = {f->im->img, f->ciph[2]};
     const char *sl[2] = {"plain", "tpe-h2mwd block 32"};
-    if (rp_fig_scatter(c, "tpe-scatter.png", s2, sl, 2, &err)) rp_problem(c, "tpe-scatter", &err);
+    if (rp_fig_scatter(c, "tpe-scatter.png", s2, sl, 2, &err))
+        rp_problem(c, "tpe-scatter", &err);
     else
         rp_figure(c, "tpe-scatter.png", "adjacent-pixel scatter",
                   "As Fig. 9: adjacent pixels of the plain image (top) and of the block-32 cipher (bottom), four "
@@ -172,8 +178,12 @@ int rp_section_tpe(rp_ctx *c, mc_err *err) {
             rp_section_unready(c, "tpe-h2mwd", why);
             return MC_OK;
         }
-    static const char *const rel[] = {"itk/BrainProtonDensitySlice.png", "itk/BrainT1Slice.png", "dicom/CT_small.dcm",
-                                      "dicom/MR_small.dcm", "dicom/SC_rgb_rle.dcm", "nifti/ch2.nii.gz"};
+    static const char *const rel[] = {"itk/BrainProtonDensitySlice.png",
+                                      "itk/BrainT1Slice.png",
+                                      "dicom/CT_small.dcm",
+                                      "dicom/MR_small.dcm",
+                                      "dicom/SC_rgb_rle.dcm",
+                                      "nifti/ch2.nii.gz"};
     rp_img im[NIMG];
     memset(im, 0, sizeof im);
     int rc = rp_img_phantom(c, c->psize, 8, &im[0], err);
@@ -196,8 +206,9 @@ int rp_section_tpe(rp_ctx *c, mc_err *err) {
     if (!tb) return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
     c->html = tb;
     rp_table tab;
-    rp_table_open(c, &tab, "tpe-h2mwd.md", "tpe-table",
-                  "sample|geometry|scheme|block|entropy|corr h|corr v|corr d|PNG expansion|thumb PSNR|thumb SSIM|exact");
+    rp_table_open(
+        c, &tab, "tpe-h2mwd.md", "tpe-table",
+        "sample|geometry|scheme|block|entropy|corr h|corr v|corr d|PNG expansion|thumb PSNR|thumb SSIM|exact");
     for (int i = 0; i < NIMG; i++) {
         if (!im[i].img) continue;
         const mc_image *p = im[i].img;
@@ -280,8 +291,10 @@ int rp_section_tpe(rp_ctx *c, mc_err *err) {
     static const char *const idp[2] = {"T01", "T02"}, *const ids[2] = {"T03", "T04"};
     for (int k = 0; k < 2; k++) {
         int s = k ? 2 : 0;
-        rp_fmt(cmd, sizeof cmd, "%s && medcrypt encrypt -s %s --param block=32 -k demo.key %s -o c.png && medcrypt "
-               "analyze c.png %s --block 32", p0->make, k_sch[s], p0->path, p0->path);
+        rp_fmt(cmd, sizeof cmd,
+               "%s && medcrypt encrypt -s %s --param block=32 -k demo.key %s -o c.png && medcrypt "
+               "analyze c.png %s --block 32",
+               p0->make, k_sch[s], p0->path, p0->path);
         rp_fmt(v, sizeof v, "%s: the worst over every image, channel and slice at blocks 8, 16, 32",
                isinf(worst_p[s]) ? "identical thumbnails, as the paper" : "NOT identical: a bug");
         rp_set(c, idp[k], RP_MEASURED, imgs_used, cmd, v, "%s", rp_num(worst_p[s], 2, pv, sizeof pv));
@@ -293,8 +306,10 @@ int rp_section_tpe(rp_ctx *c, mc_err *err) {
            entropy_tpe2_higher, ncmp, entropy_tpe2_higher * 2 > ncmp ? "as the paper says" : "the paper says higher",
            dent);
     rp_set(c, "ST1", RP_MEASURED, imgs_used, "the table below (block 32)", v, "%d of %d", entropy_tpe2_higher, ncmp);
-    rp_fmt(v, sizeof v, "tpe-h2mwd's mean |corr| (h, v, d) is lower on %d of %d images (%s); the largest difference "
-           "is %.4f", corr_h2_lower, ncmp, corr_h2_lower * 2 > ncmp ? "as the paper says" : "the paper says lower", dcorr);
+    rp_fmt(v, sizeof v,
+           "tpe-h2mwd's mean |corr| (h, v, d) is lower on %d of %d images (%s); the largest difference "
+           "is %.4f",
+           corr_h2_lower, ncmp, corr_h2_lower * 2 > ncmp ? "as the paper says" : "the paper says lower", dcorr);
     rp_set(c, "ST2", RP_MEASURED, imgs_used, "the table below (block 32)", v, "%d of %d", corr_h2_lower, ncmp);
     rp_fmt(v, sizeof v, "tpe-h2mwd's expansion grows with the block on %d of %d 8-bit images", growing, n8);
     rp_set(c, "ST4", RP_MEASURED, imgs_used, "the table below", v, "%d of %d", growing, n8);
@@ -307,13 +322,15 @@ int rp_section_tpe(rp_ctx *c, mc_err *err) {
             mc_image *x = NULL;
             mc_err e = {0};
             double t0 = rp_now();
-            if (rp_encrypt(c, p0->img, k_sch[s], MC_PROFILE_HARDENED, params, 1, NULL, &x, &e)) t[s][k] = NAN;
-            else t[s][k] = rp_now() - t0;
+            if (rp_encrypt(c, p0->img, k_sch[s], MC_PROFILE_HARDENED, params, 1, NULL, &x, &e))
+                t[s][k] = NAN;
+            else
+                t[s][k] = rp_now() - t0;
             mc_image_free(x);
         }
     double a = rp_median(t[0], reps), b = rp_median(t[2], reps);
-    rp_fmt(v, sizeof v, "median of %d encryptions: tpe-h2mwd %.1f ms, tpe2 %.1f ms (MAC included), this machine",
-           reps, 1e3 * a, 1e3 * b);
+    rp_fmt(v, sizeof v, "median of %d encryptions: tpe-h2mwd %.1f ms, tpe2 %.1f ms (MAC included), this machine", reps,
+           1e3 * a, 1e3 * b);
     rp_set(c, "ST3", RP_MEASURED, p0->name, "medcrypt encrypt -s tpe2 / -s tpe-h2mwd --param block=32 (timed)", v,
            "tpe2 / tpe-h2mwd time = %.2f", b / a);
     rp_h(c, "<h3>The paper's numbers beside ours</h3>\n");

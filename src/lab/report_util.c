@@ -124,9 +124,12 @@ double rp_median(double *v, int n) {
 }
 
 const char *rp_num(double v, int prec, char *buf, size_t cap) {
-    if (isinf(v)) rp_fmt(buf, cap, "%sinf", v < 0 ? "-" : "");
-    else if (isnan(v)) rp_fmt(buf, cap, "n/a");
-    else rp_fmt(buf, cap, "%.*f", prec, v);
+    if (isinf(v))
+        rp_fmt(buf, cap, "%sinf", v < 0 ? "-" : "");
+    else if (isnan(v))
+        rp_fmt(buf, cap, "n/a");
+    else
+        rp_fmt(buf, cap, "%.*f", prec, v);
     return buf;
 }
 
@@ -164,7 +167,7 @@ static const char *ext_of(const char *path) {
 void rp_cmd_plain(char *buf, size_t cap, const rp_img *im) {
     char q[600];
     rp_fmt(buf, cap, "%s%smedcrypt analyze %s --json", im->make, im->make[0] ? " && " : "",
-             rp_q(im->path, q, sizeof q));
+           rp_q(im->path, q, sizeof q));
 }
 
 void rp_cmd_cipher(char *buf, size_t cap, const rp_img *im, const char *scheme, const char *prof, const char *param,
@@ -175,12 +178,13 @@ void rp_cmd_cipher(char *buf, size_t cap, const rp_img *im, const char *scheme, 
     rp_q(im->path, q, sizeof q);
     if (decrypt)
         rp_fmt(buf, cap,
-                 "%s%smedcrypt encrypt -s %s --profile %s%s -k demo.key %s -o c.%s && medcrypt decrypt --profile %s "
-                 "-k demo.key c.%s -o d.%s && medcrypt analyze d.%s %s --json",
-                 im->make, im->make[0] ? " && " : "", scheme, prof, pp, q, e, prof, e, e, e, q);
+               "%s%smedcrypt encrypt -s %s --profile %s%s -k demo.key %s -o c.%s && medcrypt decrypt --profile %s "
+               "-k demo.key c.%s -o d.%s && medcrypt analyze d.%s %s --json",
+               im->make, im->make[0] ? " && " : "", scheme, prof, pp, q, e, prof, e, e, e, q);
     else
-        rp_fmt(buf, cap, "%s%smedcrypt encrypt -s %s --profile %s%s -k demo.key %s -o c.%s && medcrypt analyze c.%s --json",
-                 im->make, im->make[0] ? " && " : "", scheme, prof, pp, q, e, e);
+        rp_fmt(buf, cap,
+               "%s%smedcrypt encrypt -s %s --profile %s%s -k demo.key %s -o c.%s && medcrypt analyze c.%s --json",
+               im->make, im->make[0] ? " && " : "", scheme, prof, pp, q, e, e);
 }
 
 double rp_uniform_entropy(double n) { return 8.0 - 255.0 / (2.0 * n * 0.6931471805599453); }
