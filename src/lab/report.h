@@ -76,10 +76,10 @@ int rp_section_kedi(rp_ctx *c, mc_err *err);
 int rp_section_edgnet(rp_ctx *c, mc_err *err);
 int rp_section_classical(rp_ctx *c, mc_err *err);
 int rp_section_speed(rp_ctx *c, mc_err *err);
-/* Parameters of CycleGAN (two ResNet generators with `blocks` residual
- * blocks, two 70x70 PatchGANs) at base widths ngf / ndf, c channels
- * (report_edgnet.c). */
-double rp_cyclegan_params(double ngf, double ndf, double c, double blocks);
+/* Parameters of one CycleGAN generator (a ResNet generator with `blocks`
+ * residual blocks) and one of its 70x70 PatchGAN discriminators at base
+ * widths ngf / ndf, c channels (report_edgnet.c). */
+void rp_cyclegan_params(double ngf, double ndf, double c, double blocks, double *gen, double *disc);
 /* A paper's section when its scheme cannot run: why, the claims (pending
  * or not reproducible), the end of the section. */
 void rp_section_unready(rp_ctx *c, const char *paper, const char *why);

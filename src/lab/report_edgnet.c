@@ -21,7 +21,7 @@
  * without affine parameters) and two 70x70 PatchGAN discriminators (4x4
  * convs ndf, 2, 4, 8 ndf and a 1-channel output).  At ngf = ndf = 64, c = 3,
  * 9 blocks: 11,378,179 per generator, 2,764,737 per discriminator. */
-double rp_cyclegan_params(double ngf, double ndf, double c, double blocks) {
+void rp_cyclegan_params(double ngf, double ndf, double c, double blocks, double *gen, double *disc) {
     double g = 49 * c * ngf + ngf                                              /* c7s1-ngf */
                + 9 * ngf * 2 * ngf + 2 * ngf + 9 * 2 * ngf * 4 * ngf + 4 * ngf /* d128, d256 */
                + blocks * 2 * (9 * 16 * ngf * ngf + 4 * ngf)                   /* residual blocks */
@@ -29,7 +29,7 @@ double rp_cyclegan_params(double ngf, double ndf, double c, double blocks) {
                + 49 * ngf * c + c;                                             /* c7s1-c */
     double d = 16 * c * ndf + ndf + 16 * ndf * 2 * ndf + 2 * ndf + 16 * 2 * ndf * 4 * ndf + 4 * ndf +
                16 * 4 * ndf * 8 * ndf + 8 * ndf + 16 * 8 * ndf + 1;
-    return 2 * g + 2 * d;
+    *gen = g, *disc = d;
 }
 
 static void params_part(rp_ctx *c) {
@@ -44,13 +44,15 @@ static void params_part(rp_ctx *c) {
         rp_problem(c, "the built-in edg-net model", &err);
         return;
     }
-    double total = 0, ngf = atof(mc_nn_hp(&m, "ngf", "0")), ndf = atof(mc_nn_hp(&m, "ndf", "0")),
+    /* generators are named g_*, discriminators d_* (a finished model keeps only its generators) */
+    double total = 0, ngen = 0, ndis = 0, ngf = atof(mc_nn_hp(&m, "ngf", "0")), ndf = atof(mc_nn_hp(&m, "ndf", "0")),
            ch = atof(mc_nn_hp(&m, "in_c", "1"));
     rp_table t;
     rp_table_open(c, &t, NULL, "edgnet-params", "network of the built-in edg-net model|parameters");
     for (size_t k = 0; k < m.nnets; k++) {
         size_t n = mc_nn_param_count(m.net[k]);
         total += (double)n;
+        ngen += m.net[k]->name[0] == 'g' ? 1 : 0, ndis += m.net[k]->name[0] == 'd' ? 1 : 0;
         rp_table_row(&t, "%s|%zu", m.net[k]->name, n);
     }
     rp_table_row(&t, "all|%.0f", total);
@@ -60,18 +62,21 @@ static void params_part(rp_ctx *c) {
         rp_h(c, "<p class=\"problem\">The built-in edg-net model does not record ngf / ndf.</p>\n");
         return;
     }
-    double cg = rp_cyclegan_params(ngf, ndf, ch, 9);
-    char v[300];
+    double g1, d1;
+    rp_cyclegan_params(ngf, ndf, ch, 9, &g1, &d1);
+    double cg = ngen * g1 + ndis * d1; /* the same networks of CycleGAN */
+    char v[400];
     rp_fmt(v, sizeof v,
-           "our edg-net is U-GAT-IT light with %.0f parameters (ngf %.0f, ndf %.0f): 1 by construction; "
-           "the paper's 2x comes from its additions (DEDS, DTA, AN), which the text does not size",
-           total, ngf, ndf);
+           "our edg-net is U-GAT-IT light: %.0f parameters in the model's %.0f generator(s) and %.0f "
+           "discriminator(s) (ngf %.0f, ndf %.0f), 1 by construction; the paper's 2x comes from its additions "
+           "(DEDS, DTA, AN), which the text does not size",
+           total, ngen, ndis, ngf, ndf);
     rp_set(c, "E03", RP_MEASURED, "the built-in model", "medcrypt model info MODEL (every network's parameters)", v,
            "1.00 (%.0f parameters)", total);
     rp_fmt(v, sizeof v,
-           "CycleGAN (2 ResNet-9 generators, 2 PatchGANs) at ngf %.0f, ndf %.0f, %.0f channel(s): %.0f "
-           "parameters, counted from its published layers",
-           ngf, ndf, ch, cg);
+           "against as many CycleGAN networks (%.0f ResNet-9 generator(s) of %.0f parameters, %.0f PatchGAN(s) of "
+           "%.0f) at ngf %.0f, ndf %.0f, %.0f channel(s), counted from its published layers: %.0f parameters",
+           ngen, g1, ndis, d1, ngf, ndf, ch, cg);
     rp_set(c, "E04", RP_MEASURED, "the built-in model", "medcrypt model info MODEL", v, "%.2fx", total / cg);
 }
 
