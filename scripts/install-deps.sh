@@ -3,11 +3,12 @@
 # Usage: scripts/install-deps.sh [--samples]   (--samples adds the sample-data packages)
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev zlib1g-dev
-      libsodium-dev libspng-dev libdcmtk-dev dcmtk libnifti2-dev libniftiio-dev libcmocka-dev
+      libsodium-dev libspng-dev libdcmtk-dev dcmtk libopenjp2-7-dev libnifti2-dev libniftiio-dev libcmocka-dev
       python3-numpy python3-pydicom python3-skimage python3-scipy python3-pil
       libopenblas-dev libomp-14-dev libcairo2-dev
       orthanc orthanc-dev libjansson-dev
-      chromium)  # chromium: tests/cli/test_report_render.sh renders the report headless
+      dicom3tools libopenjp2-tools  # dciodvfy, opj_decompress: independent checks of DICOM output
+      chromium)  # tests/cli/test_report_render.sh renders the report headless
 if [ "${1:-}" = "--samples" ]; then
   pkgs+=(python3-pydicom insighttoolkit5-examples mricron-data)
 fi
