@@ -123,6 +123,18 @@ int rp_encrypt(rp_ctx *c, const mc_image *plain, const char *scheme, mc_profile 
                size_t np, const mc_key *k, mc_image **out, mc_err *err);
 /* mc_decrypt of a copy, paper-profile files accepted. */
 int rp_decrypt(const mc_image *cipher, const mc_key *k, mc_image **out, mc_err *err);
+/* One image through a scheme with the demo key: the paper cipher and its
+ * (unauthenticated, possibly lossy) decryption, the hardened cipher and
+ * whether its decryption gives the plain back. */
+typedef struct rp_trip {
+    mc_image *cp, *dp, *ch; /* paper cipher, its decryption, hardened cipher (owned) */
+    double mse, psnr, ssim; /* the paper decryption against the plain */
+    int exact;              /* hardened round trip bit-exact */
+    size_t aux;             /* the hardened cipher's aux blob (residual) bytes */
+    double secs;            /* hardened encrypt + decrypt, seconds */
+} rp_trip;
+int rp_trip_run(rp_ctx *c, const mc_image *plain, const char *scheme, rp_trip *t, mc_err *err);
+void rp_trip_free(rp_trip *t);
 /* The 8-bit entropy a paper's "information entropy" compares with: of the
  * image (8-bit) or of its high byte (16-bit). */
 double rp_entropy8(const mc_image *img);

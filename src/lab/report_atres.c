@@ -32,34 +32,18 @@ static double entropy(const mc_image *img) {
     return mc_entropy(img, MC_ALL, MC_ALL, &h, NULL) ? NAN : h;
 }
 
-/* One image through one scheme; the paper cipher and decryption kept for the figures. */
-static int measure(rp_ctx *c, const mc_image *plain, const char *s, arow *r, mc_image **pc, mc_image **pd,
-                   mc_image **hc, mc_err *err) {
-    mc_image *cp = NULL, *dp = NULL, *ch = NULL, *dh = NULL;
-    int rc = rp_encrypt(c, plain, s, MC_PROFILE_PAPER, NULL, 0, NULL, &cp, err);
-    if (!rc) rc = rp_decrypt(cp, c->key, &dp, err);
-    if (!rc) {
-        r->cc = corr_h(cp), r->ch = entropy(cp), r->ch8 = rp_entropy8(cp);
-        if (mc_mse_psnr(plain, dp, MC_ALL, MC_ALL, NULL, &r->psnr, err) ||
-            mc_ssim(plain, dp, MC_ALL, MC_ALL, &r->ssim, err))
-            r->psnr = r->ssim = NAN;
-        double t0 = rp_now();
-        rc = rp_encrypt(c, plain, s, MC_PROFILE_HARDENED, NULL, 0, NULL, &ch, err);
-        if (!rc) rc = rp_decrypt(ch, c->key, &dh, err);
-        r->secs = rp_now() - t0;
-    }
-    if (!rc) {
-        r->hc = corr_h(ch), r->hh = entropy(ch);
-        r->exact = !memcmp(dh->pixels, plain->pixels, plain->nbytes);
-        r->aux = ch->aux_len, r->px = plain->nbytes;
-        r->ok = 1;
-    }
-    mc_image_free(dh);
-    if (rc || !pc)
-        mc_image_free(cp), mc_image_free(dp), mc_image_free(ch);
-    else
-        *pc = cp, *pd = dp, *hc = ch;
-    return rc;
+/* One image through one scheme; the images kept for the figures when fig. */
+static int measure(rp_ctx *c, const mc_image *plain, const char *s, arow *r, mc_image **fig, mc_err *err) {
+    rp_trip t;
+    int rc = rp_trip_run(c, plain, s, &t, err);
+    if (rc) return rc;
+    r->cc = corr_h(t.cp), r->ch = entropy(t.cp), r->ch8 = rp_entropy8(t.cp);
+    r->psnr = t.psnr, r->ssim = t.ssim, r->secs = t.secs;
+    r->hc = corr_h(t.ch), r->hh = entropy(t.ch);
+    r->exact = t.exact, r->aux = t.aux, r->px = plain->nbytes, r->ok = 1;
+    if (fig) fig[0] = t.cp, fig[1] = t.dp, fig[2] = t.ch, t.cp = t.dp = t.ch = NULL;
+    rp_trip_free(&t);
+    return MC_OK;
 }
 
 static void verdict_corr(char *v, size_t cap, double ours, const char *paper, const mc_image *img) {
@@ -272,9 +256,7 @@ int rp_section_atres(rp_ctx *c, mc_err *err) {
         pc[i] = corr_h(im[i].img), ph[i] = entropy(im[i].img), ph8[i] = rp_entropy8(im[i].img);
         for (int s = 0; s < 2; s++) {
             mc_err e = {0};
-            if (measure(c, im[i].img, k_schemes[s], &r[i][s], s ? NULL : &fig[i][0], s ? NULL : &fig[i][1],
-                        s ? NULL : &fig[i][2], &e))
-                rp_problem(c, k_schemes[s], &e);
+            if (measure(c, im[i].img, k_schemes[s], &r[i][s], s ? NULL : fig[i], &e)) rp_problem(c, k_schemes[s], &e);
         }
     }
     claims(c, im, r, pc, ph8);

@@ -85,33 +85,20 @@ typedef struct erow {
     double psnr, ssim, hp, cp, hh, ch, secs;
 } erow;
 
-static int measure(rp_ctx *c, const mc_image *p, erow *r, mc_image **fig, mc_err *err) {
-    mc_image *cp = NULL, *dp = NULL, *chh = NULL, *dh = NULL;
+static double corr_h(const mc_image *img) {
     double rr[MC_NDIRS];
-    int rc = rp_encrypt(c, p, SCHEME, MC_PROFILE_PAPER, NULL, 0, NULL, &cp, err);
-    if (!rc) rc = rp_decrypt(cp, c->key, &dp, err);
-    if (!rc) rc = mc_mse_psnr(p, dp, MC_ALL, MC_ALL, NULL, &r->psnr, err);
-    if (!rc) rc = mc_ssim(p, dp, MC_ALL, MC_ALL, &r->ssim, err);
-    if (!rc) {
-        r->hp = rp_entropy8(cp);
-        r->cp = mc_corr(cp, MC_ALL, MC_ALL, rr) ? NAN : rr[MC_DIR_H];
-        double t0 = rp_now();
-        rc = rp_encrypt(c, p, SCHEME, MC_PROFILE_HARDENED, NULL, 0, NULL, &chh, err);
-        if (!rc) rc = rp_decrypt(chh, c->key, &dh, err);
-        r->secs = rp_now() - t0;
-    }
-    if (!rc) {
-        r->hh = rp_entropy8(chh);
-        r->ch = mc_corr(chh, MC_ALL, MC_ALL, rr) ? NAN : rr[MC_DIR_H];
-        r->exact = !memcmp(dh->pixels, p->pixels, p->nbytes);
-        r->ok = 1;
-    }
-    mc_image_free(dh);
-    if (!rc && fig)
-        fig[0] = cp, fig[1] = dp, fig[2] = chh;
-    else
-        mc_image_free(cp), mc_image_free(dp), mc_image_free(chh);
-    return rc;
+    return mc_corr(img, MC_ALL, MC_ALL, rr) ? NAN : rr[MC_DIR_H];
+}
+
+static int measure(rp_ctx *c, const mc_image *p, erow *r, mc_image **fig, mc_err *err) {
+    rp_trip t;
+    int rc = rp_trip_run(c, p, SCHEME, &t, err);
+    if (rc) return rc;
+    r->psnr = t.psnr, r->ssim = t.ssim, r->secs = t.secs, r->exact = t.exact;
+    r->hp = rp_entropy8(t.cp), r->cp = corr_h(t.cp), r->hh = rp_entropy8(t.ch), r->ch = corr_h(t.ch), r->ok = 1;
+    if (fig) fig[0] = t.cp, fig[1] = t.dp, fig[2] = t.ch, t.cp = t.dp = t.ch = NULL;
+    rp_trip_free(&t);
+    return MC_OK;
 }
 
 int rp_section_edgnet(rp_ctx *c, mc_err *err) {

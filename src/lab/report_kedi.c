@@ -47,31 +47,17 @@ typedef struct krow {
 } krow;
 
 static int measure(rp_ctx *c, const mc_image *p, krow *r, mc_image **fig, mc_err *err) {
-    mc_image *cp = NULL, *dp = NULL, *ch = NULL, *dh = NULL;
-    int rc = rp_encrypt(c, p, SCHEME, MC_PROFILE_PAPER, NULL, 0, NULL, &cp, err);
-    if (!rc) rc = rp_decrypt(cp, c->key, &dp, err);
-    if (!rc) rc = mc_mse_psnr(p, dp, MC_ALL, MC_ALL, &r->mse, &r->psnr, err);
-    if (!rc) rc = mc_ssim(p, dp, MC_ALL, MC_ALL, &r->ssim, err);
+    rp_trip t;
     mc_npcr d;
-    if (!rc) rc = mc_npcr_uaci(p, cp, MC_ALL, MC_ALL, &d, err);
-    if (!rc) {
-        r->npcr = d.npcr, r->uaci = d.uaci, r->hp = rp_entropy8(cp);
-        double t0 = rp_now();
-        rc = rp_encrypt(c, p, SCHEME, MC_PROFILE_HARDENED, NULL, 0, NULL, &ch, err);
-        if (!rc) rc = rp_decrypt(ch, c->key, &dh, err);
-        r->secs = rp_now() - t0;
-    }
-    if (!rc) {
-        r->hh = rp_entropy8(ch);
-        r->exact = !memcmp(dh->pixels, p->pixels, p->nbytes);
-        r->aux = ch->aux_len, r->px = p->nbytes, r->ok = 1;
-    }
-    mc_image_free(dh);
-    if (!rc && fig)
-        fig[0] = cp, fig[1] = dp, fig[2] = ch;
-    else
-        mc_image_free(cp), mc_image_free(dp), mc_image_free(ch);
-    return rc;
+    int rc = rp_trip_run(c, p, SCHEME, &t, err);
+    if (!rc && (rc = mc_npcr_uaci(p, t.cp, MC_ALL, MC_ALL, &d, err))) rp_trip_free(&t);
+    if (rc) return rc;
+    r->psnr = t.psnr, r->ssim = t.ssim, r->mse = t.mse, r->npcr = d.npcr, r->uaci = d.uaci;
+    r->hp = rp_entropy8(t.cp), r->hh = rp_entropy8(t.ch), r->secs = t.secs;
+    r->exact = t.exact, r->aux = t.aux, r->px = p->nbytes, r->ok = 1;
+    if (fig) fig[0] = t.cp, fig[1] = t.dp, fig[2] = t.ch, t.cp = t.dp = t.ch = NULL;
+    rp_trip_free(&t);
+    return MC_OK;
 }
 
 static void keys_part(rp_ctx *c) {

@@ -93,6 +93,31 @@ int rp_decrypt(const mc_image *cipher, const mc_key *k, mc_image **out, mc_err *
     return MC_OK;
 }
 
+void rp_trip_free(rp_trip *t) {
+    mc_image_free(t->cp), mc_image_free(t->dp), mc_image_free(t->ch);
+    t->cp = t->dp = t->ch = NULL;
+}
+
+int rp_trip_run(rp_ctx *c, const mc_image *plain, const char *scheme, rp_trip *t, mc_err *err) {
+    memset(t, 0, sizeof *t);
+    mc_image *dh = NULL;
+    int rc = rp_encrypt(c, plain, scheme, MC_PROFILE_PAPER, NULL, 0, NULL, &t->cp, err);
+    if (!rc) rc = rp_decrypt(t->cp, c->key, &t->dp, err);
+    if (!rc) rc = mc_mse_psnr(plain, t->dp, MC_ALL, MC_ALL, &t->mse, &t->psnr, err);
+    if (!rc) rc = mc_ssim(plain, t->dp, MC_ALL, MC_ALL, &t->ssim, err);
+    double t0 = rp_now();
+    if (!rc) rc = rp_encrypt(c, plain, scheme, MC_PROFILE_HARDENED, NULL, 0, NULL, &t->ch, err);
+    if (!rc) rc = rp_decrypt(t->ch, c->key, &dh, err);
+    t->secs = rp_now() - t0;
+    if (!rc) {
+        t->exact = !memcmp(dh->pixels, plain->pixels, plain->nbytes);
+        t->aux = t->ch->aux_len;
+    }
+    mc_image_free(dh);
+    if (rc) rp_trip_free(t);
+    return rc;
+}
+
 double rp_entropy8(const mc_image *img) {
     double h = NAN, hh = NAN;
     if (mc_entropy(img, MC_ALL, MC_ALL, &h, &hh)) return NAN;

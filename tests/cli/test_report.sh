@@ -113,6 +113,8 @@ for f in set(figs):
 for sec in ("at-resnet-cm", "tpe-h2mwd", "deep-kedi", "edg-net", "classical", "speed"):
     assert 'id="%s"' % sec in h, sec
 assert len(re.findall(r'<tr id="claim-[ATKE][0-9]{2}"', h)) == 55
+# a step that failed shows as a problem in the page: none may
+assert 'class="problem"' not in h, re.findall(r'class="problem">([^<]*)', h)
 PYEOF
 
 # an existing report: refused without -f, replaced with it
