@@ -2,6 +2,7 @@
 #   make demo     install deps, build, fetch samples, encrypt/decrypt/verify every sample
 #   make test     install deps, build (gcc) + ASan/UBSan build (clang), run the whole suite
 #   make bench    throughput figures as JSON (bench/results/)
+#   make report   every claim of the four papers beside ours: $(BUILD)/report/index.html
 #   make install  library, header, pkg-config file, CLI, man page (PREFIX=/usr/local)
 SHELL := /bin/bash
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -10,7 +11,7 @@ ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build asan samples demo test test-fast bench install clean train-models
+.PHONY: all deps build asan samples demo test test-fast bench install clean train-models report
 
 all: build
 
@@ -56,6 +57,14 @@ bench: build
 	@echo "== cli_atres (cpus 0-1)"; taskset -c 0-1 bench/bench_cli_atres.sh $(BUILD)/medcrypt | tee bench/results/cli_atres.json
 	@echo "== tree (directory mode against cp -r and age; both cores)"
 	bash bench/tree_bench.sh $(BUILD)/medcrypt .cache/samples | tee bench/results/tree.json
+
+# The report (docs/report.md): every numeric claim of the four papers beside
+# ours, with images, commands and figures, as a static site; at most 15
+# minutes on 2 cores.  `make test` runs its --quick form (tests/cli/test_report*.sh).
+REPORT ?= $(BUILD)/report
+report: build samples
+	$(BUILD)/medcrypt report $(REPORT) --samples .cache/samples -f -v
+	@echo "report: $(REPORT)/index.html"
 
 # The built-in models of the neural schemes (models/*.mcnn, compiled into the
 # library): the committed command, data and seed; docs/schemes/at-resnet-cm.md

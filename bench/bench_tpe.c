@@ -1,6 +1,6 @@
 /* bench_tpe.c - the exact thumbnail-preserving schemes (tpe-h2mwd, tpe-pair,
- * tpe2): timings, the mixing measurement that sets the baselines' round
- * counts, and the reproduction table of docs/schemes/tpe-h2mwd.md.
+ * tpe2): timings and the mixing measurement that sets the baselines' round
+ * counts.
  *
  *   mc_bench_tpe [--quick]
  *       JSON on stdout, everything measured in one run, the configurations
@@ -34,13 +34,8 @@
  *       key, paper profile, TRIALS trials, default 300, half on uniform random
  *       blocks, half on smooth ones), and the round counts where each scheme
  *       reaches tpe-h2mwd's 10-round level (docs: "Comparable mixing").
- *   mc_bench_tpe --table [--markdown] FILE...
- *       The reproduction table (paper Tables 3-5, Fig. 11): for the phantom
- *       (512x512, 8-bit and 16-bit CT) and each FILE, the plaintext's and
- *       each scheme's cipher (hardened, block 8/16/32/64, default rounds):
- *       entropy, adjacent-pixel correlations (all pairs, h/v/d), encryption
- *       time, PNG expansion (cipher PNG / plaintext PNG bytes), thumbnail PSNR
- *       at the block size (inf = exact) and whether decryption was exact.
+ * The reproduction table (paper Tables 1-5, Fig. 11) is `medcrypt report`'s
+ * (src/lab/report_tpe.c).
  * Times: one core is the caller's business (make bench uses taskset). */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_util.h"
@@ -418,137 +413,18 @@ static int bench_mixing(int trials) {
     return 0;
 }
 
-/* ------------------------------------------------------------ the table */
-
-/* the table: every scheme at its default rounds */
-static const struct {
-    const char *name;
-    unsigned rounds;
-} k_tpe[] = {{"tpe-h2mwd", 10}, {"tpe-pair", 10}, {"tpe2", 7}};
-#define NTPE (sizeof k_tpe / sizeof k_tpe[0])
-
-typedef struct row {
-    double entropy, corr[MC_NDIRS];
-    double ms;
-    double expansion, thumb_psnr;
-    int exact;
-} row;
-
-static void stats_of(const mc_image *img, row *r) {
-    mc_err err = {0};
-    if (mc_entropy(img, MC_ALL, MC_ALL, &r->entropy, NULL)) die("entropy", NULL);
-    /* correlation over all pairs of all channels and slices (pairs never
-     * cross a channel or a slice) */
-    if (mc_corr(img, MC_ALL, MC_ALL, r->corr)) die("correlation", &err);
-}
-
-static void print_row(int md, int *first, const char *sample, const mc_image *img, const char *scheme,
-                      unsigned block, unsigned rounds, const row *r) {
-    char geo[64];
-    snprintf(geo, sizeof geo, "%ux%ux%u%s %u-bit%s", img->width, img->height, img->depth,
-             img->channels == 3 ? " RGB" : "", img->bits, img->is_signed ? " signed" : "");
-    char th[32];
-    if (isinf(r->thumb_psnr)) snprintf(th, sizeof th, md ? "inf" : "\"inf\"");
-    else snprintf(th, sizeof th, "%.2f", r->thumb_psnr);
-    if (md) {
-        char bl[16] = "-", ro[16] = "-", ms[16] = "-";
-        if (block) {
-            snprintf(bl, sizeof bl, "%u", block);
-            snprintf(ro, sizeof ro, "%u", rounds);
-            snprintf(ms, sizeof ms, "%.1f", r->ms);
-        }
-        printf("| %s | %s | %s | %s | %s | %.4f | %.4f | %.4f | %.4f | %s | %.3f | %s | %s |\n", sample, geo, scheme,
-               bl, ro, r->entropy, r->corr[MC_DIR_H], r->corr[MC_DIR_V], r->corr[MC_DIR_D], ms, r->expansion, th,
-               r->exact ? "yes" : "NO");
-        return;
-    }
-    printf("%s  {\"sample\": \"%s\", \"geometry\": \"%s\", \"scheme\": \"%s\", \"block\": %u, \"rounds\": %u, "
-           "\"entropy\": %.4f, \"corr_h\": %.4f, \"corr_v\": %.4f, \"corr_d\": %.4f, \"encrypt_ms\": %.2f, "
-           "\"png_expansion\": %.3f, \"thumb_psnr\": %s, \"exact\": %s}",
-           *first ? "" : ",\n", sample, geo, scheme, block, rounds, r->entropy, r->corr[MC_DIR_H], r->corr[MC_DIR_V],
-           r->corr[MC_DIR_D], r->ms, r->expansion, th, r->exact ? "true" : "false");
-    *first = 0;
-}
-
-static void table_image(const char *sample, const mc_image *plain, const mc_key *key, int md, int *first) {
-    mc_err err = {0};
-    uint64_t plain_png;
-    if (mc_png_size(plain, &plain_png, &err)) die("png size", &err);
-    row r = {0};
-    stats_of(plain, &r);
-    r.expansion = 1.0;
-    r.thumb_psnr = INFINITY;
-    r.exact = 1;
-    print_row(md, first, sample, plain, "plain", 0, 0, &r);
-    static const unsigned blocks[] = {8, 16, 32, 64};
-    for (size_t s = 0; s < NTPE; s++)
-        for (size_t b = 0; b < 4; b++) {
-            char pb[32];
-            snprintf(pb, sizeof pb, "block=%u", blocks[b]);
-            const char *params[1] = {pb};
-            mc_image *img = clone_image(plain);
-            double t0 = mc_bench_now();
-            if (mc_encrypt(img, k_tpe[s].name, MC_PROFILE_HARDENED, params, 1, key, NULL, &err)) die(k_tpe[s].name, &err);
-            r.ms = 1e3 * (mc_bench_now() - t0);
-            stats_of(img, &r);
-            uint64_t png;
-            if (mc_png_size(img, &png, &err)) die("png size", &err);
-            r.expansion = (double)png / (double)plain_png;
-            r.thumb_psnr = INFINITY;
-            for (uint32_t z = 0; z < img->depth; z++)
-                for (int c = 0; c < img->channels; c++) {
-                    double ps, ss;
-                    if (mc_thumb_compare(plain, img, blocks[b], c, (int)z, &ps, &ss, &err)) die("thumbnail", &err);
-                    if (!isinf(ps) && !(ps >= r.thumb_psnr)) r.thumb_psnr = ps;
-                }
-            if (mc_decrypt(img, key, &k_unauth, &err)) die(k_tpe[s].name, &err);
-            r.exact = !memcmp(img->pixels, plain->pixels, plain->nbytes);
-            print_row(md, first, sample, plain, k_tpe[s].name, blocks[b], k_tpe[s].rounds, &r);
-            mc_image_free(img);
-        }
-}
-
-static int bench_table(int argc, char **argv, int md) {
-    mc_key *key = NULL;
-    mc_err err = {0};
-    if (mc_key_generate(&key, NULL)) die("key", NULL);
-    int first = 1;
-    if (md)
-        printf("| sample | geometry | scheme | block | rounds | entropy | corr h | corr v | corr d | encrypt ms | "
-               "PNG expansion | thumb PSNR | exact |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    else
-        printf("{\"bench\": \"tpe-table\", \"rows\": [\n");
-    for (unsigned bits = 8; bits <= 16; bits += 8) {
-        mc_image *ph = NULL;
-        if (mc_phantom(&ph, 512, 1, bits, &err)) die("phantom", &err);
-        table_image(bits == 8 ? "phantom-8" : "phantom-16", ph, key, md, &first);
-        mc_image_free(ph);
-    }
-    for (int i = 0; i < argc; i++) {
-        mc_image *img = NULL;
-        if (mc_image_read(argv[i], NULL, &img, &err)) die(argv[i], &err);
-        const char *base = strrchr(argv[i], '/');
-        table_image(base ? base + 1 : argv[i], img, key, md, &first);
-        mc_image_free(img);
-    }
-    if (!md) printf("\n]}\n");
-    mc_key_free(key);
-    return 0;
-}
-
 int main(int argc, char **argv) {
     if (mc_init()) return 4;
-    int quick = 0, table = 0, md = 0, mixing = 0, i = 1;
+    int quick = 0, mixing = 0, i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
-        else if (!strcmp(argv[i], "--table")) table = 1;
-        else if (!strcmp(argv[i], "--markdown")) md = 1;
         else if (!strcmp(argv[i], "--mixing")) mixing = 1;
         else {
-            fprintf(stderr, "usage: mc_bench_tpe [--quick] | --mixing [TRIALS] | --table [--markdown] FILE...\n");
+            fprintf(stderr, "usage: mc_bench_tpe [--quick] | --mixing [TRIALS]\n"
+                            "(the reproduction table: medcrypt report)\n");
             return 1;
         }
     }
     if (mixing) return bench_mixing(i < argc ? atoi(argv[i]) > 0 ? atoi(argv[i]) : 300 : 300);
-    return table ? bench_table(argc - i, argv + i, md) : bench_json(quick);
+    return bench_json(quick);
 }

@@ -344,6 +344,45 @@ MC_LAB_API void mc_train_describe(FILE *f);
  * every size and shape) and describe it on f, as text or JSON. */
 MC_LAB_API int mc_model_describe(const char *path, const mc_key *key, int json, FILE *f, mc_err *err) MC_WUR;
 
+
+/* ================================================================= report */
+
+/* The numeric claims the four papers make in their text (AT-ResNet-CM 34,
+ * TPE-H2MWD 4, Deep-KEDI 13, EDG-Net 4: `counted`), and supplementary
+ * statements the report also checks (`counted` 0), in the order of the
+ * report.  `method` says how the report reproduces the claim (which
+ * function, which images) or, when `reproducible` is 0, why it cannot. */
+typedef struct mc_claim {
+    const char *id;          /* "A01" .. : A AT-ResNet-CM, T TPE-H2MWD, K Deep-KEDI, E EDG-Net; S.. supplementary */
+    const char *paper;       /* "at-resnet-cm", "tpe-h2mwd", "deep-kedi", "edg-net" */
+    const char *where;       /* table / section of the paper */
+    const char *quantity;    /* what the number measures */
+    const char *paper_value; /* as printed */
+    const char *method;
+    int counted, reproducible;
+} mc_claim;
+MC_LAB_API size_t mc_claim_count(void);
+MC_LAB_API const mc_claim *mc_claim_at(size_t i); /* NULL past the end */
+
+/* What `medcrypt report` does: run the reproductions and write a static
+ * site into the existing, empty directory out_dir: index.html (one section
+ * per paper and one for the classical ciphers, attacks and speed: every
+ * claim beside our value, the images, the command; tables; figures), fig/NAME.png
+ * (cairo), tables/NAME.md (the reproduction tables as markdown), demo.key (the
+ * fixed, public key every paper-profile row uses) and claims.json (every
+ * claim with our value and status).  No JavaScript, no external resource.
+ * Values of schemes that are not registered (mc_scheme_find) are reported as
+ * pending, never invented. */
+typedef struct mc_report_opts {
+    const char *samples;   /* the sample directory (scripts/fetch-samples.sh); NULL: the phantoms only */
+    int quick;             /* small images, few repetitions: seconds, for the tests */
+    const char *command;   /* the command line to print in the report (NULL: "medcrypt report OUT_DIR") */
+    /* one line per step (may be NULL) */
+    void (*log)(void *ud, const char *line);
+    void *ud;
+} mc_report_opts;
+MC_LAB_API int mc_report_write(const char *out_dir, const mc_report_opts *o, mc_err *err) MC_WUR;
+
 #ifdef __cplusplus
 }
 #endif

@@ -22,7 +22,8 @@ static void usage(FILE *f) {
             "  medcrypt analyze IMAGE [REFERENCE] [--json] [--plots DIR]  # metrics (see --help)\n"
             "  medcrypt train ARCH --data PATH... -o MODEL [--epochs N] [--hp k=v]...\n"
             "  medcrypt model info MODEL [--json]\n"
-            "  medcrypt compare A B                              # pixels identical?\n\n"
+            "  medcrypt compare A B                              # pixels identical?\n"
+            "  medcrypt report OUT_DIR [--samples DIR] [--quick] # the papers' claims beside ours (HTML)\n\n"
             "'-' is standard input/output.  Every subcommand has --help.\n"
             "Exit status: 0 ok, 1 usage, 2 bad or unsupported input, 3 authentication\n"
             "failed (wrong key or tampered), 4 I/O error.\n",
@@ -61,7 +62,8 @@ int main(int argc, char **argv) {
                 {"phantom", cmd_phantom},   {"compare", cmd_compare},
                 {"analyze", cmd_analyze},
                 {"attack", cmd_attack},
-                {"train", cmd_train},     {"model", cmd_model}};
+                {"train", cmd_train},     {"model", cmd_model},
+                {"report", cmd_report}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(c, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     cli_error(EX_USAGE_, "unknown command '%s'", c);

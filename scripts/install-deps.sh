@@ -8,7 +8,8 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev zlib1g-dev
       libopenblas-dev libomp-14-dev libcairo2-dev
       orthanc orthanc-dev libjansson-dev
       dicom3tools libopenjp2-tools  # dciodvfy, opj_decompress: independent checks of DICOM output
-      strace age)                   # the CLI hygiene test; the tree benchmark's reference
+      strace age                    # the CLI hygiene test; the tree benchmark's reference
+      chromium)                     # tests/cli/test_report_render.sh renders the report headless
 if [ "${1:-}" = "--samples" ]; then
   pkgs+=(python3-pydicom insighttoolkit5-examples mricron-data)
 fi

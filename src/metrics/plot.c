@@ -1,5 +1,6 @@
 /* plot.c - histogram and adjacent-pixel scatter plots as PNG files (cairo). */
 #include "metrics/mx.h"
+#include "metrics/plot_util.h"
 
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
@@ -13,20 +14,6 @@
 #define M_RIGHT 20
 #define M_TOP 40
 #define M_BOTTOM 56
-
-/* "Nice" tick step for a range [0, max]: 1, 2 or 5 times a power of ten. */
-static double nice_step(double max, int nticks) {
-    if (max <= 0) return 1;
-    double raw = max / nticks, p = pow(10, floor(log10(raw))), f = raw / p;
-    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
-}
-
-static void text_at(cairo_t *cr, double x, double y, const char *s, double ax, double ay) {
-    cairo_text_extents_t te;
-    cairo_text_extents(cr, s, &te);
-    cairo_move_to(cr, x - te.width * ax - te.x_bearing, y - te.height * ay - te.y_bearing);
-    cairo_show_text(cr, s);
-}
 
 /* Frame, ticks and labels of a plot area (x0, y0, w, h) for data ranges
  * [0, xmax] x [0, ymax]; x ticks at level values. */
@@ -46,9 +33,9 @@ static void axes(cairo_t *cr, double x0, double y0, double w, double h, double x
         cairo_line_to(cr, px + 0.5, y0 + h + 5);
         cairo_stroke(cr);
         snprintf(buf, sizeof buf, "%.0f", v);
-        text_at(cr, px, y0 + h + 8, buf, 0.5, 0);
+        mc_cairo_text_at(cr, px, y0 + h + 8, buf, 0.5, 0);
     }
-    double st = nice_step(ymax, 5);
+    double st = mc_cairo_nice_step(ymax, 5);
     for (double v = 0; v <= ymax * (1 + 1e-9); v += st) {
         double py = y0 + h - h * v / ymax;
         cairo_move_to(cr, x0 - 5, py + 0.5);
@@ -56,15 +43,15 @@ static void axes(cairo_t *cr, double x0, double y0, double w, double h, double x
         cairo_stroke(cr);
         if (st >= 1) snprintf(buf, sizeof buf, "%.0f", v);
         else snprintf(buf, sizeof buf, "%g", v);
-        text_at(cr, x0 - 8, py, buf, 1, 0.5);
+        mc_cairo_text_at(cr, x0 - 8, py, buf, 1, 0.5);
     }
     cairo_set_font_size(cr, 12);
-    text_at(cr, x0 + w / 2, y0 + h + 28, xlabel, 0.5, 0);
+    mc_cairo_text_at(cr, x0 + w / 2, y0 + h + 28, xlabel, 0.5, 0);
     cairo_save(cr);
     cairo_move_to(cr, 0, 0);
     cairo_translate(cr, x0 - 62, y0 + h / 2);
     cairo_rotate(cr, -1.5707963267948966); /* -pi/2 */
-    text_at(cr, 0, 0, ylabel, 0.5, 0.5);
+    mc_cairo_text_at(cr, 0, 0, ylabel, 0.5, 0.5);
     cairo_restore(cr);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
     cairo_text_extents_t te;
@@ -73,7 +60,7 @@ static void axes(cairo_t *cr, double x0, double y0, double w, double h, double x
     cairo_text_extents(cr, title, &te);
     if (te.width > w + 24) fs = fs * (w + 24) / te.width; /* long titles: smaller, never clipped */
     cairo_set_font_size(cr, fs);
-    text_at(cr, x0 + w / 2, y0 - 12, title, 0.5, 1);
+    mc_cairo_text_at(cr, x0 + w / 2, y0 - 12, title, 0.5, 1);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
 }
 
@@ -89,20 +76,11 @@ static int finish(cairo_surface_t *sf, cairo_t *cr, const char *path, mc_err *er
     return MC_OK;
 }
 
-static cairo_t *start(int w, int h, cairo_surface_t **sf) {
-    *sf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
-    cairo_t *cr = cairo_create(*sf);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    return cr;
-}
-
 int mc_plot_histograms(const char *path, const mc_image *const *imgs, const char *const *labels, size_t n,
                        mc_err *err) {
     if (!path || n < 1 || n > 8) return mc_err_set(err, MC_ERR_ARG, "plot: 1 to 8 images");
     cairo_surface_t *sf;
-    cairo_t *cr = start(PANEL_W * (int)n, PANEL_H, &sf);
+    cairo_t *cr = mc_cairo_start(PANEL_W * (int)n, PANEL_H, &sf);
     for (size_t k = 0; k < n; k++) {
         const mc_image *img = imgs[k];
         size_t nb = (size_t)1 << img->bits;
@@ -156,7 +134,7 @@ int mc_plot_scatter(const char *path, const mc_image *const *imgs, const char *c
         return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
     }
     cairo_surface_t *sf;
-    cairo_t *cr = start(pw * MC_NDIRS, ph * (int)n, &sf);
+    cairo_t *cr = mc_cairo_start(pw * MC_NDIRS, ph * (int)n, &sf);
     int rc = MC_OK;
     for (size_t k = 0; k < n && !rc; k++) {
         const mc_image *img = imgs[k];
