@@ -19,6 +19,9 @@ class MedcryptError(Exception):
         if exit_code is not None:
             self.exit_code = exit_code
 
+    def __reduce__(self):  # raised on a Dask worker, re-raised on the client
+        return (self.__class__, (self.message, self.status, self.exit_code))
+
 
 class UsageError(MedcryptError, ValueError):
     """Exit 1: a bad argument (unknown scheme, profile or parameter, wrong

@@ -22,6 +22,7 @@ import threading
 import uuid
 
 from .. import _atomic
+from ..errors import MedcryptIOError
 from ..tree import Inputs, Run, process_entry, syncfs
 
 __all__ = ["encrypt_tree", "decrypt_tree"]
@@ -35,7 +36,10 @@ _LOCK = threading.Lock()
 def _stamp(path):
     if not path:
         return None
-    st = os.stat(path)
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise MedcryptIOError("%s: %s" % (path, e.strerror)) from None
     return (path, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -116,19 +120,23 @@ def _drive(run, client, batch_size, progress):
             break
     done_files = 0
     total = len(jobs)
-    for f in ac:
-        b = pending.pop(f)
-        try:
-            outs = f.result()
-        except Exception as e:  # the batch itself failed (workers died over and over)
-            msg = "worker failure: %s" % (str(e) or type(e).__name__)
-            outs = [dict(e_, status="failed", exit=4, out_bytes=0, sha256=None, msg=msg) for e_, _ in b]
-        for o in outs:
-            run.record(o)
-        done_files += len(b)
-        if progress is not None:
-            progress(done_files, total)
-        submit()
+    try:
+        for f in ac:
+            b = pending.pop(f)
+            try:
+                outs = f.result()
+            except Exception as e:  # the batch itself failed (its workers died over and over)
+                msg = "worker failure: %s" % (str(e) or type(e).__name__)
+                outs = [dict(e_, status="failed", exit=4, out_bytes=0, sha256=None, msg=msg) for e_, _ in b]
+            for o in outs:
+                run.record(o)
+            done_files += len(b)
+            if progress is not None:
+                progress(done_files, total)
+            submit()
+    finally:
+        if pending:  # interrupted: what is journaled is kept, a rerun resumes
+            client.cancel(list(pending))
     client.run(_finish_host, spec["out_dir"], run.dirs)
     client.run(_forget)
 
