@@ -44,13 +44,16 @@ test-fast: build samples
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 # Every benchmark driver, pinned to one core (atres, the neural schemes: both
-# cores, as the issue asks); JSON in bench/results/.
+# cores, as the issue asks), then the Dask driver (bench/dask_bench.py); JSON in
+# bench/results/.
 bench: build
 	@mkdir -p bench/results
 	taskset -c 0 $(BUILD)/mc_bench | tee bench/results/schemes.json
 	@for b in $(BUILD)/mc_bench_*; do [ -x "$$b" ] || continue; n=$${b##*/mc_bench_}; cpus=0; \
 	  [ "$$n" = atres ] && cpus=0-1; \
 	  echo "== $$n (cpus $$cpus)"; taskset -c $$cpus "$$b" | tee bench/results/$$n.json || exit 1; done
+	@echo "== dask (Python/Dask directory mode beside the CLI's -r -j 1/-j 2; both cores)"
+	MEDCRYPT_BUILD=$(BUILD) PYTHONPATH=python /usr/bin/python3 bench/dask_bench.py $(BUILD)/medcrypt | tee bench/results/dask.json
 
 # The built-in models of the neural schemes (models/*.mcnn, compiled into the
 # library): the committed command, data and seed; docs/schemes/at-resnet-cm.md

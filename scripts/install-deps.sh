@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev zlib1g-dev
       libsodium-dev libspng-dev libdcmtk-dev dcmtk libnifti2-dev libniftiio-dev libcmocka-dev
       python3-numpy python3-pydicom python3-skimage python3-scipy python3-pil
-      libopenblas-dev libomp-14-dev libcairo2-dev)
+      libopenblas-dev libomp-14-dev libcairo2-dev
+      python3-cffi python3-distributed python3-nibabel)
 if [ "${1:-}" = "--samples" ]; then
   pkgs+=(python3-pydicom insighttoolkit5-examples mricron-data)
 fi

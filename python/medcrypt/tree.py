@@ -538,6 +538,29 @@ class Run:
             self.jfd = None
 
 
+_TUNED = []
+
+
+def tune_malloc():
+    """Keep image-sized buffers in glibc's heap instead of mmap'ing and
+    unmapping them for every file (and trimming thread arenas after each):
+    the CLI's directory mode does the same (cmd_tree.c).  Measured on a
+    Dask worker thread, 60 files of 512x512 16-bit DICOM: 0.17 s of CPU
+    against 1.0 s untuned (docs/scale.md).  Process-wide, once; decrypted
+    pixels are wiped before their buffer is freed (Image.close)."""
+    if _TUNED:
+        return
+    _TUNED.append(True)
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD
+        libc.mallopt(-2, 64 << 20)  # M_TOP_PAD
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to tune
+
+
 def syncfs(path):
     """Flush the file system holding path (the outputs are written without
     one fsync each, as the CLI's directory mode does)."""
@@ -555,8 +578,10 @@ def syncfs(path):
 
 def run_tree(enc, in_dir, out_dir, **kw):
     """Directory mode in this process, one file after another (the Dask
-    driver spreads the same work over a cluster)."""
+    driver spreads the same work over a cluster).  Tunes this process's
+    malloc as the CLI's directory mode does (tune_malloc)."""
     r = Run(enc, in_dir, out_dir, **kw)
+    tune_malloc()
     try:
         inputs = Inputs(r.spec)
         try:

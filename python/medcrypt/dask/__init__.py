@@ -23,7 +23,7 @@ import uuid
 
 from .. import _atomic
 from ..errors import MedcryptIOError
-from ..tree import Inputs, Run, process_entry, syncfs
+from ..tree import Inputs, Run, process_entry, syncfs, tune_malloc
 
 __all__ = ["encrypt_tree", "decrypt_tree"]
 
@@ -54,6 +54,7 @@ def _inputs(spec):
             for old in _CACHE.values():
                 old.close()  # a worker keeps one run's key at a time
             _CACHE.clear()
+            tune_malloc()
             got = _CACHE[ident] = Inputs(spec)
         return got
 
@@ -70,21 +71,18 @@ def _batch(spec, jobs):
     return [process_entry(spec, inputs, e, rec) for e, rec in jobs]
 
 
-def _finish_host(out_dir, dirs):
-    """On every worker: remove this host's temporary files of dead writers
-    (a killed worker's), then flush the file system of the outputs."""
+def _finish_host(out_dir, dirs, forget=True):
+    """On every worker at the end of a run: close (wipe) the cached key,
+    remove this host's temporary files of dead writers (a killed worker's),
+    then flush the file system of the outputs."""
+    if forget:
+        with _LOCK:
+            for v in _CACHE.values():
+                v.close()
+            _CACHE.clear()
     for d in [b""] + list(dirs):
         _atomic.clean_stale(os.path.join(os.fsencode(out_dir), d))
     syncfs(out_dir)
-    return True
-
-
-def _forget():
-    """On every worker at the end: close (wipe) the cached key."""
-    with _LOCK:
-        for v in _CACHE.values():
-            v.close()
-        _CACHE.clear()
     return True
 
 
@@ -120,6 +118,7 @@ def _drive(run, client, batch_size, progress):
             break
     done_files = 0
     total = len(jobs)
+    complete = False
     try:
         for f in ac:
             b = pending.pop(f)
@@ -134,18 +133,22 @@ def _drive(run, client, batch_size, progress):
             if progress is not None:
                 progress(done_files, total)
             submit()
+        complete = True
     finally:
         if pending:  # interrupted: what is journaled is kept, a rerun resumes
             client.cancel(list(pending))
-    client.run(_finish_host, spec["out_dir"], run.dirs)
-    client.run(_forget)
+        try:
+            client.run(_finish_host, spec["out_dir"], run.dirs)  # also wipes the workers' copies of the key
+        except Exception:
+            if complete:
+                raise  # else the error that stopped the run is the one to see
 
 
 def _tree(enc, src, dst, client, key_path, batch_size=None, progress=None, **kw):
     run = Run(enc, src, dst, key_path=key_path, **kw)
     try:
         _drive(run, client, batch_size, progress)
-        _finish_host(run.spec["out_dir"], run.dirs)  # the client's host too
+        _finish_host(run.spec["out_dir"], run.dirs, forget=False)  # the client's host too
         return run.finish()
     finally:
         run.close()
