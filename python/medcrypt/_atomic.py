@@ -110,6 +110,50 @@ def check_output(out_path, force, in_path=None):
         raise UsageError("output %s exists (use force=True to overwrite)" % os.fsdecode(out_path))
 
 
+def mkstemp_beside(out_path, suffix=b""):
+    """(fd, path) of a new temporary file (mode 0600) beside out_path, with
+    the CLI's name."""
+    out = os.fsencode(out_path)
+    prefix = b"." + os.path.basename(out)[:64] + b"." + host_tag() + str(os.getpid()).encode() + b"-"
+    return tempfile.mkstemp(suffix=suffix, prefix=prefix, dir=os.path.dirname(out) or b".")
+
+
+def discard(tmp):
+    """Remove a temporary file if there is one (None: nothing)."""
+    if tmp is not None:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def write_file(out_path, chunks, private=False, sync=False):
+    """Write the byte chunks to out_path atomically (temporary file beside
+    it, optional fsync, rename over whatever is there); returns (bytes,
+    sha256 hex).  OSError on failure, with nothing left behind."""
+    fd, tmp = mkstemp_beside(out_path)
+    h, n = hashlib.sha256(), 0
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for b in chunks:
+                f.write(b)
+                h.update(b)
+                n += len(b)
+            f.flush()
+            if sync:
+                os.fsync(f.fileno())
+            if not private:
+                try:
+                    os.fchmod(f.fileno(), 0o666 & ~umask())
+                except OSError:
+                    pass  # best effort: it stays 0600
+        os.replace(tmp, out_path)
+        tmp = None
+    finally:
+        discard(tmp)
+    return n, h.hexdigest()
+
+
 def _sha256_fd(fd):
     h = hashlib.sha256()
     n = 0
@@ -137,12 +181,10 @@ def write_image(img_ptr, channels, out_path, fmt, force=False, private=False, sy
     if fmt == lib.MC_FMT_UNKNOWN:
         raise UsageError("%s: unknown output format (use .png .pgm .ppm .dcm .nii .nii.gz)" % os.fsdecode(out))
     directory = os.path.dirname(out) or b"."
-    base = os.path.basename(out)
     if clean:
         clean_stale(directory)
-    prefix = b"." + base[:64] + b"." + host_tag() + str(os.getpid()).encode() + b"-"
     try:
-        fd, tmp = tempfile.mkstemp(suffix=ext_of(out, fmt, channels), prefix=prefix, dir=directory)
+        fd, tmp = mkstemp_beside(out, ext_of(out, fmt, channels))
     except OSError as e:
         raise MedcryptIOError("cannot create a temporary file in %s: %s" % (os.fsdecode(directory), e.strerror)) from None
     os.close(fd)
@@ -182,11 +224,7 @@ def write_image(img_ptr, channels, out_path, fmt, force=False, private=False, sy
     except OSError as e:
         raise MedcryptIOError("%s: %s" % (os.fsdecode(out), e.strerror or e)) from None
     finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        discard(tmp)
     if sync:
         try:
             dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)

@@ -22,7 +22,6 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
 import time
 
 from . import _atomic
@@ -307,34 +306,15 @@ def dicom_without_pixels(path):
 
 
 def copy_file(src, dst):
-    """Copy a file as is, atomically (the same temporary names); (bytes,
-    sha256 hex)."""
-    d = os.path.dirname(dst) or b"."
-    prefix = b"." + os.path.basename(dst)[:64] + b"." + _atomic.host_tag() + str(os.getpid()).encode() + b"-"
-    fd, tmp = tempfile.mkstemp(prefix=prefix, dir=d)
-    h, n = hashlib.sha256(), 0
-    try:
-        with open(src, "rb") as fi, os.fdopen(fd, "wb") as fo:
+    """Copy a file as is, atomically; (bytes, sha256 hex)."""
+    def chunks():
+        with open(src, "rb") as f:
             while True:
-                b = fi.read(1 << 20)
+                b = f.read(1 << 20)
                 if not b:
-                    break
-                fo.write(b)
-                h.update(b)
-                n += len(b)
-            try:
-                os.fchmod(fo.fileno(), 0o666 & ~_atomic.umask())
-            except OSError:
-                pass
-        os.replace(tmp, dst)
-        tmp = None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-    return n, h.hexdigest()
+                    return
+                yield b
+    return _atomic.write_file(dst, chunks())
 
 
 class Inputs:
@@ -502,26 +482,11 @@ class Run:
                  ' "files": [']
         lines += ["  " + entry_json(f) + ("," if i + 1 < len(files) else "") for i, f in enumerate(files)]
         lines.append(" ]}")
-        outb = os.fsencode(self.out_dir)
-        mpath = os.path.join(outb, MANIFEST)
-        prefix = b"." + MANIFEST + b"." + _atomic.host_tag() + str(os.getpid()).encode() + b"-"
-        fd, tmp = tempfile.mkstemp(prefix=prefix, dir=outb)
+        mpath = os.path.join(os.fsencode(self.out_dir), MANIFEST)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write("\n".join(lines) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-                try:
-                    os.fchmod(f.fileno(), 0o666 & ~_atomic.umask())
-                except OSError:
-                    pass
-            os.replace(tmp, mpath)
-            tmp = None
+            _atomic.write_file(mpath, ["\n".join(lines).encode("utf-8") + b"\n"], sync=True)
         except OSError as e:
             raise MedcryptIOError("%s: cannot write the manifest: %s" % (os.fsdecode(mpath), e.strerror)) from None
-        finally:
-            if tmp is not None:
-                os.unlink(tmp)
         if self.jfd is not None:
             os.close(self.jfd)
             self.jfd = None
