@@ -74,6 +74,9 @@ typedef struct mc_image {
     mc_meta meta;
     uint8_t *aux;
     size_t aux_len;
+    uint8_t *restore;
+    size_t restore_len;
+    int restore_apply;
 } mc_image;
 
 int mc_image_new(mc_image **out, uint32_t w, uint32_t h, uint32_t d, unsigned channels, unsigned bits,
@@ -166,7 +169,8 @@ CHECKED_STRUCTS = {
     "mc_meta": ["n", "e"],
     "mc_limits": ["max_width", "max_height", "max_depth", "max_bytes"],
     "mc_image": ["width", "height", "depth", "channels", "bits", "is_signed", "bits_stored", "spacing", "pixels",
-                 "nbytes", "format", "src", "src_free", "has_meta", "meta", "aux", "aux_len"],
+                 "nbytes", "format", "src", "src_free", "has_meta", "meta", "aux", "aux_len", "restore", "restore_len",
+                 "restore_apply"],
     "mc_param_def": ["name", "default_value", "help"],
     "mc_opts": ["flags", "key_image", "model", "model_len"],
     "mc_scheme": ["name", "title", "paper", "bits", "profiles", "params", "nparams", "encrypt", "decrypt", "flags"],
