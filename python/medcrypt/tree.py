@@ -396,8 +396,9 @@ def process_entry(spec, inputs, e, rec):
 
 class Run:
     """The client's side of one run: walk, prepare OUT_DIR, journal each
-    finished file, write the manifest.  `execute` (given to finish()) does
-    the work: it maps a list of entries to their outcomes, in any order."""
+    finished file (record), write the manifest (finish).  The work itself,
+    process_entry on each of jobs(), in any order and anywhere, is the
+    caller's: run_tree() does it here, medcrypt.dask on a cluster."""
 
     def __init__(self, enc, in_dir, out_dir, scheme=None, key_path=None, profile=None, params=None,
                  passphrase_file=None, key_image_path=None, model_path=None, copy_other=False, force=False):
