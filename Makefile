@@ -11,7 +11,7 @@ ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build asan samples demo test test-fast bench install clean train-models report
+.PHONY: all deps build asan samples demo test test-fast bench install clean train-models report report fuzz
 
 all: build
 
@@ -46,7 +46,7 @@ test-fast: build samples
 
 # Every benchmark driver, pinned to one core (atres, the neural schemes: both
 # cores, as the issue asks; also through the CLI as whole processes), then
-# directory mode (-j 1 and -j 2); JSON in
+# directory mode (-j 1 and -j 2) and the Dask driver (bench/dask_bench.py); JSON in
 # bench/results/.
 bench: build
 	@mkdir -p bench/results
@@ -57,6 +57,8 @@ bench: build
 	@echo "== cli_atres (cpus 0-1)"; taskset -c 0-1 bench/bench_cli_atres.sh $(BUILD)/medcrypt | tee bench/results/cli_atres.json
 	@echo "== tree (directory mode against cp -r and age; both cores)"
 	bash bench/tree_bench.sh $(BUILD)/medcrypt .cache/samples | tee bench/results/tree.json
+	@echo "== dask (Python/Dask directory mode beside the CLI's -r -j 1/-j 2; both cores)"
+	MEDCRYPT_BUILD=$(BUILD) PYTHONPATH=python /usr/bin/python3 bench/dask_bench.py $(BUILD)/medcrypt | tee bench/results/dask.json
 
 # The report (docs/report.md): every numeric claim of the four papers beside
 # ours, with images, commands and figures, as a static site; at most 15

@@ -7,6 +7,7 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev zlib1g-dev
       python3-numpy python3-pydicom python3-skimage python3-scipy python3-pil
       libopenblas-dev libomp-14-dev libcairo2-dev
       orthanc orthanc-dev libjansson-dev
+      python3-cffi python3-distributed python3-nibabel   # the Python binding and its Dask driver
       dicom3tools libopenjp2-tools  # dciodvfy, opj_decompress: independent checks of DICOM output
       strace age                    # the CLI hygiene test; the tree benchmark's reference
       chromium)                     # tests/cli/test_report_render.sh renders the report headless
