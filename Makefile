@@ -11,7 +11,7 @@ ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build asan samples demo test test-fast bench install clean train-models report report fuzz
+.PHONY: all deps build asan samples demo test test-fast bench install clean train-models report fuzz
 
 all: build
 
