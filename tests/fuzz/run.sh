@@ -24,9 +24,10 @@ ALL="png pnm dicom nifti meta aux keyfile model decrypt"
 TARGETS=${*:-$ALL}
 
 if [ ! -f "$B/CMakeCache.txt" ]; then
+  mkdir -p "$B"
   CC=clang CXX=clang++ cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEDCRYPT_SANITIZE=ON \
     -DMEDCRYPT_FUZZ=ON -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link \
-    >"$B.configure.log" 2>&1 || { cat "$B.configure.log"; exit 1; }
+    >"$B/configure.log" 2>&1 || { cat "$B/configure.log"; exit 1; }
 fi
 targets=()
 for t in $TARGETS; do targets+=(--target "fuzz_$t"); done
@@ -50,7 +51,7 @@ for t in $TARGETS; do
   "$bin" -max_total_time="$SECS" -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1
   rc=$?
-  last=$(grep -E '^#[0-9]+ .*cov: ' "$work/log" | tail -1)
+  last=$(grep -E '^#[0-9]+[[:space:]].*cov: ' "$work/log" | tail -1)
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
   eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log")
   new=$(sed -n 's/^stat::new_units_added: *//p' "$work/log")
