@@ -36,14 +36,6 @@ static const char *kat_path(const char *rel) {
     return buf[slot];
 }
 
-static int pass_cb(void *ud, char *buf, size_t cap) {
-    const char *p = ud;
-    size_t n = strlen(p);
-    if (n >= cap) return MC_ERR_ARG;
-    memcpy(buf, p, n);
-    return (int)n;
-}
-
 static int load_keys(void **state) {
     (void)state;
     mc_err err = {0};
@@ -59,7 +51,7 @@ static int load_keys(void **state) {
     static const uint8_t wrong[MC_KEY_BYTES] = {1, 2, 3};
     int insecure = 0;
     if (mc_init() || mc_keyfile_read(kat_path("keys/raw.key"), NULL, NULL, &g_raw, &insecure, &err) ||
-        mc_keyfile_read(kat_path("keys/wrapped.key"), pass_cb, g_pass_text, &g_wrapped, NULL, &err) ||
+        mc_keyfile_read(kat_path("keys/wrapped.key"), mc_test_pass_cb, g_pass_text, &g_wrapped, NULL, &err) ||
         mc_key_from_passphrase(&g_pass, g_pass_text, g_passlen, &err) || mc_key_from_bytes(&g_wrong_raw, wrong, &err) ||
         mc_key_from_passphrase(&g_wrong_pass, "not the passphrase", 18, &err)) {
         fprintf(stderr, "keys: %s\n", err.msg);
@@ -74,7 +66,7 @@ static int load_keys(void **state) {
     }
     /* a wrong passphrase does not unwrap it */
     mc_key *k = NULL;
-    if (mc_keyfile_read(kat_path("keys/wrapped.key"), pass_cb, "wrong", &k, NULL, &err) != MC_ERR_AUTH) {
+    if (mc_keyfile_read(kat_path("keys/wrapped.key"), mc_test_pass_cb, "wrong", &k, NULL, &err) != MC_ERR_AUTH) {
         fprintf(stderr, "keys/wrapped.key opened with a wrong passphrase\n");
         mc_key_free(k);
         return -1;

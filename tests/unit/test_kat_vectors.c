@@ -187,13 +187,6 @@ static void test_argon2id_master(void **st) {
 
 /* ------------------------------------------------------------- key files */
 
-static int pass_cb(void *ud, char *buf, size_t cap) {
-    size_t n = strlen(ud);
-    if (n >= cap) return MC_ERR_ARG;
-    memcpy(buf, ud, n);
-    return (int)n;
-}
-
 static void master_of(const mc_key *k, uint8_t out[MC_KEY_BYTES]) {
     assert_int_equal(mc_key_master(k, NULL, 0, out, NULL), MC_OK);
 }
@@ -240,12 +233,12 @@ static void test_keyfile(void **st) {
         char wrapped[sizeof k_wrapped_file + 1];
         snprintf(wrapped, sizeof wrapped, "%s\n", k_wrapped_file);
         assert_int_equal(mc_test_spit(wp, wrapped, strlen(wrapped)), 0);
-        assert_int_equal(mc_keyfile_read(wp, pass_cb, (void *)WRAP_PASS, &r, NULL, &err), MC_OK);
+        assert_int_equal(mc_keyfile_read(wp, mc_test_pass_cb, (void *)WRAP_PASS, &r, NULL, &err), MC_OK);
         master_of(r, got);
         assert_memory_equal(got, raw, sizeof raw);
         mc_key_free(r);
         r = NULL;
-        assert_int_equal(mc_keyfile_read(wp, pass_cb, (void *)"wrong passphrase", &r, NULL, &err), MC_ERR_AUTH);
+        assert_int_equal(mc_keyfile_read(wp, mc_test_pass_cb, (void *)"wrong passphrase", &r, NULL, &err), MC_ERR_AUTH);
         assert_null(r);
         assert_int_equal(mc_keyfile_read(wp, NULL, NULL, &r, NULL, &err), MC_ERR_ARG);
     }
