@@ -58,8 +58,11 @@ static mc_image *pattern(uint32_t w, uint32_t h, uint32_t d, unsigned ch, unsign
     size_t n = mc_image_samples(img);
     for (size_t i = 0; i < n; i++) {
         uint32_t v = (uint32_t)(i * 2654435761u >> 7);
-        if (bits == 8) ((uint8_t *)img->pixels)[i] = (uint8_t)v;
-        else ((uint16_t *)img->pixels)[i] = (uint16_t)(stored < 16 ? (v & ((1u << stored) - 1)) - (sgn ? 1u << (stored - 1) : 0) : v);
+        if (bits == 8)
+            ((uint8_t *)img->pixels)[i] = (uint8_t)v;
+        else
+            ((uint16_t *)img->pixels)[i] =
+                (uint16_t)(stored < 16 ? (v & ((1u << stored) - 1)) - (sgn ? 1u << (stored - 1) : 0) : v);
     }
     img->bits_stored = (uint8_t)(stored ? stored : bits);
     img->spacing[0] = 0.5, img->spacing[1] = 0.75, img->spacing[2] = d > 1 ? 2.5 : 0;
@@ -81,14 +84,17 @@ typedef struct kind {
     unsigned ch, bits, sgn, stored;
 } kind;
 static const kind k_kinds[] = {
-    {"gray8", 12, 10, 1, 1, 8, 0, 0}, {"s16", 12, 10, 1, 1, 16, 1, 0}, {"u16", 9, 7, 1, 1, 16, 0, 0},
-    {"ct12", 12, 10, 1, 1, 16, 1, 12}, {"rgb8", 8, 6, 1, 3, 8, 0, 0},  {"rgb16", 5, 4, 1, 3, 16, 0, 0},
-    {"vol8", 6, 5, 3, 1, 8, 0, 0},    {"vol16", 6, 5, 2, 1, 16, 1, 0},
+    {"gray8", 12, 10, 1, 1, 8, 0, 0},  {"s16", 12, 10, 1, 1, 16, 1, 0}, {"u16", 9, 7, 1, 1, 16, 0, 0},
+    {"ct12", 12, 10, 1, 1, 16, 1, 12}, {"rgb8", 8, 6, 1, 3, 8, 0, 0},   {"rgb16", 5, 4, 1, 3, 16, 0, 0},
+    {"vol8", 6, 5, 3, 1, 8, 0, 0},     {"vol16", 6, 5, 2, 1, 16, 1, 0},
 };
 static const struct {
     const char *target, *ext;
     mc_format fmt;
-} k_formats[] = {{"png", "png", MC_FMT_PNG}, {"pnm", "pnm", MC_FMT_PNM}, {"dicom", "dcm", MC_FMT_DICOM}, {"nifti", "nii", MC_FMT_NIFTI}};
+} k_formats[] = {{"png", "png", MC_FMT_PNG},
+                 {"pnm", "pnm", MC_FMT_PNM},
+                 {"dicom", "dcm", MC_FMT_DICOM},
+                 {"nifti", "nii", MC_FMT_NIFTI}};
 
 static void plain_images(void) {
     for (size_t k = 0; k < sizeof k_kinds / sizeof k_kinds[0]; k++)
@@ -117,7 +123,8 @@ static void encrypted_images(void) {
             if (!(s->profiles & (p ? MC_PROFILES_PAPER : MC_PROFILES_HARDENED))) continue;
             for (size_t f = 0; f < 4; f++) {
                 const kind *c = &k_kinds[(i + f) % 4]; /* gray8, s16, u16, ct12 in turn */
-                mc_image *img = neural ? pattern(16, 16, 1, 1, 8, 0, 0) : pattern(c->w, c->h, 1, 1, c->bits, (int)c->sgn, c->stored);
+                mc_image *img = neural ? pattern(16, 16, 1, 1, 8, 0, 0)
+                                       : pattern(c->w, c->h, 1, 1, c->bits, (int)c->sgn, c->stored);
                 const char *params[] = {"tile=16", "block=4", "rounds=2"};
                 size_t np = neural ? 1 : 0;
                 if (strstr(s->name, "tpe")) params[0] = params[1], params[1] = params[2], np = 2;
@@ -177,7 +184,8 @@ static void chunk(uint8_t **p, const char *type, const void *data, uint32_t n) {
  * samples a pattern (all palette indices valid), plus an extra chunk. */
 static void raw_png(const char *name, uint32_t w, uint32_t h, int depth, int ctype, int interlace, const char *xtype,
                     const void *xdata, uint32_t xlen) {
-    static const int pass[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
+    static const int pass[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
+                                   {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
     const int spp = ctype == 2 ? 3 : ctype == 4 ? 2 : ctype == 6 ? 4 : 1;
     uint8_t raw[8192], z[8192], out[16384], *p = out;
     size_t n = 0;
@@ -193,8 +201,18 @@ static void raw_png(const char *name, uint32_t w, uint32_t h, int depth, int cty
     uLongf zl = sizeof z;
     if (compress(z, &zl, raw, n) != Z_OK) die(name, "zlib");
     memcpy(p, "\x89PNG\r\n\x1a\n", 8), p += 8;
-    uint8_t ihdr[13] = {(uint8_t)(w >> 24), (uint8_t)(w >> 16), (uint8_t)(w >> 8), (uint8_t)w, (uint8_t)(h >> 24),
-                        (uint8_t)(h >> 16), (uint8_t)(h >> 8), (uint8_t)h, (uint8_t)depth, (uint8_t)ctype, 0, 0,
+    uint8_t ihdr[13] = {(uint8_t)(w >> 24),
+                        (uint8_t)(w >> 16),
+                        (uint8_t)(w >> 8),
+                        (uint8_t)w,
+                        (uint8_t)(h >> 24),
+                        (uint8_t)(h >> 16),
+                        (uint8_t)(h >> 8),
+                        (uint8_t)h,
+                        (uint8_t)depth,
+                        (uint8_t)ctype,
+                        0,
+                        0,
                         (uint8_t)interlace};
     chunk(&p, "IHDR", ihdr, 13);
     if (ctype == 3) {
@@ -235,7 +253,8 @@ static void handmade(void) {
     raw_png("signed.png", 4, 4, 16, 0, 0, "tEXt", itext, sizeof itext - 1);
     raw_png("phys.png", 4, 4, 8, 0, 0, "pHYs", "\0\0\x0b\x13\0\0\x0b\x13\1", 9);
 
-#define S(x) {x, sizeof x - 1}
+#define S(x)                                                                                                           \
+    { x, sizeof x - 1 }
     static const struct {
         const char *s;
         size_t n;
@@ -245,7 +264,8 @@ static void handmade(void) {
         S("P6\n2 1\n1023\n\3\xff\0\0\1\1\2\2\0\0\1\1"),
         S("P2\n2 2\n255\n1 2\n3 4\n"),
         S("P7\nWIDTH 2\nHEIGHT 1\nDEPTH 1\nMAXVAL 255\nTUPLTYPE GRAYSCALE\nENDHDR\n\1\2"),
-        S("P5\n# medcrypt medcrypt=1;scheme=aead;profile=hardened\n# medcrypt-aux-size 3\n# medcrypt-aux AQID\n2 1\n255\n\1\2"),
+        S("P5\n# medcrypt medcrypt=1;scheme=aead;profile=hardened\n# medcrypt-aux-size 3\n# medcrypt-aux AQID\n2 "
+          "1\n255\n\1\2"),
     };
 #undef S
     for (size_t i = 0; i < sizeof pgm / sizeof pgm[0]; i++) {
@@ -289,9 +309,16 @@ static void extras(void) {
 
 static void meta_lines(void) {
     static const char *const lines[] = {
-        "medcrypt=1", "medcrypt=1;", "medcrypt=2;scheme=aead", "medcrypt=1;a=1;a=2", "medcrypt=1;k=v v;e=\0\0  \r\n",
+        "medcrypt=1",
+        "medcrypt=1;",
+        "medcrypt=2;scheme=aead",
+        "medcrypt=1;a=1;a=2",
+        "medcrypt=1;k=v v;e=\0\0  \r\n",
         "medcrypt=1;kdf=argon2id;salt=000102030405060708090a0b0c0d0e0f;ops=18446744073709551615;mem=8192",
-        "=1", "medcrypt=1;;x=1", "medcrypt=1;x==", "medcrypt=1;UPPER=1",
+        "=1",
+        "medcrypt=1;;x=1",
+        "medcrypt=1;x==",
+        "medcrypt=1;UPPER=1",
     };
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
         char name[32];
@@ -314,7 +341,8 @@ static void key_files(void) {
     unlink(p);
     if (mc_keyfile_write(k, p, "fuzz", 4, &err)) die(p, err.msg);
     mc_key_free(k);
-    static const char crlf[] = "medcrypt-key-v1 raw f0f1f2f3f4f5f6f7f8f9fafbfcfdfeffe0e1e2e3e4e5e6e7e8e9eaebecedeeef\r\n";
+    static const char crlf[] =
+        "medcrypt-key-v1 raw f0f1f2f3f4f5f6f7f8f9fafbfcfdfeffe0e1e2e3e4e5e6e7e8e9eaebecedeeef\r\n";
     static const char costly[] = "medcrypt-key-v1 argon2id 16 1073741824 00112233445566778899aabbccddeeff "
                                  "000102030405060708090a0b0c0d0e0f1011121314151617 00";
     put_file("keyfile", "crlf.key", crlf, sizeof crlf - 1);
@@ -333,7 +361,8 @@ static void models(void) {
             size_t nhp = 0;
             for (size_t j = 0; j < 3; j++)
                 for (size_t q = 0; q < a->nhp; q++)
-                    if (!strncmp(small[j], a->hp[q].name, strlen(a->hp[q].name)) && small[j][strlen(a->hp[q].name)] == '=')
+                    if (!strncmp(small[j], a->hp[q].name, strlen(a->hp[q].name)) &&
+                        small[j][strlen(a->hp[q].name)] == '=')
                         hp[nhp++] = small[j];
             mc_err err = {0};
             if (mc_nn_arch_hp(a, &m, hp, nhp, &err) || a->build(&m, 7, &err)) {
@@ -344,7 +373,10 @@ static void models(void) {
             for (size_t k = 0; variant == 1 && k < m.nnets; k++) mc_nn_opt_default(&m.opt[k], MC_NN_ADAM, 1e-3f);
             m.has_opt = variant == 1;
             char name[96];
-            snprintf(name, sizeof name, "%s-%s.mcnn", a->name, variant == 0 ? "tiny" : variant == 1 ? "opt" : "encrypted");
+            snprintf(name, sizeof name, "%s-%s.mcnn", a->name,
+                     variant == 0   ? "tiny"
+                     : variant == 1 ? "opt"
+                                    : "encrypted");
             const char *p = out_path("model", name);
             if (mc_nn_model_save(&m, p, variant == 2 ? g_key : NULL, variant == 1, &err)) die(p, err.msg);
             mc_nn_model_free(&m);

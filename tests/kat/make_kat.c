@@ -48,8 +48,8 @@ typedef struct kat_kind {
 /* Small images: 48x40 (not a multiple of the TPE blocks, so partial blocks
  * are pinned too); the neural schemes need a whole 256x256 tile. */
 static const kat_kind k_kinds[] = {
-    {"gray8", 48, 40, 1, 1, 8, 0, 0},  {"ct16", 48, 40, 1, 1, 16, 1, 0},  {"ct12", 48, 40, 1, 1, 16, 1, 12},
-    {"mr16", 48, 40, 1, 1, 16, 0, 0},  {"rgb8", 48, 40, 1, 3, 8, 0, 0},   {"vol16", 24, 20, 3, 1, 16, 1, 0},
+    {"gray8", 48, 40, 1, 1, 8, 0, 0}, {"ct16", 48, 40, 1, 1, 16, 1, 0}, {"ct12", 48, 40, 1, 1, 16, 1, 12},
+    {"mr16", 48, 40, 1, 1, 16, 0, 0}, {"rgb8", 48, 40, 1, 3, 8, 0, 0},  {"vol16", 24, 20, 3, 1, 16, 1, 0},
     {"nn8", 256, 256, 1, 1, 8, 0, 0},
 };
 /* mr16 (unsigned 16-bit) only in these formats, to keep the folder small */
@@ -59,7 +59,8 @@ typedef struct kat_fmt {
     const char *name, *ext, *ext_rgb;
 } kat_fmt;
 static const kat_fmt k_fmts[] = {
-    {"png", "png", "png"}, {"pnm", "pgm", "ppm"}, {"dcm", "dcm", "dcm"}, {"nii", "nii", "nii"}, {"niigz", "nii.gz", "nii.gz"},
+    {"png", "png", "png"}, {"pnm", "pgm", "ppm"},         {"dcm", "dcm", "dcm"},
+    {"nii", "nii", "nii"}, {"niigz", "nii.gz", "nii.gz"},
 };
 #define NFMT (sizeof k_fmts / sizeof k_fmts[0])
 
