@@ -219,6 +219,11 @@ typedef struct mc_nn_net {
     float *input_delta;     /* n*in_c*h*w when want_input_delta */
     int want_input_delta;
     mc_nn_ws ws;
+    /* When set, mc_nn_add creates at most param_budget more parameter floats
+     * (the model reader: the floats left in the file, so a few bytes cannot
+     * declare gigabytes of weights); MC_ERR_LIMITS beyond. */
+    int param_limited;
+    size_t param_budget;
 } mc_nn_net;
 
 /* A network for in_c-channel inputs; h, w: the size layers are declared at

@@ -222,8 +222,8 @@ static int layer_shape(mc_nn_net *net, mc_nn_layer *l, mc_err *err) {
 
 /* ------------------------------------------------------------ parameters */
 
-static int add_param(mc_nn_layer *l, const char *name, uint32_t d0, uint32_t d1, uint32_t d2, uint32_t d3,
-                     float lo, float hi, float fill, uint64_t *seed) {
+static int add_param(mc_nn_net *net, mc_nn_layer *l, const char *name, uint32_t d0, uint32_t d1, uint32_t d2,
+                     uint32_t d3, float lo, float hi, float fill, uint64_t *seed) {
     if (l->nparam >= MC_NN_MAX_PARAMS) return MC_ERR_INTERNAL;
     mc_nn_param *p = &l->p[l->nparam];
     memset(p, 0, sizeof *p);
@@ -235,7 +235,8 @@ static int add_param(mc_nn_layer *l, const char *name, uint32_t d0, uint32_t d1,
     size_t n = 1;
     for (int i = 0; i < 4; i++)
         if (!mul_ok(n, p->dims[i], &n)) return MC_ERR_LIMITS;
-    if (n > ((size_t)1 << 30)) return MC_ERR_LIMITS;
+    if (n > ((size_t)1 << 30) || (net->param_limited && n > net->param_budget)) return MC_ERR_LIMITS;
+    if (net->param_limited) net->param_budget -= n;
     p->len = n;
     p->w = malloc(n * sizeof(float));
     p->g = calloc(n, sizeof(float));
@@ -839,16 +840,16 @@ int mc_nn_add(mc_nn_net *net, const mc_nn_spec *s, uint64_t *seed, int *idx, mc_
     if (t == MC_NN_CONV) {
         size_t fan = (size_t)l->ic * s->k * s->k;
         float b = he_bound(fan);
-        rc = add_param(l, "weight", s->out_c, l->ic, s->k, s->k, -b, b, 0, sd);
-        if (!rc && (s->flags & MC_NN_F_BIAS)) rc = add_param(l, "bias", s->out_c, 1, 1, 1, 0, 0, 0, NULL);
+        rc = add_param(net, l, "weight", s->out_c, l->ic, s->k, s->k, -b, b, 0, sd);
+        if (!rc && (s->flags & MC_NN_F_BIAS)) rc = add_param(net, l, "bias", s->out_c, 1, 1, 1, 0, 0, 0, NULL);
         l->forward = conv_forward;
         l->backward = conv_backward;
     } else if (t == MC_NN_LINEAR) {
         uint64_t fan = (uint64_t)l->ic * l->ih * l->iw;
         if (fan > ((uint64_t)1 << 30)) rc = MC_ERR_LIMITS;
         float b = he_bound((size_t)fan);
-        if (!rc) rc = add_param(l, "weight", s->out_c, (uint32_t)fan, 1, 1, -b, b, 0, sd);
-        if (!rc && (s->flags & MC_NN_F_BIAS)) rc = add_param(l, "bias", s->out_c, 1, 1, 1, 0, 0, 0, NULL);
+        if (!rc) rc = add_param(net, l, "weight", s->out_c, (uint32_t)fan, 1, 1, -b, b, 0, sd);
+        if (!rc && (s->flags & MC_NN_F_BIAS)) rc = add_param(net, l, "bias", s->out_c, 1, 1, 1, 0, 0, 0, NULL);
         l->forward = linear_forward;
         l->backward = linear_backward;
     } else if (t == MC_NN_UPSAMPLE) {
@@ -859,16 +860,16 @@ int mc_nn_add(mc_nn_net *net, const mc_nn_spec *s, uint64_t *seed, int *idx, mc_
         l->backward = act_backward;
     } else if (t == MC_NN_INSTNORM || t == MC_NN_LAYERNORM) {
         if (s->flags & MC_NN_F_AFFINE) {
-            rc = add_param(l, "gamma", l->c, 1, 1, 1, 0, 0, 1.0f, NULL);
-            if (!rc) rc = add_param(l, "beta", l->c, 1, 1, 1, 0, 0, 0.0f, NULL);
+            rc = add_param(net, l, "gamma", l->c, 1, 1, 1, 0, 0, 1.0f, NULL);
+            if (!rc) rc = add_param(net, l, "beta", l->c, 1, 1, 1, 0, 0, 0.0f, NULL);
         }
         l->forward = norm_forward;
         l->backward = norm_backward;
     } else if (t == MC_NN_ILN || t == MC_NN_ADAILN) {
-        rc = add_param(l, "rho", l->c, 1, 1, 1, 0, 0, s->alpha, NULL);
+        rc = add_param(net, l, "rho", l->c, 1, 1, 1, 0, 0, s->alpha, NULL);
         if (!rc) l->p[0].clip01 = 1, l->p[0].no_decay = 1;
-        if (!rc && t == MC_NN_ILN) rc = add_param(l, "gamma", l->c, 1, 1, 1, 0, 0, 1.0f, NULL);
-        if (!rc && t == MC_NN_ILN) rc = add_param(l, "beta", l->c, 1, 1, 1, 0, 0, 0.0f, NULL);
+        if (!rc && t == MC_NN_ILN) rc = add_param(net, l, "gamma", l->c, 1, 1, 1, 0, 0, 1.0f, NULL);
+        if (!rc && t == MC_NN_ILN) rc = add_param(net, l, "beta", l->c, 1, 1, 1, 0, 0, 0.0f, NULL);
         l->forward = iln_forward;
         l->backward = iln_backward;
         l->update = clip_rho;
@@ -887,10 +888,10 @@ int mc_nn_add(mc_nn_net *net, const mc_nn_spec *s, uint64_t *seed, int *idx, mc_
     } else if (t == MC_NN_CHANATT) {
         uint32_t hid = ca_hid(l);
         float b1 = he_bound(l->c), b2 = he_bound(hid);
-        rc = add_param(l, "fc1", hid, l->c, 1, 1, -b1, b1, 0, sd);
-        if (!rc) rc = add_param(l, "fc1_bias", hid, 1, 1, 1, 0, 0, 0, NULL);
-        if (!rc) rc = add_param(l, "fc2", l->c, hid, 1, 1, -b2, b2, 0, sd);
-        if (!rc) rc = add_param(l, "fc2_bias", l->c, 1, 1, 1, 0, 0, 0, NULL);
+        rc = add_param(net, l, "fc1", hid, l->c, 1, 1, -b1, b1, 0, sd);
+        if (!rc) rc = add_param(net, l, "fc1_bias", hid, 1, 1, 1, 0, 0, 0, NULL);
+        if (!rc) rc = add_param(net, l, "fc2", l->c, hid, 1, 1, -b2, b2, 0, sd);
+        if (!rc) rc = add_param(net, l, "fc2_bias", l->c, 1, 1, 1, 0, 0, 0, NULL);
         l->forward = chanatt_forward;
         l->backward = chanatt_backward;
     }
