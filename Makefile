@@ -4,10 +4,14 @@
 #   make bench    throughput figures as JSON (bench/results/)
 #   make report   every claim of the four papers beside ours: $(BUILD)/report/index.html
 #   make install  library, header, pkg-config file, CLI, man page (PREFIX=/usr/local)
+#   make fuzz     libFuzzer targets (clang, build-fuzz/), FUZZ_SECONDS per target
 SHELL := /bin/bash
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
@@ -83,5 +87,13 @@ train-models: build samples
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
+# Coverage-guided fuzzing (docs/fuzzing.md): every target of tests/fuzz (or
+# FUZZ_TARGETS="png meta") for FUZZ_SECONDS seconds each, one after the other,
+# clang -fsanitize=fuzzer,address,undefined in build-fuzz/; FUZZ_MERGE=1 merges
+# inputs with new coverage into tests/fuzz/corpus/.  `make test` replays the
+# corpora and crashers in the normal builds (ctest fuzz.*).
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD=$(FUZZ_BUILD) JOBS=$(JOBS) nice -n 10 tests/fuzz/run.sh $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

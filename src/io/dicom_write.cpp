@@ -230,6 +230,15 @@ int write_impl(const mc_image *img, mc_membuf *out, mc_err *err) {
                                                : new DcmFileFormat());
     DcmDataset *ds = ff->getDataset();
     OFCondition c = EC_Normal;
+    /* The file meta information is group 0002 only.  A damaged group length
+     * lets DCMTK's parser take dataset elements into it, and saving moves them
+     * back into the dataset, past the medcrypt block handling below (a
+     * creator without its data, or a second block): drop them. */
+    if (DcmMetaInfo *mi = ff->getMetaInfo())
+        for (unsigned long i = mi->card(); i-- > 0;) {
+            DcmElement *e = mi->getElement(i);
+            if (e && e->getGTag() != 0x0002) delete mi->remove(e);
+        }
 
     /* after a hardened decryption: the file as it came */
     Record rec;

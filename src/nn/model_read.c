@@ -150,6 +150,8 @@ static int read_net(rbuf *r, mc_nn_model *m, size_t k, mc_err *err) {
     mc_nn_net *net = NULL;
     int rc = mc_nn_net_new(&net, name, in_c, bh, bw, err);
     if (rc) return as_format(err, rc);
+    net->param_limited = 1; /* every parameter's floats must still be in the file */
+    net->param_budget = (r->n - r->off) / 4;
     m->net[k] = net;
     m->nnets = k + 1;
     for (uint32_t i = 0; i < nl; i++) {
@@ -171,6 +173,7 @@ static int read_net(rbuf *r, mc_nn_model *m, size_t k, mc_err *err) {
         rc = mc_nn_add(net, &s, &seed, NULL, err);
         if (rc) return as_format(err, rc);
     }
+    net->param_limited = 0;
     uint32_t nt = get_u32(r);
     if (r->bad) return TRUNC("tensor count");
     if (nt > MC_NN_MF_TENSORS_MAX) return mc_err_set(err, MC_ERR_FORMAT, "model file: %u tensors", nt);

@@ -86,6 +86,10 @@ int mc_nn_param_add(mc_nn_layer *l, const char *name, uint32_t d0, uint32_t d1, 
     for (int i = 0; i < 4; i++)
         if (!mul_ok(n, p->dims[i], &n)) return MC_ERR_LIMITS;
     if (n > ((size_t)1 << 30)) return MC_ERR_LIMITS;
+    if (l->param_budget) { /* the model reader: the floats must still be in the file */
+        if (n > *l->param_budget) return MC_ERR_LIMITS;
+        *l->param_budget -= n;
+    }
     p->len = n;
     p->w = malloc(n * sizeof(float));
     p->g = calloc(n, sizeof(float));
@@ -280,9 +284,11 @@ int mc_nn_add(mc_nn_net *net, const mc_nn_spec *s, uint64_t *seed, int *idx, mc_
     const uint32_t t = s->type;
     uint64_t dummy = 1;
     uint64_t *sd = seed ? seed : &dummy;
+    l->param_budget = net->param_limited ? &net->param_budget : NULL;
     rc = mc_nn_layer_ops_of(t)->init(l, sd);
     if (!rc && (s->flags & MC_NN_F_SN) && (t == MC_NN_CONV || t == MC_NN_LINEAR || t == MC_NN_DECONV))
         rc = mc_nn_sn_init(l, sd);
+    l->param_budget = NULL;
     if (rc) {
         layer_free(l);
         net->nlayers--;

@@ -255,6 +255,7 @@ struct mc_nn_layer {
     float *out, *delta;        /* n*c*h*w each (delta only when training) */
     size_t nparam;
     mc_nn_param p[MC_NN_MAX_PARAMS];
+    size_t *param_budget;      /* while mc_nn_add creates the layer: the net's budget, or NULL */
     float *sn_u, *sn_v, *sn_w; /* spectral norm: u (oc), v (ic k k), W/sigma; sigma */
     float sn_sigma;
     float *aux, *aux2;         /* saved for backward (xhat, istd, pooled values...) */
@@ -281,6 +282,11 @@ typedef struct mc_nn_net {
     mc_nn_workers *workers; /* threads of the reference convolutions (made on first use) */
     int own_workers;        /* workers is the network's (freed with it) */
     int single_thread;      /* no workers: mc_nn_net_set_workers(net, NULL) */
+    /* When set, mc_nn_add creates at most param_budget more parameter floats
+     * (the model reader: the floats left in the file, so a few bytes cannot
+     * declare gigabytes of weights); MC_ERR_LIMITS beyond. */
+    int param_limited;
+    size_t param_budget;
 } mc_nn_net;
 
 /* A network for in_c-channel inputs; h, w: the size layers are declared at

@@ -107,3 +107,11 @@ mc_image *mc_test_clone(const mc_image *img) {
     c->bits_stored = img->bits_stored;
     return c;
 }
+
+int mc_test_pass_cb(void *ud, char *buf, size_t cap) {
+    const char *p = ud;
+    size_t n = strlen(p);
+    if (n >= cap) return MC_ERR_ARG;
+    memcpy(buf, p, n);
+    return (int)n;
+}

@@ -32,6 +32,8 @@ const char *mc_test_path(const char *name);
 /* Read a whole file; returns malloc'ed buffer. */
 uint8_t *mc_test_slurp(const char *path, size_t *len);
 int mc_test_spit(const char *path, const void *buf, size_t len);
+/* An mc_pass_cb giving the NUL-terminated passphrase ud. */
+int mc_test_pass_cb(void *ud, char *buf, size_t cap);
 /* Deterministic xorshift generator (same sequence every run). */
 uint32_t mc_test_rand(void);
 /* An image (depth 1) filled with mc_test_rand() bytes; asserts on failure. */
