@@ -4,6 +4,7 @@
 #include "medcrypt.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit statuses (documented in the README and medcrypt(1)). */
@@ -63,9 +64,9 @@ typedef struct cli_opts {
     int first_arg; /* argv index of the first operand */
 } cli_opts;
 
-/* A subcommand's own options: getopt_long entries (codes other than the
- * common ones: letters not in "skofh", or >= 0x200), short letters in getopt
- * syntax, and a handler returning EX_OK_ or an exit status. */
+/* A subcommand's own options: getopt_long entries (codes other than those of
+ * the common sets it takes and 'h': letters, or >= 0x200), short letters in
+ * getopt syntax, and a handler returning EX_OK_ or an exit status. */
 typedef struct cli_extra {
     const struct option *longs; /* ends with a zero entry; may be NULL */
     const char *shorts;         /* may be NULL */
@@ -81,6 +82,12 @@ int cli_parse(int argc, char **argv, const char *cmd, unsigned sets, const cli_e
 int cli_flag_opt(void *ud, int code, const char *arg);
 /* -k or --passphrase given, not both. */
 int cli_need_key(const cli_opts *o, const char *cmd);
+/* -k, --passphrase or --passphrase-file given (a subcommand whose key is
+ * optional: train, model info). */
+int cli_key_given(const cli_opts *o);
+/* The optional key of such a subcommand: loaded when cli_key_given (same
+ * checks and messages as cli_load_key), else *out = NULL. */
+int cli_load_key_opt(const cli_opts *o, int confirm, mc_key **out);
 /* -s given and known; --key-image / --model only for a scheme that takes them. */
 int cli_check_scheme(const cli_opts *o, const char *cmd);
 
@@ -154,6 +161,10 @@ int cmd_attack(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+
+/* An integer option value in [lo, hi] into *out; else a usage error naming
+ * `cmd: what` (exit 1). */
+int cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, const char *cmd, const char *what);
 
 /* Print s as a JSON string (with quotes). */
 void cli_json_str(FILE *f, const char *s);

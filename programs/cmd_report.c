@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,37 +107,52 @@ static int child(const char *tmp, const mc_report_opts *o) {
     return rc ? cli_fail(&err) : EX_OK_;
 }
 
+typedef struct report_args {
+    const char *samples;
+    int quick, force, verbose, claims, json;
+} report_args;
+
+static int report_opt(void *ud, int code, const char *arg) {
+    report_args *r = ud;
+    switch (code) {
+    case 's': r->samples = arg; return EX_OK_;
+    case 'q': r->quick = 1; return EX_OK_;
+    case 'f': r->force = 1; return EX_OK_;
+    case 'v': r->verbose = 1; return EX_OK_;
+    case 'c': r->claims = 1; return EX_OK_;
+    case 'j': r->json = 1; return EX_OK_;
+    default: return cli_error(EX_USAGE_, "report: bad option");
+    }
+}
+
 int cmd_report(int argc, char **argv) {
     static const struct option lo[] = {{"samples", required_argument, 0, 's'}, {"quick", no_argument, 0, 'q'},
                                        {"force", no_argument, 0, 'f'},         {"verbose", no_argument, 0, 'v'},
                                        {"claims", no_argument, 0, 'c'},        {"json", no_argument, 0, 'j'},
-                                       {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    const char *samples = NULL;
-    int quick = 0, force = 0, verbose = 0, claims = 0, json = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "fvh", lo, NULL)) != -1) {
-        switch (c) {
-        case 's': samples = optarg; break;
-        case 'q': quick = 1; break;
-        case 'f': force = 1; break;
-        case 'v': verbose = 1; break;
-        case 'c': claims = 1; break;
-        case 'j': json = 1; break;
-        case 'h': help(stdout); return EX_OK_;
-        default: help(stderr); return EX_USAGE_;
-        }
+                                       {0, 0, 0, 0}};
+    report_args r = {0};
+    cli_extra ex = {lo, "fv", report_opt, &r};
+    cli_opts co;
+    int rc = cli_parse(argc, argv, "report", 0, &ex, &co);
+    if (rc) return rc;
+    if (co.help) {
+        help(stdout);
+        return EX_OK_;
     }
+    const char *samples = r.samples;
+    int quick = r.quick, force = r.force, verbose = r.verbose, claims = r.claims, json = r.json;
+    const int first = co.first_arg;
     if (claims) {
-        if (optind != argc) return cli_error(EX_USAGE_, "report --claims takes no OUT_DIR");
+        if (first != argc) return cli_error(EX_USAGE_, "report --claims takes no OUT_DIR");
         print_claims(json);
         return EX_OK_;
     }
     if (json) return cli_error(EX_USAGE_, "report: --json goes with --claims");
-    if (optind + 1 != argc) {
+    if (first + 1 != argc) {
         help(stderr);
         return cli_error(EX_USAGE_, "report: one OUT_DIR is required");
     }
-    const char *out = argv[optind];
+    const char *out = argv[first];
     struct stat st;
     if (samples && (stat(samples, &st) || !S_ISDIR(st.st_mode)))
         return cli_error(EX_INPUT_, "report: --samples %s is not a directory", samples);

@@ -4,7 +4,6 @@
 #include "cli.h"
 #include "medcrypt_lab.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,97 +72,94 @@ static int on_progress(void *ud, const mc_train_progress *p) {
     return 0;
 }
 
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, const char *what) {
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (!*s || *end || s[0] == '-' || v < lo || v > hi)
-        return cli_error(EX_USAGE_, "train: %s must be an integer in [%" PRIu64 ", %" PRIu64 "]", what, lo, hi);
-    *out = v;
-    return EX_OK_;
+/* train's own options (the key, -o and -f are opts.c's). */
+enum { O_DATA = 0x200, O_CONFIG, O_EPOCHS, O_STEPS, O_BATCH, O_PATCH, O_SEED, O_HP, O_DECAY, O_SCALE, O_NOFLIP,
+       O_BACKEND, O_CKPT, O_RESUME, O_LOG };
+
+typedef struct train_opts {
+    const char **data, **hp;
+    size_t ndata, nhp;
+    const char *config, *decay, *scale, *backend, *ckpt, *resume, *logp;
+    uint64_t epochs, steps, batch, patch, seed; /* MC_TRAIN_DEFAULT: not given */
+    int no_flip;
+} train_opts;
+
+static int train_opt(void *ud, int code, const char *arg) {
+    train_opts *t = ud;
+    switch (code) {
+    case O_DATA: t->data[t->ndata++] = arg; return EX_OK_;
+    case O_CONFIG: t->config = arg; return EX_OK_;
+    case O_EPOCHS: return cli_parse_u64(arg, 1, 1000000, &t->epochs, "train", "--epochs");
+    case O_STEPS: return cli_parse_u64(arg, 0, 100000000, &t->steps, "train", "--steps");
+    case O_BATCH: return cli_parse_u64(arg, 1, 4096, &t->batch, "train", "--batch");
+    case O_PATCH: return cli_parse_u64(arg, 4, 4096, &t->patch, "train", "--patch");
+    case O_SEED: return cli_parse_u64(arg, 0, UINT64_MAX, &t->seed, "train", "--seed");
+    case O_HP: t->hp[t->nhp++] = arg; return EX_OK_;
+    case O_DECAY: t->decay = arg; return EX_OK_;
+    case O_SCALE: t->scale = arg; return EX_OK_;
+    case O_NOFLIP: t->no_flip = 1; return EX_OK_;
+    case O_BACKEND: t->backend = arg; return EX_OK_;
+    case O_CKPT: t->ckpt = arg; return EX_OK_;
+    case O_RESUME: t->resume = arg; return EX_OK_;
+    case O_LOG: t->logp = arg; return EX_OK_;
+    default: return cli_error(EX_USAGE_, "train: bad option");
+    }
 }
 
 int cmd_train(int argc, char **argv) {
-    enum { O_CONFIG = 255, O_EPOCHS = 256, O_STEPS, O_BATCH, O_PATCH, O_SEED, O_HP, O_DECAY, O_SCALE, O_NOFLIP, O_BACKEND, O_CKPT,
-           O_RESUME, O_LOG, O_PASS, O_PASSFILE, O_DATA };
     static const struct option lo[] = {
-        {"data", required_argument, 0, O_DATA},     {"output", required_argument, 0, 'o'},
-        {"config", required_argument, 0, O_CONFIG},
-        {"epochs", required_argument, 0, O_EPOCHS}, {"steps", required_argument, 0, O_STEPS},
-        {"batch", required_argument, 0, O_BATCH},   {"patch", required_argument, 0, O_PATCH},
-        {"seed", required_argument, 0, O_SEED},     {"hp", required_argument, 0, O_HP},
-        {"lr-decay", required_argument, 0, O_DECAY}, {"scale", required_argument, 0, O_SCALE},
-        {"no-flip", no_argument, 0, O_NOFLIP},      {"backend", required_argument, 0, O_BACKEND},
+        {"data", required_argument, 0, O_DATA},       {"config", required_argument, 0, O_CONFIG},
+        {"epochs", required_argument, 0, O_EPOCHS},   {"steps", required_argument, 0, O_STEPS},
+        {"batch", required_argument, 0, O_BATCH},     {"patch", required_argument, 0, O_PATCH},
+        {"seed", required_argument, 0, O_SEED},       {"hp", required_argument, 0, O_HP},
+        {"lr-decay", required_argument, 0, O_DECAY},  {"scale", required_argument, 0, O_SCALE},
+        {"no-flip", no_argument, 0, O_NOFLIP},        {"backend", required_argument, 0, O_BACKEND},
         {"checkpoint", required_argument, 0, O_CKPT}, {"resume", required_argument, 0, O_RESUME},
-        {"log", required_argument, 0, O_LOG},       {"key", required_argument, 0, 'k'},
-        {"passphrase", no_argument, 0, O_PASS},     {"passphrase-file", required_argument, 0, O_PASSFILE},
-        {"force", no_argument, 0, 'f'},             {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
-    const char *out = NULL, *ckpt = NULL, *resume = NULL, *logp = NULL, *decay = NULL, *scale = NULL;
-    const char *config = NULL;
-    const char *backend = "fast";
-    const char **data = calloc((size_t)argc + 1, sizeof *data), **hp = calloc((size_t)argc + 1, sizeof *hp);
-    size_t ndata = 0, nhp = 0;
-    uint64_t epochs = 10, steps = 100, batch = 16, patch = 64, seed = 1;
-    int set_epochs = 0, set_steps = 0, set_batch = 0, set_patch = 0;
-    int flip = 1, force = 0, c, rc = EX_OK_;
-    cli_keyopts ko = {0};
-    if (!data || !hp) return cli_error(EX_IO_, "out of memory");
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:k:fh", lo, NULL)) != -1 && !rc) {
-        switch (c) {
-        case O_DATA: data[ndata++] = optarg; break;
-        case 'o': out = optarg; break;
-        case O_CONFIG: config = optarg; break;
-        case O_EPOCHS: rc = parse_u64(optarg, 1, 1000000, &epochs, "--epochs"), set_epochs = 1; break;
-        case O_STEPS: rc = parse_u64(optarg, 0, 100000000, &steps, "--steps"), set_steps = 1; break;
-        case O_BATCH: rc = parse_u64(optarg, 1, 4096, &batch, "--batch"), set_batch = 1; break;
-        case O_PATCH: rc = parse_u64(optarg, 4, 4096, &patch, "--patch"), set_patch = 1; break;
-        case O_SEED: rc = parse_u64(optarg, 0, UINT64_MAX, &seed, "--seed"); break;
-        case O_HP: hp[nhp++] = optarg; break;
-        case O_DECAY: decay = optarg; break;
-        case O_SCALE: scale = optarg; break;
-        case O_NOFLIP: flip = 0; break;
-        case O_BACKEND: backend = optarg; break;
-        case O_CKPT: ckpt = optarg; break;
-        case O_RESUME: resume = optarg; break;
-        case O_LOG: logp = optarg; break;
-        case 'k': ko.keyfile = optarg; break;
-        case O_PASS: ko.passphrase = 1; break;
-        case O_PASSFILE: ko.passphrase = 1, ko.passfile = optarg; break;
-        case 'f': force = 1; break;
-        case 'h': help(stdout); free(data), free(hp); return EX_OK_;
-        default: help(stderr); free(data), free(hp); return EX_USAGE_;
-        }
-    }
+        {"log", required_argument, 0, O_LOG},         {0, 0, 0, 0}};
+    train_opts t = {.backend = "fast",
+                    .epochs = MC_TRAIN_DEFAULT,
+                    .steps = MC_TRAIN_DEFAULT,
+                    .batch = MC_TRAIN_DEFAULT,
+                    .patch = MC_TRAIN_DEFAULT,
+                    .seed = 1};
+    t.data = calloc((size_t)argc + 1, sizeof *t.data);
+    t.hp = calloc((size_t)argc + 1, sizeof *t.hp);
     mc_key *key = NULL;
     FILE *logf = NULL;
     mc_err err = {0};
+    cli_opts o;
+    cli_extra ex = {lo, NULL, train_opt, &t};
+    int rc = !t.data || !t.hp ? cli_error(EX_IO_, "out of memory")
+                              : cli_parse(argc, argv, "train", CLI_O_KEY | CLI_O_OUTPUT, &ex, &o);
     if (rc) goto out;
-    if (optind + 1 != argc) {
+    if (o.help) {
+        help(stdout);
+        goto out;
+    }
+    if (o.first_arg + 1 != argc) {
         rc = cli_error(EX_USAGE_, "train: give exactly one architecture (medcrypt train --help lists them)");
         goto out;
     }
-    if (!out || !ndata) {
+    if (!o.out || !t.ndata) {
         rc = cli_error(EX_USAGE_, "train: --data PATH and -o MODEL are required");
         goto out;
     }
-    if (!strcmp(out, "-")) {
+    if (!strcmp(o.out, "-")) {
         rc = cli_error(EX_USAGE_, "train: -o must name a file");
         goto out;
     }
-    if ((rc = cli_check_output(NULL, out, force))) goto out;
-    if ((ko.keyfile || ko.passphrase) && (rc = cli_load_key(&ko, !resume, &key))) goto out;
-    if (logp && !(logf = fopen(logp, "a"))) {
-        rc = cli_error(EX_IO_, "cannot open log %s", logp);
+    if ((rc = cli_check_output(NULL, o.out, o.force))) goto out;
+    if ((rc = cli_load_key_opt(&o, !t.resume, &key))) goto out;
+    if (t.logp && !(logf = fopen(t.logp, "a"))) {
+        rc = cli_error(EX_IO_, "cannot open log %s", t.logp);
         goto out;
     }
     if (logf) setvbuf(logf, NULL, _IOLBF, 0); /* a line per step, readable while training */
     if (logf && ftell(logf) == 0) fprintf(logf, "epoch,step,loss,lr,seconds\n");
     prog pg = {logf, isatty(STDERR_FILENO), -1, UINT64_MAX};
-    mc_train_args ta = {argv[optind], config, data, ndata, hp, nhp,
-                        set_epochs ? epochs : MC_TRAIN_DEFAULT, set_steps ? steps : MC_TRAIN_DEFAULT,
-                        set_batch ? batch : MC_TRAIN_DEFAULT, set_patch ? patch : MC_TRAIN_DEFAULT,
-                        seed, decay, scale, !flip, backend, ckpt, resume, out, on_log, on_progress, &pg};
+    mc_train_args ta = {argv[o.first_arg], t.config, t.data, t.ndata, t.hp, t.nhp,
+                        t.epochs, t.steps, t.batch, t.patch, t.seed, t.decay, t.scale, t.no_flip, t.backend,
+                        t.ckpt, t.resume, o.out, on_log, on_progress, &pg};
     int trc = mc_train(&ta, key, &err);
     if (pg.tty) fputc('\n', stderr);
     if (trc) {
@@ -171,11 +167,11 @@ int cmd_train(int argc, char **argv) {
         rc = trc == MC_ERR_ARG ? cli_error(EX_USAGE_, "train: %s", err.msg) : cli_fail(&err);
         goto out;
     }
-    fprintf(stderr, "%s: wrote %s%s\n", g_prog, out, key ? " (encrypted)" : "");
+    fprintf(stderr, "%s: wrote %s%s\n", g_prog, o.out, key ? " (encrypted)" : "");
 out:
     if (logf) fclose(logf);
-    if (key) mc_key_free(key);
-    free(data);
-    free(hp);
+    mc_key_free(key);
+    free(t.data);
+    free(t.hp);
     return rc;
 }

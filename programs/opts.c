@@ -1,6 +1,7 @@
-/* opts.c - the one option parser of the crypto subcommands (encrypt,
- * decrypt, analyze --sensitivity, attack) and the loading of what those
- * options name: the key (key file or passphrase), the key image and the model.
+/* opts.c - the one option parser of every subcommand but `report` and the
+ * loading of what its options name: the key (key file or passphrase; required
+ * for encrypt, decrypt, attack cpa and analyze --sensitivity, optional for
+ * train and model info), the key image and the model.
  *
  * The options shared by several subcommands (-s, -k, --passphrase,
  * --passphrase-file, --profile, --param, --key-image, --model, -o, -f, -h) are
@@ -72,6 +73,15 @@ static int common_opt(cli_opts *o, int c, const char *arg) {
     }
 }
 
+/* The option set a common option's code belongs to, 0 for any other code: a
+ * subcommand may give a common letter a meaning of its own when it does not
+ * take that set (report's -s is --samples). */
+static unsigned common_set(int c) {
+    for (size_t i = 0; i < NCOMMON; i++)
+        if (k_common[i].o.val == c) return k_common[i].set;
+    return 0;
+}
+
 int cli_parse(int argc, char **argv, const char *cmd, unsigned sets, const cli_extra *extra, cli_opts *o) {
     struct option lo[MAX_LONG];
     char shorts[64];
@@ -111,7 +121,7 @@ int cli_parse(int argc, char **argv, const char *cmd, unsigned sets, const cli_e
             return cli_error(EX_USAGE_, "%s: unknown option %s, or it takes no value (see: medcrypt %s --help)", cmd,
                              bad, cmd);
         }
-        int rc = common_opt(o, c, optarg);
+        int rc = common_set(c) & sets ? common_opt(o, c, optarg) : -1;
         if (rc < 0) rc = extra && extra->fn ? extra->fn(extra->ud, c, optarg) : cli_error(EX_USAGE_, "%s: bad option", cmd);
         if (rc) return rc;
     }
@@ -133,6 +143,15 @@ int cli_need_key(const cli_opts *o, const char *cmd) {
         return cli_error(EX_USAGE_, "give either -k KEY or --passphrase, not both (for a protected key file, "
                                     "--passphrase-file FILE or MEDCRYPT_PASSPHRASE give its passphrase)");
     return EX_OK_;
+}
+
+int cli_key_given(const cli_opts *o) {
+    return o->key.keyfile || o->key.passphrase || o->key.passfile;
+}
+
+int cli_load_key_opt(const cli_opts *o, int confirm, mc_key **out) {
+    *out = NULL;
+    return cli_key_given(o) ? cli_load_key(&o->key, confirm, out) : EX_OK_;
 }
 
 static int has_param(const mc_scheme *s, const char *name) {

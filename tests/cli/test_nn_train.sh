@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_nn_train.sh - `medcrypt train` and `medcrypt model info`: a short
 # training run writes a model, a CSV log and a checkpoint; resume continues;
-# encrypted models need their key; corrupt and truncated files fail cleanly.
+# encrypted models need their key (key file, passphrase file, protected key
+# file: the shared option parser's key options); option errors are one line;
+# corrupt and truncated files fail cleanly.
 source "$(dirname "$0")/lib.bash"
 mkdir -p "$T/data/sub"
 expect 0 "phantom 8-bit" -- "$MC" phantom -o "$T/data/a.pgm" --size 64
@@ -38,6 +40,38 @@ expect 1 "info without key" -- "$MC" model info "$T/e.mcnn"
 one_line_err "info without key"
 expect 3 "info wrong key" -- "$MC" model info "$T/e.mcnn" -k "$T/k2"
 expect 0 "info right key" -- "$MC" model info "$T/e.mcnn" -k "$T/k"
+# the key options are the shared parser's (programs/opts.c), as for encrypt:
+# a passphrase from a file, a protected key file with its passphrase file
+printf 'train pass\n' >"$T/pf"
+printf 'wrong pass\n' >"$T/pfx"
+expect 0 "train, passphrase file" -- "$MC" train denoise "${common[@]}" --epochs 1 --passphrase-file "$T/pf" -o "$T/pp.mcnn"
+expect 0 "info, passphrase file" -- "$MC" model info "$T/pp.mcnn" --passphrase-file "$T/pf"
+expect 3 "info, wrong passphrase" -- "$MC" model info "$T/pp.mcnn" --passphrase-file "$T/pfx"
+one_line_err "info, wrong passphrase"
+MEDCRYPT_PASSPHRASE="key pass" expect 0 "keygen protected" -- "$MC" keygen --passphrase -o "$T/kw"
+printf 'key pass\n' >"$T/kwpass"
+expect 0 "train, protected key file" -- "$MC" train denoise "${common[@]}" --epochs 1 -k "$T/kw" --passphrase-file "$T/kwpass" -o "$T/kw.mcnn"
+expect 0 "info, protected key file" -- "$MC" model info -k "$T/kw" --passphrase-file "$T/kwpass" "$T/kw.mcnn"
+expect 3 "info, protected key file, wrong passphrase" -- "$MC" model info -k "$T/kw" --passphrase-file "$T/pfx" "$T/kw.mcnn"
+expect 1 "train -k with --passphrase" -- "$MC" train denoise "${common[@]}" -k "$T/k" --passphrase -o "$T/x.mcnn"
+one_line_err "train -k with --passphrase"
+expect 1 "model info -k with --passphrase" -- "$MC" model info -k "$T/k" --passphrase "$T/e.mcnn"
+one_line_err "model info -k with --passphrase"
+# option errors: exit 1, one line, nothing written
+for args in "--epochs 0" "--epochs x" "--batch 4097" "--seed -1" "--steps" "--nope" "-z" "--no-flip=1"; do
+  # shellcheck disable=SC2086
+  expect 1 "train $args" -- "$MC" train denoise --data "$T/data" -o "$T/x.mcnn" $args
+  one_line_err "train $args"
+done
+expect 1 "model info --nope" -- "$MC" model info --nope "$T/m.mcnn"
+one_line_err "model info --nope"
+expect 1 "model info, two files" -- "$MC" model info "$T/m.mcnn" "$T/m3.mcnn"
+expect 1 "model frobnicate" -- "$MC" model frobnicate "$T/m.mcnn"
+expect 0 "model info -j" -- "$MC" model info -j "$T/m.mcnn"
+if "$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/out"; then ok; else bad "model info -j: not JSON"; fi
+expect 0 "train --help" -- "$MC" train --help
+if grep -q '^Usage: medcrypt train' "$T/out"; then ok; else bad "train --help: $(head -2 "$T/out")"; fi
+expect 0 "model info --help" -- "$MC" model info --help
 # corruption: a flipped byte, a truncation, not a model at all
 cp "$T/m.mcnn" "$T/bad.mcnn"
 flip_byte "$T/bad.mcnn" 300
