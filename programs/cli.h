@@ -47,6 +47,7 @@ int cmd_analyze(int argc, char **argv);
 int cmd_attack(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_keyimage(int argc, char **argv);
 
 /* Print s as a JSON string (with quotes). */
 void cli_json_str(FILE *f, const char *s);

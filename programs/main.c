@@ -22,6 +22,7 @@ static void usage(FILE *f) {
             "  medcrypt analyze IMAGE [REFERENCE] [--json] [--plots DIR]  # metrics (see --help)\n"
             "  medcrypt train ARCH --data PATH... -o MODEL [--epochs N] [--hp k=v]...\n"
             "  medcrypt model info MODEL [--json]\n"
+            "  medcrypt keyimage -k KEY (--size WxH | --from FILE) -o OUT  # deep-kedi's key image\n"
             "  medcrypt compare A B                              # pixels identical?\n\n"
             "'-' is standard input/output.  Every subcommand has --help.\n"
             "Exit status: 0 ok, 1 usage, 2 bad or unsupported input, 3 authentication\n"
@@ -61,7 +62,8 @@ int main(int argc, char **argv) {
                 {"phantom", cmd_phantom},   {"compare", cmd_compare},
                 {"analyze", cmd_analyze},
                 {"attack", cmd_attack},
-                {"train", cmd_train},     {"model", cmd_model}};
+                {"train", cmd_train},     {"model", cmd_model},
+                {"keyimage", cmd_keyimage}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(c, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     cli_error(EX_USAGE_, "unknown command '%s'", c);

@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "testutil.h"
 #include "core/internal.h"
+#include "medcrypt_lab.h"
 #include "nn/nn.h"
 
 #include <math.h>
@@ -302,6 +303,50 @@ static void test_model_and_params(void **st) {
     mc_key_free(key);
 }
 
+/* attack cpa: the paper profile gives back its own decryption exactly (the
+ * zero image's cipher is the key image); hardened leaves chance.  kpa with a
+ * known zero image is the same attack. */
+typedef struct oracle_ud {
+    const mc_key *key;
+    mc_profile prof;
+    const char *param;
+} oracle_ud;
+
+static int oracle(void *ud, mc_image *img, mc_err *err) {
+    const oracle_ud *o = ud;
+    return mc_encrypt(img, "deep-kedi", o->prof, &o->param, 1, o->key, &g_enc, err);
+}
+
+static void test_attacks(void **st) {
+    (void)st;
+    mc_key *key = new_key();
+    const char *doms[2] = {"speckle=pixel", "speckle=ripplet"};
+    for (int dm = 0; dm < 2; dm++)
+        for (int sg = 0; sg < 2; sg++)
+            for (int prof = 0; prof < 2; prof++) {
+                const mc_profile pr = prof ? MC_PROFILE_HARDENED : MC_PROFILE_PAPER;
+                mc_image *orig = test_image(72, 64, 1, 1, sg ? 16 : 8, sg), *tc = mc_test_clone(orig);
+                mc_err err = {0};
+                assert_int_equal(mc_encrypt(tc, "deep-kedi", pr, &doms[dm], 1, key, &g_enc, &err), MC_OK);
+                oracle_ud o = {key, pr, doms[dm]};
+                mc_image *rec = NULL, *dec = mc_test_clone(tc);
+                memcpy(&dec->meta, &tc->meta, sizeof dec->meta);
+                dec->has_meta = 1;
+                assert_int_equal(mc_image_set_aux(dec, tc->aux, tc->aux_len, NULL), MC_OK);
+                assert_int_equal(mc_decrypt(dec, key, &g_dec, &err), MC_OK);
+                assert_int_equal(mc_attack_cpa("deep-kedi", oracle, &o, tc, &rec, &err), MC_OK);
+                size_t m = 0, n = 0;
+                assert_int_equal(mc_attack_score(rec, dec, &m, &n, &err), MC_OK);
+                if (pr == MC_PROFILE_PAPER) {
+                    if (m != n) fail_msg("paper %s %d-bit: %zu of %zu samples recovered", doms[dm], sg ? 16 : 8, m, n);
+                } else {
+                    assert_true(m < n / 16); /* chance: 1/256 (8-bit), ~0 (16-bit) */
+                }
+                mc_image_free(rec), mc_image_free(dec), mc_image_free(tc), mc_image_free(orig);
+            }
+    mc_key_free(key);
+}
+
 /* The built-in model on a real held-out slice (needs the model and the sample). */
 static void test_builtin(void **st) {
     (void)st;
@@ -331,7 +376,7 @@ int main(void) {
         cmocka_unit_test(test_hardened_exact),      cmocka_unit_test(test_paper_profile),
         cmocka_unit_test(test_zero_image_reveals_key), cmocka_unit_test(test_nonce_fresh),
         cmocka_unit_test(test_auth),                cmocka_unit_test(test_model_and_params),
-        cmocka_unit_test(test_builtin),
+        cmocka_unit_test(test_attacks),             cmocka_unit_test(test_builtin),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -28,4 +28,9 @@ int mc_dk_gan_key(const uint8_t key[MC_KEY_BYTES], const uint8_t *nonce, uint32_
 void mc_dk_slice_key(const uint8_t key[MC_KEY_BYTES], const uint8_t *nonce, const uint32_t *k, size_t npx,
                      unsigned ch, unsigned bits, uint32_t z, void *out);
 
+/* Despeckle img in place as deep-kedi's paper decryption does, with the
+ * parameters and bits_stored of meta (a cipher's; NULL: the defaults): what
+ * a recovered speckled image J becomes (the attacks, src/attacks). */
+int mc_dk_despeckle(mc_image *img, const mc_meta *meta, mc_err *err) MC_WUR;
+
 #endif

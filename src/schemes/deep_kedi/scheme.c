@@ -274,6 +274,19 @@ static int dk_decrypt(const mc_scheme_ctx *ctx, mc_image *img, mc_err *err) {
     return rc;
 }
 
+int mc_dk_despeckle(mc_image *img, const mc_meta *meta, mc_err *err) {
+    mc_meta *m = calloc(1, sizeof *m);
+    if (!m) return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
+    if (meta) memcpy(m, meta, sizeof *m);
+    const mc_scheme_ctx ctx = {NULL, NULL, MC_PROFILE_PAPER, m, NULL};
+    dk_run r;
+    int rc = run_init(&ctx, img, 0, &r, err);
+    if (!rc) rc = despeckle_all(img, &r, err);
+    run_free(&r);
+    free(m);
+    return rc;
+}
+
 const mc_scheme mc_scheme_deep_kedi = {
     .name = "deep-kedi",
     .title = "speckle through the ripplet transform, ZZ-GAN key image, zigzag XOR (paper: lossy; hardened: exact)",
