@@ -43,13 +43,14 @@ test: build asan samples
 test-fast: build samples
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
-# Every benchmark driver, pinned to one core (atres, the neural schemes: both
-# cores, as the issue asks); JSON in bench/results/.
+# Every benchmark driver, pinned to one core (atres and kedi, the neural
+# schemes: both cores, as the issues ask; kedi pins its own children to 1
+# and 2 cores); JSON in bench/results/.
 bench: build
 	@mkdir -p bench/results
 	taskset -c 0 $(BUILD)/mc_bench | tee bench/results/schemes.json
 	@for b in $(BUILD)/mc_bench_*; do [ -x "$$b" ] || continue; n=$${b##*/mc_bench_}; cpus=0; \
-	  [ "$$n" = atres ] && cpus=0-1; \
+	  case $$n in atres|kedi) cpus=0-1;; esac; \
 	  echo "== $$n (cpus $$cpus)"; taskset -c $$cpus "$$b" | tee bench/results/$$n.json || exit 1; done
 
 # The built-in models of the neural schemes (models/*.mcnn, compiled into the
