@@ -73,6 +73,7 @@ void mc_speckle_free(mc_speckle *s) {
     if (s->work) sodium_memzero(s->work, mc_drt_work_len(&s->t) * sizeof *s->work);
     if (s->pad) sodium_memzero(s->pad, pn * sizeof *s->pad);
     if (s->mag) sodium_memzero(s->mag, pn * sizeof *s->mag);
+    free(s->gain);
     free(s->coef);
     free(s->work);
     free(s->pad);
@@ -139,21 +140,74 @@ static double select_kth(double *v, size_t n, size_t k) {
     return v[kk];
 }
 
-/* BayesShrink soft thresholding of the n coefficients of one subband: the
- * samples of band b (len) whose label is k (label NULL: all). */
-static void shrink(double *band, size_t len, const uint8_t *label, uint8_t k, double *mag) {
+/* Noise gain of every subband: the standard deviation of its coefficients
+ * for unit-variance white noise (a fixed splitmix64 sequence, uniform, so
+ * the same on every machine), computed once per plan. */
+static int noise_gains(mc_speckle *s) {
+    const mc_drt *t = &s->t;
+    size_t ng = 0;
+    for (unsigned j = 0; j < t->J; j++) ng += (size_t)1 << t->dfb[j].levels;
+    s->gain = malloc((ng ? ng : 1) * sizeof *s->gain);
+    if (!s->gain) return MC_ERR_NOMEM;
+    const size_t n = (size_t)t->w * t->h;
+    uint64_t st = 0x6d6564637279707 /* "medcryp" */;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t z = (st += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        s->mag[i] = ((double)(z >> 11) * (1.0 / 9007199254740992.0) - 0.5) * 3.4641016151377544; /* variance 1 */
+    }
+    mc_drt_forward(t, s->mag, s->coef, s->work);
+    size_t g = 0;
+    for (unsigned j = 0; j < t->J; j++) {
+        const mc_dfb *f = &t->dfb[j];
+        const double *band = s->coef + t->off[j];
+        const size_t len = (size_t)t->bw[j] * t->bh[j];
+        for (unsigned k = 0; k < (1u << f->levels); k++, g++) {
+            double ss = 0;
+            size_t m = 0;
+            for (size_t i = 0; i < len; i++)
+                if (!f->label || f->label[i] == k) ss += band[i] * band[i], m++;
+            s->gain[g] = m ? sqrt(ss / (double)m) : 1;
+        }
+    }
+    return MC_OK;
+}
+
+/* The noise level of the log plane: the median magnitude of the finest
+ * scale's coefficients, each divided by its subband's gain, over 0.6745;
+ * exact zeros (flat background, which carries no speckle) left out. */
+static double noise_level(mc_speckle *s) {
+    const mc_drt *t = &s->t;
+    if (!t->J) return 0;
+    const unsigned j = t->J - 1;
+    const mc_dfb *f = &t->dfb[j];
+    const double *band = s->coef + t->off[j];
+    const size_t len = (size_t)t->bw[j] * t->bh[j];
+    size_t g0 = 0, n = 0;
+    for (unsigned q = 0; q < j; q++) g0 += (size_t)1 << t->dfb[q].levels;
+    for (size_t i = 0; i < len; i++) {
+        const double m = fabs(band[i]);
+        if (m > 1e-9) s->mag[n++] = m / s->gain[g0 + (f->label ? f->label[i] : 0)];
+    }
+    return n ? select_kth(s->mag, n, n / 2) / 0.6745 : 0;
+}
+
+/* BayesShrink soft thresholding of subband k of band `band` (len samples;
+ * label NULL: all) for noise of standard deviation sn: T = sn^2 / sx, sx =
+ * sqrt(max(mean v^2 - sn^2, 0)), T = max |v| when sx = 0. */
+static void shrink(double *band, size_t len, const uint8_t *label, uint8_t k, double sn) {
     size_t n = 0;
     double ss = 0, mx = 0;
     for (size_t i = 0; i < len; i++)
         if (!label || label[i] == k) {
             const double m = fabs(band[i]);
-            mag[n++] = m;
-            ss += band[i] * band[i];
+            ss += band[i] * band[i], n++;
             if (m > mx) mx = m;
         }
-    if (!n) return;
-    const double sn = select_kth(mag, n, n / 2) / 0.6745, vy = ss / (double)n, vx = vy - sn * sn;
-    const double thr = vx > 0 ? sn * sn / sqrt(vx) : mx;
+    if (!n || !(sn > 0)) return;
+    const double vx = ss / (double)n - sn * sn, thr = vx > 0 ? sn * sn / sqrt(vx) : mx;
     for (size_t i = 0; i < len; i++)
         if (!label || label[i] == k) {
             const double m = fabs(band[i]) - thr;
@@ -164,14 +218,20 @@ static void shrink(double *band, size_t len, const uint8_t *label, uint8_t k, do
 void mc_speckle_remove(mc_speckle *s, const double *in, double *out) {
     const mc_drt *t = &s->t;
     const size_t n = (size_t)t->w * t->h;
+    if (!s->gain && t->J && noise_gains(s)) { /* out of memory: no thresholding */
+        for (size_t i = 0; i < n; i++) out[i] = in[i];
+        return;
+    }
     double *lg = s->mag; /* the log plane, consumed by the forward transform */
     for (size_t i = 0; i < n; i++) lg[i] = mc_dsp_log(1 + in[i]);
     mc_drt_forward(t, lg, s->coef, s->work);
+    const double sn = noise_level(s);
+    size_t g = 0;
     for (unsigned j = 0; j < t->J; j++) {
         double *band = s->coef + t->off[j];
         const size_t len = (size_t)t->bw[j] * t->bh[j];
         const mc_dfb *f = &t->dfb[j];
-        for (unsigned k = 0; k < (1u << f->levels); k++) shrink(band, len, f->label, (uint8_t)k, s->mag);
+        for (unsigned k = 0; k < (1u << f->levels); k++, g++) shrink(band, len, f->label, (uint8_t)k, sn * s->gain[g]);
     }
     mc_drt_inverse(t, s->coef, s->pad, s->work);
     for (uint32_t r = 0; r < t->h; r++)

@@ -14,10 +14,13 @@
  * A zero plane stays zero in both (and a constant one in `ripplet`).
  *
  * Removal (the usual log-domain despeckling): L = log(1 + J); the ripplet
- * coefficients of L are soft-thresholded subband by subband with the
- * BayesShrink threshold T = s_n^2 / s_x, s_n = median |v| / 0.6745, s_x =
- * sqrt(max(mean v^2 - s_n^2, 0)) (T = max |v| when s_x = 0); then
- * exp(inverse) - 1.
+ * coefficients of L are soft-thresholded subband by subband (BayesShrink):
+ * the noise level s is the median of |v| / g over the finest scale's
+ * coefficients (exact zeros, i.e. flat background, left out) over 0.6745,
+ * g being each subband's gain for unit white noise (measured once per plan
+ * on a fixed pseudo-random plane); subband b gets T = s_b^2 / s_x, s_b = s
+ * g_b, s_x = sqrt(max(mean v^2 - s_b^2, 0)) (T = max |v| when s_x = 0);
+ * then exp(inverse) - 1.
  *
  * Every operation is a fixed sequence of IEEE double +, -, *, /, sqrt, floor,
  * frexp and ldexp (log and exp are our own, below), so the output is the same
@@ -38,6 +41,7 @@ double mc_dsp_exp(double x);
 typedef struct mc_speckle {
     mc_drt t;
     double *coef, *work, *pad, *mag;
+    double *gain; /* per subband (scales, then directions): noise gain, made on first use */
 } mc_speckle;
 
 int mc_speckle_init(mc_speckle *s, uint32_t w, uint32_t h, double c, double d, mc_err *err) MC_WUR;
