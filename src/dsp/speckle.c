@@ -194,25 +194,27 @@ static double noise_level(mc_speckle *s) {
     return n ? select_kth(s->mag, n, n / 2) / 0.6745 : 0;
 }
 
-/* BayesShrink soft thresholding of subband k of band `band` (len samples;
- * label NULL: all) for noise of standard deviation sn: T = sn^2 / sx, sx =
- * sqrt(max(mean v^2 - sn^2, 0)), T = max |v| when sx = 0. */
-static void shrink(double *band, size_t len, const uint8_t *label, uint8_t k, double sn) {
-    size_t n = 0;
-    double ss = 0, mx = 0;
-    for (size_t i = 0; i < len; i++)
-        if (!label || label[i] == k) {
-            const double m = fabs(band[i]);
-            ss += band[i] * band[i], n++;
-            if (m > mx) mx = m;
-        }
-    if (!n || !(sn > 0)) return;
-    const double vx = ss / (double)n - sn * sn, thr = vx > 0 ? sn * sn / sqrt(vx) : mx;
-    for (size_t i = 0; i < len; i++)
-        if (!label || label[i] == k) {
-            const double m = fabs(band[i]) - thr;
-            band[i] = m > 0 ? (band[i] < 0 ? -m : m) : 0;
-        }
+/* BayesShrink soft thresholding of every subband of one band (len samples,
+ * label NULL: one subband; nd subbands) for noise of standard deviation
+ * sn * gain[k] in subband k: T = s^2 / sx, sx = sqrt(max(mean v^2 - s^2,
+ * 0)), T = max |v| when sx = 0.  Two passes over the band. */
+static void shrink_band(double *band, size_t len, const uint8_t *label, unsigned nd, double sn, const double *gain) {
+    double ss[1u << MC_DRT_MAX_LEVELS] = {0}, mx[1u << MC_DRT_MAX_LEVELS] = {0}, thr[1u << MC_DRT_MAX_LEVELS];
+    size_t cnt[1u << MC_DRT_MAX_LEVELS] = {0};
+    for (size_t i = 0; i < len; i++) {
+        const unsigned k = label ? label[i] : 0;
+        const double m = fabs(band[i]);
+        ss[k] += band[i] * band[i], cnt[k]++;
+        if (m > mx[k]) mx[k] = m;
+    }
+    for (unsigned k = 0; k < nd; k++) {
+        const double s = sn * gain[k], vx = cnt[k] ? ss[k] / (double)cnt[k] - s * s : 0;
+        thr[k] = !(s > 0) ? 0 : vx > 0 ? s * s / sqrt(vx) : mx[k];
+    }
+    for (size_t i = 0; i < len; i++) {
+        const double t = thr[label ? label[i] : 0], m = fabs(band[i]) - t;
+        if (t > 0) band[i] = m > 0 ? (band[i] < 0 ? -m : m) : 0;
+    }
 }
 
 void mc_speckle_remove(mc_speckle *s, const double *in, double *out) {
@@ -228,10 +230,9 @@ void mc_speckle_remove(mc_speckle *s, const double *in, double *out) {
     const double sn = noise_level(s);
     size_t g = 0;
     for (unsigned j = 0; j < t->J; j++) {
-        double *band = s->coef + t->off[j];
-        const size_t len = (size_t)t->bw[j] * t->bh[j];
         const mc_dfb *f = &t->dfb[j];
-        for (unsigned k = 0; k < (1u << f->levels); k++, g++) shrink(band, len, f->label, (uint8_t)k, sn * s->gain[g]);
+        shrink_band(s->coef + t->off[j], (size_t)t->bw[j] * t->bh[j], f->label, 1u << f->levels, sn, s->gain + g);
+        g += (size_t)1 << f->levels;
     }
     mc_drt_inverse(t, s->coef, s->pad, s->work);
     for (uint32_t r = 0; r < t->h; r++)
