@@ -85,8 +85,7 @@ static double gen_flops(const mc_nn_net *g) {
         const mc_nn_layer *l = &g->layers[i];
         const double k2 = (double)l->s.k * l->s.k;
         if (l->s.type == MC_NN_CONV) f += 2 * k2 * l->ic * l->c * l->h * l->w;
-        else if (l->s.type != MC_NN_LINEAR && l->s.k && l->s.type != MC_NN_UPSAMPLE && l->s.type != MC_NN_CHANATT)
-            f += 2 * k2 * l->ic * l->c * l->ih * l->iw; /* transposed: every input sample */
+        else if (l->s.type == MC_NN_DECONV) f += 2 * k2 * l->ic * l->c * l->ih * l->iw; /* every input sample */
     }
     return f;
 }
