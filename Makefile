@@ -55,7 +55,7 @@ bench: build
 
 # The built-in models of the neural schemes (models/*.mcnn, compiled into the
 # library): the committed command, data and seed; docs/schemes/at-resnet-cm.md
-# gives the time it takes.  Held out from training: everything else (the
+# and docs/schemes/deep-kedi.md give the time it takes.  Held out from training: everything else (the
 # phantom, ch2bet, BrainT1Slice, CT_small, ...).
 TRAIN_DATA := nifti/ch2.nii.gz itk/BrainProtonDensitySlice.png itk/BrainMidSagittalSlice.png dicom/MR_small.dcm
 TRAIN_FLAGS := --config default --seed 1 $(addprefix --data .cache/samples/,$(TRAIN_DATA))
@@ -63,6 +63,7 @@ train-models: build samples
 	@mkdir -p models
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/medcrypt train at-resnet-cm $(TRAIN_FLAGS) -o models/at-resnet-cm.mcnn -f
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/medcrypt train resnet-cm $(TRAIN_FLAGS) -o models/resnet-cm.mcnn -f
+	OPENBLAS_NUM_THREADS=1 $(BUILD)/medcrypt train zz-gan $(TRAIN_FLAGS) -o models/zz-gan.mcnn -f
 	cmake --build $(BUILD) -j$(JOBS)
 
 install: build

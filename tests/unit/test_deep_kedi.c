@@ -347,6 +347,39 @@ static void test_attacks(void **st) {
     mc_key_free(key);
 }
 
+/* The zz-gan training step runs, keeps the losses finite and moves both
+ * networks. */
+static void test_zzgan_step(void **st) {
+    (void)st;
+    const mc_nn_arch *a = mc_nn_arch_find("zz-gan");
+    assert_non_null(a);
+    static const char *const hp[] = {"ngf=2", "blocks=1", "ndf=2", "d_layers=2"};
+    mc_nn_model m;
+    mc_nn_model_init(&m);
+    mc_err err = {0};
+    assert_int_equal(mc_nn_arch_hp(a, &m, hp, 4, &err), MC_OK);
+    assert_int_equal(a->build(&m, 3, &err), MC_OK);
+    mc_nn_net *g = mc_nn_model_net(&m, "gen"), *d = mc_nn_model_net(&m, "disc");
+    assert_non_null(g);
+    assert_non_null(d);
+    const float g0 = g->layers[0].p[0].w[0], d0 = d->layers[0].p[0].w[0];
+    float x[2 * 32 * 32];
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++) x[i] = (float)(i % 61) / 30.0f - 1.0f;
+    mc_nn_batch b = {2, 1, 32, 32, x};
+    uint64_t rng = 7;
+    for (int i = 0; i < 2; i++) {
+        double loss = -1;
+        assert_int_equal(a->step(&m, &b, &rng, &loss, &err), MC_OK);
+        assert_true(isfinite(loss) && loss >= 0);
+    }
+    assert_true(g->layers[0].p[0].w[0] != g0);
+    assert_true(d->layers[0].p[0].w[0] != d0);
+    mc_nn_batch odd = {1, 1, 30, 30, x};
+    double loss;
+    assert_int_equal(a->step(&m, &odd, &rng, &loss, &err), MC_ERR_ARG); /* not a multiple of 4 */
+    mc_nn_model_free(&m);
+}
+
 /* The built-in model on a real held-out slice (needs the model and the sample). */
 static void test_builtin(void **st) {
     (void)st;
@@ -376,7 +409,8 @@ int main(void) {
         cmocka_unit_test(test_hardened_exact),      cmocka_unit_test(test_paper_profile),
         cmocka_unit_test(test_zero_image_reveals_key), cmocka_unit_test(test_nonce_fresh),
         cmocka_unit_test(test_auth),                cmocka_unit_test(test_model_and_params),
-        cmocka_unit_test(test_attacks),             cmocka_unit_test(test_builtin),
+        cmocka_unit_test(test_attacks),             cmocka_unit_test(test_zzgan_step),
+        cmocka_unit_test(test_builtin),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
