@@ -33,15 +33,19 @@
 
 static const mc_opts k_unauth = {.flags = MC_DECRYPT_UNAUTHENTICATED};
 
-static void die(const char *what, const mc_err *err) {
-    fprintf(stderr, "mc_bench_kedi: %s: %s\n", what, err ? err->msg : "failed");
+/* Exit 4 with a message: a benchmark has no partial results worth keeping. */
+static _Noreturn void die(const char *what, const mc_err *err) {
+    fprintf(stderr, "mc_bench_kedi: %s%s%s\n", what, err ? ": " : "", err ? err->msg : "");
     exit(4);
 }
 
-static mc_image *clone_image(const mc_image *p) {
+/* A copy of p's geometry and pixels, without metadata (the plaintext of one
+ * repetition). */
+static mc_image *fresh_copy(const mc_image *p) {
     mc_image *c = NULL;
-    if (mc_image_new(&c, p->width, p->height, p->depth, p->channels, p->bits, p->is_signed, NULL, NULL))
-        die("allocation", NULL);
+    mc_err err = {0};
+    if (mc_image_new(&c, p->width, p->height, p->depth, p->channels, p->bits, p->is_signed, NULL, &err))
+        die("image", &err);
     memcpy(c->pixels, p->pixels, p->nbytes);
     return c;
 }
@@ -55,7 +59,7 @@ static timing measure(const mc_image *plain, const char *scheme, mc_profile prof
     double te[64], td[64];
     timing r = {0, 0, 0};
     for (int i = 0; i < reps; i++) {
-        mc_image *img = clone_image(plain);
+        mc_image *img = fresh_copy(plain);
         mc_err err = {0};
         double t0 = mc_bench_now();
         if (mc_encrypt(img, scheme, prof, NULL, 0, key, NULL, &err)) die(scheme, &err);
@@ -104,13 +108,13 @@ static stages measure_stages(const mc_image *plain, int reps, const mc_nn_net *g
     uint32_t *k = malloc(npx * sizeof *k), *z = malloc(npx * sizeof *z);
     double *u = malloc(npx * sizeof *u), *j = malloc(npx * sizeof *j), *d = malloc(npx * sizeof *d);
     uint8_t *tmp = malloc(nb), *ks = malloc(nb), *px = malloc(nb);
-    if (!k || !z || !u || !j || !d || !tmp || !ks || !px) die("allocation", NULL);
+    if (!k || !z || !u || !j || !d || !tmp || !ks || !px) die("out of memory", NULL);
     for (size_t i = 0; i < npx; i++)
         u[i] = (double)((plain->bits == 8 ? ((uint8_t *)plain->pixels)[i] : ((uint16_t *)plain->pixels)[i]) ^ sign);
     mc_speckle sp;
     mc_err err = {0};
     if (mc_speckle_init(&sp, w, h, 1, 3, &err)) die("speckle", &err);
-    mc_image *carrier = clone_image(plain);
+    mc_image *carrier = fresh_copy(plain);
     double t[7][64];
     for (int r = 0; r < reps; r++) {
         double a = mc_bench_now();
@@ -180,7 +184,7 @@ static double kernel_gflops(const mc_nn_net *g, int threads, int reps) {
     const size_t nx = (size_t)s.ic * s.ih * s.iw, nw = (size_t)s.oc * s.ic * s.k * s.k, ny = (size_t)s.oc * s.oh * s.ow;
     float *x = calloc(nx, sizeof *x), *wt = calloc(nw, sizeof *wt), *bias = calloc(s.oc, sizeof *bias),
           *y = malloc(ny * sizeof *y);
-    if (!x || !wt || !bias || !y) die("allocation", NULL);
+    if (!x || !wt || !bias || !y) die("out of memory", NULL);
     for (size_t i = 0; i < nx; i++) x[i] = (float)(i % 17) / 17.0f;
     for (size_t i = 0; i < nw; i++) wt[i] = (float)(i % 13) / 130.0f;
     double t[64];

@@ -39,6 +39,14 @@ nc = (d.get("npcr_critical") or {}).get("05")
 print(" ".join(f(v) for v in (g("entropy"), d["corr"]["h"], g("npcr"), g("uaci"), g("mse"), g("psnr"), g("ssim"),
                               nc, iv[0], iv[1])))'
 }
+# `info --json` on stdin -> "AUX_BYTES (P% of the pixel bytes)"
+residual_cell() {
+  "$PY" -c '
+import json, sys
+i = json.load(sys.stdin)
+aux, px = i.get("aux_bytes", 0), i["width"] * i["height"] * i["depth"] * i["channels"] * i["bits"] // 8
+print("%d (%.1f%%)" % (aux, 100.0 * aux / px))'
+}
 mean() { "$PY" -c 'import sys; v=[float(x) for x in sys.argv[1:]]; print("%.4f (min %.4f, max %.4f)" % (sum(v)/len(v), min(v), max(v)))' "$@"; }
 
 echo "## Key images: $N keys, 256x256, 8-bit"
@@ -96,12 +104,7 @@ for img in "${imgs[@]}"; do
     read -r hh _ <<<"$(stats "$T/h.$ext")"
     exact=no
     "$M" compare "$img" "$T/hd.$ext" >/dev/null 2>&1 && exact=yes
-    read -r aux px < <("$M" info "$T/h.$ext" --json | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-print(d.get("aux_bytes", 0), d["width"] * d["height"] * d["depth"] * d["channels"] * d["bits"] // 8)')
-    pct=$("$PY" -c "print('%.1f' % (100.0 * $aux / $px))")
-    secs=$("$PY" -c "print('%.2f' % ($t1 - $t0))")
-    echo "| $name | $sp | $zpsnr | $psnr / $ssim / $mse | $ch | $np / $ua | $hh | $exact | $aux ($pct%) | $secs |"
+    res=$("$M" info "$T/h.$ext" --json | residual_cell)
+    echo "| $name | $sp | $zpsnr | $psnr / $ssim / $mse | $ch | $np / $ua | $hh | $exact | $res | $("$PY" -c "print('%.2f' % ($t1 - $t0))") |"
   done
 done

@@ -16,9 +16,11 @@
  * and 6 blocks (`--config paper`); the built-in model is narrower.
  *
  * disc (1 channel in): conv 4x4 stride 2 -> ndf, LeakyReLU 0.2; then
- * d_layers - 1 times conv 4x4 stride 2 doubling the channels, IN, LeakyReLU;
- * conv 4x4 stride 1, IN, LeakyReLU; conv 4x4 stride 1 -> 1: a map of patch
- * scores (LSGAN).  Only training uses it.
+ * d_layers - 1 times conv 4x4 stride 2 doubling the channels, LeakyReLU;
+ * conv 4x4 stride 1 doubling them, LeakyReLU; conv 4x4 stride 1 -> 1: a map
+ * of patch scores (LSGAN).  Unlike CycleGAN's PatchGAN it has no instance
+ * normalisation: that would hide from it the global statistics (range,
+ * histogram) a key image must match.  Only training uses it.
  *
  * The training step (the objective) is in the lab: src/nn/train/step_zzgan.c.
  * Images are scaled to [-1, 1].
@@ -72,8 +74,11 @@ static int build_disc(mc_nn_model *m, uint32_t ndf, uint32_t layers, uint64_t *s
     int a = mc_nn_conv(net, MC_NN_IN_NET, ndf, 4, 2, 1, MC_NN_PAD_ZERO, MC_NN_F_BIAS, seed, err);
     if (a >= 0) a = mc_nn_layer1(net, MC_NN_LEAKY, a, 0.2f, err);
     uint32_t c = ndf;
-    for (uint32_t i = 1; i < layers && a >= 0; i++) c *= 2, a = conv_in_act(net, a, c, 4, 2, 1, MC_NN_PAD_ZERO, 0.2f, 0, seed, err);
-    if (a >= 0) a = conv_in_act(net, a, 2 * c, 4, 1, 1, MC_NN_PAD_ZERO, 0.2f, 0, seed, err);
+    for (uint32_t i = 0; i < layers && a >= 0; i++) { /* layers - 1 stride-2 convs, then a stride-1 one */
+        c *= 2;
+        a = mc_nn_conv(net, a, c, 4, i + 1 < layers ? 2 : 1, 1, MC_NN_PAD_ZERO, MC_NN_F_BIAS, seed, err);
+        if (a >= 0) a = mc_nn_layer1(net, MC_NN_LEAKY, a, 0.2f, err);
+    }
     if (a >= 0) a = mc_nn_conv(net, a, 1, 4, 1, 1, MC_NN_PAD_ZERO, MC_NN_F_BIAS, seed, err);
     return a < 0 ? a : MC_OK;
 }
