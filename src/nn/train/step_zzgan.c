@@ -73,7 +73,7 @@ out:
  * half), for a machine with far more compute. */
 static const char *const paper_hp[] = {"ngf=64", "ndf=64"};
 static const mc_nn_config zz_configs[] = {
-    {"default", 20, 100, 8, 64, 1, NULL, 0},
+    {"default", 60, 100, 8, 64, 1, NULL, 0},
     {"paper", 200, 0, 1, 256, 1, paper_hp, 2},
 };
 

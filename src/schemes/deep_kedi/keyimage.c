@@ -8,8 +8,10 @@
  * the keyed stream "deep-kedi/seed" (sub-key; and the nonce in hardened) per
  * value in raster order, value b / 127.5 - 1 in [-1, 1].
  * Key image: the generator's tanh output y of the first h rows and w
- * columns, quantised to k = floor((y + 1) (2^bits - 1) / 2 + 1/2) clamped to
- * [0, 2^bits - 1] (float operations, each correctly rounded).  The network
+ * columns, quantised to k = floor((y + 1) 2^(bits-1)) clamped to [0, 2^bits
+ * - 1]: 2^bits bins of equal width on [-1, 1), the inverse of how training
+ * spreads the transformation-domain bytes over [-1, 1) (float operations,
+ * each exact or correctly rounded).  The network
  * runs on the engine's reference kernels: the same bits on every build. */
 #include "core/internal.h"
 #include "nn/builtin_models.h"
@@ -87,12 +89,11 @@ int mc_dk_gan_key(const uint8_t key[MC_KEY_BYTES], const uint8_t *nonce, uint32_
                         gh, o->w, o->h);
         goto out;
     }
-    const float maxv = bits == 8 ? 255.0f : 65535.0f, half = maxv * 0.5f;
+    const float maxv = bits == 8 ? 255.0f : 65535.0f, half = bits == 8 ? 128.0f : 32768.0f;
     for (uint32_t y = 0; y < h; y++)
         for (uint32_t x = 0; x < w; x++) {
             float v = o->out[(size_t)y * gw + x] + 1.0f;
             v = v * half;
-            v = v + 0.5f;
             k[(size_t)y * w + x] = !(v >= 0.0f) ? 0 : v >= maxv ? (uint32_t)maxv : (uint32_t)v;
         }
 out:
