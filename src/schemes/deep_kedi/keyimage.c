@@ -58,6 +58,18 @@ static int load_gen(const mc_opts *opts, mc_nn_model *m, mc_nn_net **gen, uint8_
     return MC_OK;
 }
 
+/* The generator's activations hold the key image and what led to it: wipe
+ * them before the network is freed (the engine frees without wiping). */
+static void wipe_net(mc_nn_net *g) {
+    for (size_t i = 0; i < g->nlayers; i++) {
+        mc_nn_layer *l = &g->layers[i];
+        if (l->out) sodium_memzero(l->out, (size_t)g->n * l->c * l->h * l->w * sizeof *l->out);
+        if (l->aux) sodium_memzero(l->aux, l->aux_len * sizeof *l->aux);
+        if (l->aux2) sodium_memzero(l->aux2, l->aux2_len * sizeof *l->aux2);
+    }
+    if (g->ws.p) sodium_memzero(g->ws.p, g->ws.cap * sizeof *g->ws.p);
+}
+
 static uint32_t round_up4(uint32_t v) {
     v = v < 16 ? 16 : v;
     return v + (4 - v % 4) % 4;
@@ -101,6 +113,7 @@ out:
     if (seed) sodium_memzero(seed, n * sizeof *seed);
     free(b);
     free(seed);
+    wipe_net(gen);
     mc_nn_model_free(&m);
     return rc;
 }
