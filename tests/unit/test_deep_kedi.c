@@ -205,8 +205,16 @@ static void test_zero_image_reveals_key(void **st) {
                              MC_ERR_AUTH);
             mc_image_free(img);
         }
-    mc_image *ki = NULL;
+    /* paper, a zero volume of RGB slices: every slice and channel is the key image */
+    mc_image *vol = NULL, *ki = NULL;
     mc_err err = {0};
+    assert_int_equal(mc_image_new(&vol, 20, 17, 3, 3, 8, 0, NULL, NULL), MC_OK);
+    assert_int_equal(mc_encrypt(vol, "deep-kedi", MC_PROFILE_PAPER, NULL, 0, key, &g_enc, &err), MC_OK);
+    assert_int_equal(mc_key_image("deep-kedi", MC_PROFILE_PAPER, 20, 17, 8, NULL, NULL, key, 0, &g_enc, &ki, &err), MC_OK);
+    for (size_t i = 0; i < vol->nbytes; i++) assert_int_equal(((uint8_t *)vol->pixels)[i], ((uint8_t *)ki->pixels)[i / 3 % 340]);
+    mc_image_free(vol);
+    mc_image_free(ki);
+    ki = NULL;
     assert_int_equal(mc_key_image("zigzag", MC_PROFILE_PAPER, 8, 8, 8, NULL, NULL, key, 0, NULL, &ki, &err), MC_ERR_ARG);
     assert_int_equal(mc_key_image("deep-kedi", MC_PROFILE_HARDENED, 8, 8, 8, NULL, NULL, key, 0, &g_enc, &ki, &err),
                      MC_ERR_ARG);
