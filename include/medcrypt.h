@@ -409,6 +409,27 @@ MC_API int mc_decrypt(mc_image *img, const mc_key *key, const mc_opts *opts, mc_
  * the aux blob existed).  MC_ERR_AUTH without a nonce. */
 MC_API int mc_image_mac(const mc_image *img, const uint8_t master[MC_KEY_BYTES], uint8_t out[MC_MAC_BYTES]);
 
+/* ------------------------------------------------------------ key images */
+
+/* mc_key_image flag: in `hardened`, the generator's output before the keyed
+ * whitening stream (what the cipher would rest on without it). */
+#define MC_KEY_IMAGE_RAW 1u
+
+/* The key image of a key-image scheme (deep-kedi): the width x height samples
+ * of `bits` bits (8 or 16) that its cipher XORs with a zigzag-ordered slice,
+ * as a new one-channel image, so anyone can measure it (medcrypt keyimage).
+ * profile paper: the ZZ-GAN output for the key alone, the same for every
+ * image of that size; hardened: for `nonce` (MC_NONCE_BYTES, required; an
+ * encrypted file's is its metadata's "nonce"), whitened by the keyed stream
+ * of slice 0 unless flags has MC_KEY_IMAGE_RAW.  meta: an encrypted file's
+ * metadata, needed for a passphrase key (its salt and Argon2id cost), may be
+ * NULL for a key file; when it records a model_id, the model must match
+ * (MC_ERR_AUTH).  opts->model: the generator's model file (NULL: built-in).
+ * MC_ERR_ARG for a scheme without a key image. */
+MC_API int mc_key_image(const char *scheme, mc_profile profile, uint32_t width, uint32_t height, unsigned bits,
+                        const uint8_t *nonce, const mc_meta *meta, const mc_key *key, unsigned flags,
+                        const mc_opts *opts, mc_image **out, mc_err *err) MC_WUR;
+
 #ifdef __cplusplus
 }
 #endif

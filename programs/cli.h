@@ -161,6 +161,7 @@ int cmd_attack(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_keyimage(int argc, char **argv);
 
 /* An integer option value in [lo, hi] into *out; else a usage error naming
  * `cmd: what` (exit 1). */

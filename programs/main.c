@@ -22,6 +22,7 @@ static void usage(FILE *f) {
             "  medcrypt analyze IMAGE [REFERENCE] [--json] [--plots DIR]  # metrics (see --help)\n"
             "  medcrypt train ARCH --data PATH... -o MODEL [--epochs N] [--hp k=v]...\n"
             "  medcrypt model info MODEL [--json]\n"
+            "  medcrypt keyimage -k KEY (--size WxH | --from FILE) -o OUT  # deep-kedi's key image\n"
             "  medcrypt compare A B                              # pixels identical?\n"
             "  medcrypt report OUT_DIR [--samples DIR] [--quick] # the papers' claims beside ours (HTML)\n\n"
             "'-' is standard input/output.  Every subcommand has --help.\n"
@@ -63,6 +64,7 @@ int main(int argc, char **argv) {
                 {"analyze", cmd_analyze},
                 {"attack", cmd_attack},
                 {"train", cmd_train},     {"model", cmd_model},
+                {"keyimage", cmd_keyimage},
                 {"report", cmd_report}};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(c, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);

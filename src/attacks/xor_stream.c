@@ -3,12 +3,14 @@
 #include "medcrypt_lab.h"
 #include "core/internal.h"
 #include "schemes/classical.h"
+#include "schemes/deep_kedi/deep_kedi.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 int mc_attack_supported(const char *scheme) {
-    return scheme && (!strcmp(scheme, "logistic") || !strcmp(scheme, "zigzag") || !strcmp(scheme, "aead"));
+    return scheme && (!strcmp(scheme, "logistic") || !strcmp(scheme, "zigzag") || !strcmp(scheme, "aead") ||
+                      !strcmp(scheme, "deep-kedi"));
 }
 
 static int same_geometry(const mc_image *a, const mc_image *b) {
@@ -21,13 +23,14 @@ static int model_order(const char *scheme, const mc_image *cipher, uint32_t **id
     *idx = NULL;
     if (!mc_attack_supported(scheme))
         return mc_err_set(err, MC_ERR_UNSUPPORTED,
-                          "no plaintext attack for scheme '%s': the XOR-keystream model covers logistic, zigzag, aead",
+                          "no plaintext attack for scheme '%s': the XOR-keystream model covers logistic, zigzag, "
+                          "deep-kedi, aead",
                           scheme ? scheme : "?");
-    if (strcmp(scheme, "zigzag")) return MC_OK;
+    if (strcmp(scheme, "zigzag") && strcmp(scheme, "deep-kedi")) return MC_OK;
     const char *pat = cipher->has_meta ? mc_meta_get(&cipher->meta, "p.pattern") : NULL;
     if (!pat) pat = "d";
     if (strcmp(pat, "v") && strcmp(pat, "h") && strcmp(pat, "d"))
-        return mc_err_set(err, MC_ERR_FORMAT, "zigzag cipher with unknown pattern '%s'", pat);
+        return mc_err_set(err, MC_ERR_FORMAT, "%s cipher with unknown pattern '%s'", scheme, pat);
     size_t npx = (size_t)cipher->width * cipher->height;
     *idx = malloc(npx * sizeof **idx);
     if (!*idx) return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
@@ -87,6 +90,13 @@ int mc_attack_kpa(const char *scheme, const mc_image *known_plain, const mc_imag
         }
     }
     free(idx);
+    /* deep-kedi: out is the target's speckled image J; its paper decryption
+     * is J despeckled */
+    if (!strcmp(scheme, "deep-kedi") &&
+        (rc = mc_dk_despeckle(out, target_cipher->has_meta ? &target_cipher->meta : NULL, err))) {
+        mc_image_free(out);
+        return rc;
+    }
     *recovered = out;
     return MC_OK;
 }
@@ -130,6 +140,13 @@ int mc_attack_cpa(const char *scheme, mc_attack_oracle oracle, void *ud, const m
     if (!rc)
         rc = mc_image_new(&chosen, target_cipher->width, target_cipher->height, target_cipher->depth,
                           target_cipher->channels, target_cipher->bits, target_cipher->is_signed, NULL, err);
+    if (!rc && !strcmp(scheme, "deep-kedi") && target_cipher->is_signed) {
+        /* deep-kedi's speckle multiplies offset-binary codes: the image of
+         * code 0 (the most negative value) is the one it leaves alone */
+        const size_t n = mc_image_samples(zero);
+        const uint32_t low = zero->bits == 8 ? 0x80u : 0x8000u;
+        for (size_t i = 0; i < n; i++) put(zero, i, low), put(chosen, i, low);
+    }
     if (!rc) {
         chosen->format = target_cipher->format;
         rc = oracle(ud, chosen, err); /* the cipher of the all-zero image */

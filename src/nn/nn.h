@@ -438,6 +438,11 @@ mc_nn_net *mc_nn_model_net(const mc_nn_model *m, const char *name);
 #define MC_NN_ATRES_NHP 7
 extern const mc_param_def mc_nn_atres_hp[MC_NN_ATRES_NHP];
 int mc_nn_atres_build(mc_nn_model *m, uint64_t seed, int attention, mc_err *err) MC_WUR;
+/* zz-gan (Deep-KEDI's key generator, arch_zzgan.c): networks "gen" and
+ * "disc" from every entry of mc_nn_zzgan_hp. */
+#define MC_NN_ZZGAN_NHP 5
+extern const mc_param_def mc_nn_zzgan_hp[MC_NN_ZZGAN_NHP];
+int mc_nn_zzgan_build(mc_nn_model *m, uint64_t seed, mc_err *err) MC_WUR;
 
 /* [lab] A registered architecture builds its networks from hyperparameters
  * and defines one training step.  Scheme issues add theirs to the registry
@@ -474,7 +479,7 @@ typedef struct mc_nn_arch {
     size_t nconfigs;
 } mc_nn_arch;
 /* Architectures defined outside the registry's file (src/nn/train/arch_*.c). */
-extern const mc_nn_arch mc_nn_arch_at_resnet_cm, mc_nn_arch_resnet_cm;
+extern const mc_nn_arch mc_nn_arch_at_resnet_cm, mc_nn_arch_resnet_cm, mc_nn_arch_zz_gan;
 const mc_nn_config *mc_nn_arch_config(const mc_nn_arch *a, const char *name);
 size_t mc_nn_arch_count(void);
 const mc_nn_arch *mc_nn_arch_at(size_t i);

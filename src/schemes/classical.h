@@ -11,6 +11,12 @@
  * pixel read; pattern 'h' (rows, boustrophedon), 'v' (columns, boustrophedon)
  * or 'd' (anti-diagonals, JPEG order).  idx has w*h entries. */
 void mc_zigzag_order(char pattern, uint32_t w, uint32_t h, uint32_t *idx);
+/* One slice between raster order (ras) and zigzag order (ord), pixels of ch
+ * (1 or 3) samples of `bits` (8 or 16) bits: enc (gather) ord[k] =
+ * ras[z(k)], else (scatter) ras[z(k)] = ord[k], z = mc_zigzag_order's.  The
+ * two buffers must not overlap (zigzag_perm.c). */
+void mc_zigzag_permute(void *ras, void *ord, char pattern, uint32_t w, uint32_t h, unsigned ch, unsigned bits,
+                       int enc);
 
 /* The logistic map's (mu, x0) from a scheme sub-key (and the image nonce when
  * not NULL) under a stream label (logistic.c): mu in [3.99, 4), x0 in (0, 1)
