@@ -1,11 +1,44 @@
 /* cmd_crypt.c - medcrypt encrypt / decrypt */
+#define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_PARAMS 32
+#define MODEL_MAX ((size_t)1 << 31)
+
+/* --model FILE: the bytes of a model file (a regular file of at most 2 GiB);
+ * an encrypted one is opened by the scheme with the same key. */
+static int read_model(const char *path, uint8_t **out, size_t *len) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return cli_error(EX_IO_, "cannot open model %s", path);
+    struct stat st;
+    uint8_t *buf = NULL;
+    int rc = EX_OK_;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MODEL_MAX || st.st_size == 0) {
+        rc = cli_error(EX_INPUT_, "model %s: not a model file (an empty, huge or special file)", path);
+    } else if (!(buf = malloc((size_t)st.st_size))) {
+        rc = cli_error(EX_IO_, "out of memory");
+    } else {
+        size_t got = 0;
+        while (got < (size_t)st.st_size) {
+            ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+            if (r <= 0) break;
+            got += (size_t)r;
+        }
+        if (got != (size_t)st.st_size) rc = cli_error(EX_IO_, "cannot read model %s", path);
+        *len = got;
+    }
+    close(fd);
+    if (rc) free(buf);
+    else *out = buf;
+    return rc;
+}
 
 static void help_encrypt(FILE *f) {
     fprintf(f, "Usage: medcrypt encrypt -s SCHEME (-k KEY | --passphrase) [--profile paper|hardened]\n"
@@ -22,6 +55,8 @@ static void help_encrypt(FILE *f) {
                "  --profile PROFILE       hardened (default: fresh nonce, MAC, exact) or paper\n"
                "                          (the paper's construction, unauthenticated, for study)\n"
                "  --param NAME=VALUE      scheme parameter (repeatable)\n"
+               "  --model FILE            a neural scheme's model (edg-net: a secret model from\n"
+               "                          `medcrypt train edg-net`, opened with the same key)\n"
                "  -o, --output OUT        output file ('-' = stdout, IN's format)\n"
                "  -f, --force             overwrite OUT if it exists\n\n"
                "Exit status: 0 ok, 1 usage, 2 bad input, 3 authentication, 4 I/O.\n");
@@ -40,6 +75,7 @@ static void help_decrypt(FILE *f) {
                "                          FILE's first line\n"
                "  --profile PROFILE       the profile the file must have; 'paper' is required\n"
                "                          to decrypt an unauthenticated paper-profile file\n"
+               "  --model FILE            the model the file was encrypted with (edg-net)\n"
                "  -o, --output OUT        output file ('-' = stdout)\n"
                "  -f, --force             overwrite OUT if it exists\n\n"
                "Exit status: 0 ok, 1 usage, 2 bad input, 3 authentication, 4 I/O.\n");
@@ -54,9 +90,11 @@ static int run(int argc, char **argv, int enc) {
                                         {"param", required_argument, 0, 'm'},
                                         {"output", required_argument, 0, 'o'},
                                         {"force", no_argument, 0, 'f'},
+                                        {"model", required_argument, 0, 'M'},
                                         {"help", no_argument, 0, 'h'},
                                         {0, 0, 0, 0}};
     void (*help)(FILE *) = enc ? help_encrypt : help_decrypt;
+    const char *model_path = NULL;
     const char *what = enc ? "encrypt" : "decrypt";
     const char *scheme = NULL, *out = NULL, *params[MAX_PARAMS];
     size_t np = 0;
@@ -85,6 +123,7 @@ static int run(int argc, char **argv, int enc) {
             break;
         case 'o': out = optarg; break;
         case 'f': force = 1; break;
+        case 'M': model_path = optarg; break;
         case 'h': help(stdout); return EX_OK_;
         default: help(stderr); return EX_USAGE_;
         }
@@ -126,15 +165,23 @@ static int run(int argc, char **argv, int enc) {
         }
     }
     mc_key *key = NULL;
+    uint8_t *model = NULL;
+    size_t model_len = 0;
+    mc_opts opts = {0};
+    if (model_path && (rc = read_model(model_path, &model, &model_len))) {
+        mc_image_free(img);
+        return rc;
+    }
+    opts.model = model;
+    opts.model_len = model_len;
     rc = cli_load_key(&ko, enc, &key);
     if (!rc) {
         if (enc) {
-            if (mc_encrypt(img, scheme, profile, params, np, key, NULL, &err)) rc = cli_fail(&err);
+            if (mc_encrypt(img, scheme, profile, params, np, key, &opts, &err)) rc = cli_fail(&err);
         } else {
             const char *pr = mc_meta_get(&img->meta, "profile");
             int paper = pr && !strcmp(pr, "paper");
             /* --profile paper is the user's explicit choice of unauthenticated decryption */
-            mc_opts opts = {0};
             if (profile_given && profile == MC_PROFILE_PAPER) opts.flags |= MC_DECRYPT_UNAUTHENTICATED;
             if (mc_decrypt(img, key, &opts, &err)) rc = cli_fail(&err);
             else if (paper)
@@ -142,6 +189,7 @@ static int run(int argc, char **argv, int enc) {
         }
     }
     mc_key_free(key);
+    free(model);
     if (!rc) rc = cli_write_image(img, in, out, force);
     mc_image_free(img);
     return rc;

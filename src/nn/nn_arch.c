@@ -136,6 +136,8 @@ static const mc_nn_arch arch_denoise = {
     MC_NN_SCALE_PM1,
     NULL,
     0,
+    NULL,
+    0,
 };
 
 /* The registry: scheme issues append their architectures here. */
@@ -143,6 +145,7 @@ static const mc_nn_arch *const arch_list[] = {
     &arch_denoise,
     &mc_nn_arch_at_resnet_cm,
     &mc_nn_arch_resnet_cm,
+    &mc_nn_arch_edg_net,
 };
 
 const mc_nn_config *mc_nn_arch_config(const mc_nn_arch *a, const char *name) {
