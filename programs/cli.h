@@ -45,6 +45,7 @@ int cmd_phantom(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_attack(int argc, char **argv);
+int cmd_attack_surrogate(int argc, char **argv); /* cmd_surrogate.c */
 int cmd_train(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 

@@ -14,7 +14,9 @@ static void help_attack(FILE *f) {
             "Usage: medcrypt attack kpa [-s SCHEME] [--profile P] --known PLAIN KNOWN_CIPHER TARGET_CIPHER\n"
             "                           -o RECOVERED [--truth PLAIN2] [-f]\n"
             "       medcrypt attack cpa [-s SCHEME] (-k KEY | --passphrase) [--profile P] [--param k=v]...\n"
-            "                           TARGET_CIPHER -o RECOVERED [--truth PLAIN2] [-f]\n\n"
+            "                           TARGET_CIPHER -o RECOVERED [--truth PLAIN2] [-f]\n"
+            "       medcrypt attack surrogate --plain P --cipher C ... TARGET_CIPHER -o RECOVERED\n"
+            "                           (a network trained on known pairs: attack surrogate --help)\n\n"
             "kpa: known-plaintext attack.  From one known pair (PLAIN, KNOWN_CIPHER) made with\n"
             "     the same key, recover the keystream (cipher = order(plain) XOR keystream) and\n"
             "     apply it to TARGET_CIPHER.\n"
@@ -78,10 +80,11 @@ int cmd_attack(int argc, char **argv) {
         return argc < 2 ? EX_USAGE_ : EX_OK_;
     }
     const char *mode = argv[1];
+    if (!strcmp(mode, "surrogate")) return cmd_attack_surrogate(argc - 1, argv + 1);
     int kpa = !strcmp(mode, "kpa");
     if (!kpa && strcmp(mode, "cpa")) {
         help_attack(stderr);
-        return cli_error(EX_USAGE_, "attack: unknown attack '%s' (kpa or cpa)", mode);
+        return cli_error(EX_USAGE_, "attack: unknown attack '%s' (kpa, cpa or surrogate)", mode);
     }
     const char *scheme = NULL, *known = NULL, *truth = NULL, *out = NULL, *params[MAX_PARAMS];
     size_t np = 0;

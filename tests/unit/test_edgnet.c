@@ -262,6 +262,144 @@ static void test_step(void **state) {
     free(b.x);
 }
 
+
+/* ------------------------------------------------------------ the scheme */
+
+/* A tiny finished model (generators only, tile 16) as file bytes, plain or
+ * encrypted under key. */
+static uint8_t *tiny_model_bytes(size_t *len, uint64_t seed, const mc_key *key) {
+    mc_nn_model m;
+    tiny_model(&m, seed);
+    for (size_t i = 2; i < m.nnets; i++) mc_nn_net_free(m.net[i]);
+    m.nnets = 2;
+    mc_err err = {0};
+    const char *path = mc_test_path("tiny.mcnn");
+    assert_int_equal(mc_nn_model_save(&m, path, key, 0, &err), MC_OK);
+    mc_nn_model_free(&m);
+    return mc_test_slurp(path, len);
+}
+
+/* A copy with the metadata and the aux blob. */
+static mc_image *full_copy(const mc_image *img) {
+    mc_image *c = mc_test_clone(img);
+    mc_err err = {0};
+    c->meta = img->meta;
+    c->has_meta = img->has_meta;
+    assert_int_equal(mc_image_set_aux(c, img->aux, img->aux_len, &err), MC_OK);
+    return c;
+}
+
+static void roundtrip(mc_image *img, const mc_opts *o, const mc_key *key) {
+    mc_err err = {0};
+    mc_image *c = mc_test_clone(img);
+    assert_int_equal(mc_encrypt(c, "edg-net", MC_PROFILE_HARDENED, NULL, 0, key, o, &err), MC_OK);
+    assert_true(c->aux_len > 0);
+    assert_memory_not_equal(c->pixels, img->pixels, img->nbytes);
+    if (mc_decrypt(c, key, o, &err)) {
+        fprintf(stderr, "%s\n", err.msg);
+        fail();
+    }
+    assert_memory_equal(c->pixels, img->pixels, img->nbytes);
+    mc_image_free(c);
+}
+
+static void test_scheme_exact(void **state) {
+    (void)state;
+    mc_err err = {0};
+    mc_key *key = NULL;
+    assert_int_equal(mc_key_generate(&key, &err), MC_OK);
+    size_t len = 0;
+    uint8_t *model = tiny_model_bytes(&len, 21, NULL);
+    mc_opts o = {0};
+    o.model = model, o.model_len = len;
+    static const struct { uint32_t w, h, d; unsigned ch, bits; int sgn; } cases[] = {
+        {37, 53, 1, 1, 8, 0}, {70, 90, 1, 1, 16, 1}, {40, 40, 1, 3, 8, 0}, {20, 24, 3, 1, 16, 0}, {5, 3, 1, 1, 8, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        mc_image *img = NULL;
+        assert_int_equal(mc_image_new(&img, cases[i].w, cases[i].h, cases[i].d, cases[i].ch, cases[i].bits, cases[i].sgn,
+                                      NULL, &err),
+                         MC_OK);
+        for (size_t k = 0; k < img->nbytes; k++) ((uint8_t *)img->pixels)[k] = (uint8_t)(k * 7 / 3 + (k / 97) * 13);
+        roundtrip(img, &o, key);
+        mc_image_free(img);
+    }
+    /* the same plain image twice: unrelated ciphers (the nonce) */
+    mc_image *img = mc_test_random_image(32, 32, 1, 8, 0), *a = mc_test_clone(img), *b = mc_test_clone(img);
+    assert_int_equal(mc_encrypt(a, "edg-net", MC_PROFILE_HARDENED, NULL, 0, key, &o, &err), MC_OK);
+    assert_int_equal(mc_encrypt(b, "edg-net", MC_PROFILE_HARDENED, NULL, 0, key, &o, &err), MC_OK);
+    size_t same = 0;
+    for (size_t k = 0; k < img->nbytes; k++) same += ((uint8_t *)a->pixels)[k] == ((uint8_t *)b->pixels)[k];
+    assert_true(same < img->nbytes / 32);
+    /* another model: authentication error; none (the built-in one): missing model */
+    size_t len2 = 0;
+    uint8_t *other = tiny_model_bytes(&len2, 22, NULL);
+    mc_opts o2 = {0};
+    o2.model = other, o2.model_len = len2;
+    mc_image *c = full_copy(a);
+    assert_int_equal(mc_decrypt(c, key, &o2, &err), MC_ERR_AUTH);
+    assert_memory_equal(c->pixels, a->pixels, a->nbytes);
+    assert_int_not_equal(mc_decrypt(c, key, NULL, &err), MC_OK);
+    mc_image_free(c);
+    mc_image_free(a), mc_image_free(b), mc_image_free(img);
+    free(other);
+    free(model);
+    mc_key_free(key);
+}
+
+/* paper: deterministic and lossy; the cipher is the generator's output */
+static void test_scheme_paper(void **state) {
+    (void)state;
+    mc_err err = {0};
+    mc_key *key = NULL;
+    assert_int_equal(mc_key_generate(&key, &err), MC_OK);
+    size_t len = 0;
+    uint8_t *model = tiny_model_bytes(&len, 23, NULL);
+    mc_opts o = {0};
+    o.model = model, o.model_len = len;
+    o.flags = MC_DECRYPT_UNAUTHENTICATED;
+    mc_image *img = mc_test_random_image(48, 40, 1, 8, 0), *a = mc_test_clone(img), *b = mc_test_clone(img);
+    assert_int_equal(mc_encrypt(a, "edg-net", MC_PROFILE_PAPER, NULL, 0, key, &o, &err), MC_OK);
+    assert_int_equal(mc_encrypt(b, "edg-net", MC_PROFILE_PAPER, NULL, 0, key, &o, &err), MC_OK);
+    assert_memory_equal(a->pixels, b->pixels, img->nbytes);
+    assert_int_equal(a->aux_len, 0);
+    assert_int_equal(mc_decrypt(a, key, &o, &err), MC_OK);
+    assert_int_equal(mc_decrypt(b, key, &o, &err), MC_OK);
+    assert_memory_equal(a->pixels, b->pixels, img->nbytes);
+    mc_image_free(a), mc_image_free(b), mc_image_free(img);
+    free(model);
+    mc_key_free(key);
+}
+
+/* A secret model encrypted under a key opens with that key only. */
+static void test_scheme_secret_model(void **state) {
+    (void)state;
+    mc_err err = {0};
+    mc_key *key = NULL, *other = NULL;
+    assert_int_equal(mc_key_generate(&key, &err), MC_OK);
+    assert_int_equal(mc_key_generate(&other, &err), MC_OK);
+    size_t len = 0;
+    uint8_t *model = tiny_model_bytes(&len, 24, key);
+    assert_int_equal(mc_nn_model_is_encrypted(model, len), 1);
+    mc_opts o = {0};
+    o.model = model, o.model_len = len;
+    mc_image *img = mc_test_random_image(20, 20, 1, 8, 0);
+    roundtrip(img, &o, key); /* opened with the call's key */
+    mc_image *c = mc_test_clone(img);
+    assert_int_equal(mc_encrypt(c, "edg-net", MC_PROFILE_PAPER, NULL, 0, other, &o, &err), MC_ERR_AUTH);
+    mc_image_free(c);
+    c = mc_test_clone(img);
+    o.model_key = key; /* an explicit model key, another image key */
+    assert_int_equal(mc_encrypt(c, "edg-net", MC_PROFILE_HARDENED, NULL, 0, other, &o, &err), MC_OK);
+    assert_int_equal(mc_decrypt(c, other, &o, &err), MC_OK);
+    assert_memory_equal(c->pixels, img->pixels, img->nbytes);
+    mc_image_free(c);
+    mc_image_free(img);
+    free(model);
+    mc_key_free(key);
+    mc_key_free(other);
+}
+
 int main(void) {
     if (mc_init()) return 1;
     const struct CMUnitTest tests[] = {
@@ -269,6 +407,11 @@ int main(void) {
         cmocka_unit_test(test_cam_logits),
         cmocka_unit_test(test_gradients),
         cmocka_unit_test(test_step),
+        cmocka_unit_test(test_scheme_exact),
+        cmocka_unit_test(test_scheme_paper),
+        cmocka_unit_test(test_scheme_secret_model),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    mc_test_tmpdir_cleanup();
+    return rc;
 }
