@@ -399,7 +399,7 @@ static int surrogate_table(const char *samples, uint64_t steps, const char *only
 int main(int argc, char **argv) {
     int reps = 5, quick = 0;
     const char *tab = NULL, *sur = NULL, *model = NULL, *only = NULL;
-    uint64_t steps = 1500;
+    uint64_t steps = 1000;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quick")) quick = 1;
@@ -419,6 +419,6 @@ int main(int argc, char **argv) {
     if (quick) reps = 1;
     if (mc_init()) die("init", NULL);
     if (tab) return table(tab, model);
-    if (sur) return surrogate_table(sur, steps ? steps : 1500, only);
+    if (sur) return surrogate_table(sur, steps ? steps : 1000, only);
     return perf(reps, quick);
 }

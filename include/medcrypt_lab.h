@@ -329,7 +329,7 @@ MC_LAB_API int mc_attack_score(const mc_image *a, const mc_image *b, size_t *mat
  * fast kernels' bits depend on the CPU). */
 typedef struct mc_surrogate_opts {
     uint32_t ngf, n_res;   /* generator base channels, blocks (0: 8, 4) */
-    uint64_t steps;        /* optimisation steps (0: 1500) */
+    uint64_t steps;        /* optimisation steps (0: 1000) */
     uint32_t batch, patch; /* crops per step, crop size (0: 8, 64) */
     float lr;              /* Adam learning rate, falling linearly to 0 over the second half (0: 1e-3) */
     uint64_t seed;

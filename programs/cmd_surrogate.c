@@ -28,7 +28,7 @@ static void help(FILE *f) {
             "                         of the same name form the pairs (gray images, each\n"
             "                         pair of one geometry, at least PATCH x PATCH)\n"
             "  -n N                   use the first N pairs (by file name; default all)\n"
-            "  --steps N              optimisation steps (default 1500)\n"
+            "  --steps N              optimisation steps (default 1000)\n"
             "  --batch N, --patch N   crops per step and crop size (default 8, 64)\n"
             "  --seed N               seed of initialisation and sampling (default 1)\n"
             "  --truth PLAIN          print PSNR and SSIM of the recovered image against PLAIN\n"
@@ -118,7 +118,7 @@ int cmd_attack_surrogate(int argc, char **argv) {
                                        {"force", no_argument, 0, 'f'},           {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
     const char *pp = NULL, *cp = NULL, *truth = NULL, *out = NULL;
-    uint64_t n = UINT64_MAX, steps = 1500, batch = 8, patch = 64, seed = 1;
+    uint64_t n = UINT64_MAX, steps = 1000, batch = 8, patch = 64, seed = 1;
     int force = 0, c, rc = EX_OK_;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:o:fh", lo, NULL)) != -1 && !rc) {

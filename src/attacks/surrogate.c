@@ -46,7 +46,7 @@ int mc_surrogate_train(const mc_image *const *plain, const mc_image *const *ciph
     *out = NULL;
     const uint32_t ngf = o && o->ngf ? o->ngf : 8, nres = o && o->n_res ? o->n_res : 4;
     const uint32_t batch = o && o->batch ? o->batch : 8, patch = o && o->patch ? o->patch : 64;
-    const uint64_t steps = o && o->steps ? o->steps : 1500;
+    const uint64_t steps = o && o->steps ? o->steps : 1000;
     const float lr = o && o->lr > 0 ? o->lr : 1e-3f;
     uint64_t rng = (o ? o->seed : 0) ^ 0x7375727267617465ull, seed = rng;
     if (!n) return mc_err_set(err, MC_ERR_ARG, "surrogate: no training pair");
