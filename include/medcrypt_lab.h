@@ -180,7 +180,7 @@ MC_LAB_API int mc_png_size(const mc_image *img, uint64_t *bytes, mc_err *err);
  * pooling: MC_FEAT_DIM features per plane) on the engine's bit-exact
  * reference kernels.  Published FID/KID use Inception-v3, which is not
  * available here: these are FD-rc64 and KID-rc64, comparable only with
- * themselves (docs/metrics.md). */
+ * themselves (docs/schemes/edg-net.md). */
 #define MC_FEAT_DIM 64
 typedef struct mc_featx mc_featx;
 MC_LAB_API int mc_featx_new(mc_featx **out, mc_err *err) MC_WUR;

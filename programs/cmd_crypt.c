@@ -178,6 +178,9 @@ static int run(int argc, char **argv, int enc) {
     if (!rc) {
         if (enc) {
             if (mc_encrypt(img, scheme, profile, params, np, key, &opts, &err)) rc = cli_fail(&err);
+            else if (!model && profile == MC_PROFILE_PAPER && !strcmp(scheme, "edg-net"))
+                cli_warn("edg-net paper profile with the built-in PUBLIC model: anyone can decrypt this (give a secret "
+                         "model: --model)");
         } else {
             const char *pr = mc_meta_get(&img->meta, "profile");
             int paper = pr && !strcmp(pr, "paper");

@@ -1,6 +1,6 @@
 /* featdist.c - Frechet distance and kernel distance (KID) between two sets of
  * images over a fixed feature extractor shipped with medcrypt
- * (docs/metrics.md, "Feature distances").
+ * (docs/schemes/edg-net.md, "Feature distances").
  *
  * FID and KID as published use Inception-v3 features (ImageNet weights); no
  * such network is available here (none is packaged for Debian), so the

@@ -361,8 +361,8 @@ static int edg_decrypt(const mc_scheme_ctx *ctx, mc_image *img, mc_err *err) {
 
 const mc_scheme mc_scheme_edg_net = {
     .name = "edg-net",
-    .title = "U-GAT-IT generators plain <-> cipher domain, the weights as key (paper: lossy; hardened: keyed stream, "
-             "exact residual)",
+    .title = "U-GAT-IT generators plain <-> cipher domain, the weights as key (--model; the built-in model is public); "
+             "paper: lossy; hardened: keyed stream, exact residual",
     .paper = "Chen et al. 2025, EDG-Net (chinaXiv 202507.00005)",
     .bits = MC_BITS_8 | MC_BITS_16,
     .profiles = MC_PROFILES_PAPER | MC_PROFILES_HARDENED,

@@ -194,6 +194,12 @@ static void gradcheck(mc_nn_net *net, uint32_t size) {
             free(an);
         }
     assert_true(checked > 100);
+    /* the CAM logits' gradients matter: without them the input gradient differs */
+    (void)loss_of(&g);
+    assert_int_equal(mc_edgnet_backward(net, dy, &g.cam, NULL, &err), MC_OK);
+    double diff = 0;
+    for (size_t i = 0; i < nx; i++) diff = fmax(diff, fabs((double)net->input_delta[i] - dx[i]));
+    assert_true(diff > 1e-4);
     fprintf(stderr, "%s: %zu elements checked, %zu on kinks, %zu missed\n", net->name, checked, kinks, missed);
     assert_true(kinks * 4 <= checked && missed * 20 <= checked);
     free(dx);
