@@ -7,8 +7,9 @@
  *
  *   mc_bench_atres [--reps N] [--quick]
  *
- * JSON on stdout.  Threads: the reference kernels use OpenMP
- * (OMP_NUM_THREADS; `make bench` runs this driver on both cores). */
+ * JSON on stdout.  Threads: the reference kernels use the engine's own
+ * (MEDCRYPT_THREADS, else the CPUs of the affinity mask; `make bench` runs
+ * this driver on both cores). */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_util.h"
 #include "medcrypt.h"
@@ -82,10 +83,10 @@ int main(int argc, char **argv) {
     if (mc_key_generate(&key, &err)) die("key", &err);
     static const char *const schemes[] = {"at-resnet-cm", "resnet-cm"};
     const uint32_t sizes[] = {256, 512};
-    const char *omp = getenv("OMP_NUM_THREADS");
+    const char *thr = getenv("MEDCRYPT_THREADS");
     printf("{\n  \"bench\": \"atres\", ");
     mc_bench_machine(stdout);
-    printf(", \"reps\": %d, \"omp_num_threads\": \"%s\",\n", reps, omp ? omp : "default");
+    printf(", \"reps\": %d, \"medcrypt_threads\": \"%s\",\n", reps, thr ? thr : "default");
     printf("  \"note\": \"phantom images; medians of mc_encrypt / mc_decrypt (model load, networks, logistic XOR, "
            "residual); ratios against the logistic scheme alone in the same run; aux = hardened residual bytes\",\n");
     printf("  \"results\": [\n");

@@ -17,11 +17,13 @@
  *                spatial attention, conv 8->1, sigmoid): ms of both paths;
  *                on one thread also the ref conv 16->16 with each kernel set
  *                (scalar, portable 4-lane, AVX2, AVX-512; 0 = not on this CPU).
- * Medians of --reps runs (default 3).  Threads: OpenMP's (all cores unless
- * OMP_NUM_THREADS or an affinity mask says otherwise; `make bench` pins to one
- * core, so run it directly for the 2-core figures); the ref_vs_fast cases set
- * the OpenMP and OpenBLAS thread counts themselves.  --ref-only: only the
- * inference and ref_vs_fast cases (the reference path's figures, quickly). */
+ * Medians of --reps runs (default 3).  Threads: the fast path's are
+ * OpenMP's (all cores unless OMP_NUM_THREADS or an affinity mask says
+ * otherwise; `make bench` pins to one core, so run it directly for the
+ * 2-core figures), the reference path's the engine's own (nn_workers.c:
+ * MEDCRYPT_THREADS or the affinity mask); the ref_vs_fast cases set both
+ * thread counts themselves.  --ref-only: only the inference and ref_vs_fast
+ * cases (the reference path's figures, quickly). */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_util.h"
 #include "nn/nn.h"
@@ -145,13 +147,20 @@ static double infer_ms(const char *backend, uint32_t hw, int reps, float *out_fi
     return 1e3 * mc_bench_median(t, reps);
 }
 
-/* OpenMP (the engine) and OpenBLAS (its sgemm) threads; 0 = leave alone */
+/* The reference path's threads (the engine's own, set per case) */
+static mc_nn_workers *g_ref_workers;
+
+/* OpenMP (the fast backend), OpenBLAS (its sgemm) and the reference path's threads */
 static void set_threads(int t) {
     if (t < 1) return;
 #ifdef _OPENMP
     omp_set_num_threads(t);
 #endif
     openblas_set_num_threads(t);
+    mc_nn_workers_free(g_ref_workers);
+    g_ref_workers = NULL;
+    mc_err err = {0};
+    if (mc_nn_workers_new(&g_ref_workers, t, &err)) die(&err);
 }
 
 /* one conv forward, batch 1, hw x hw, C -> C, 3x3 pad 1, on backend be: seconds (median) */
@@ -164,10 +173,11 @@ static double conv_fwd_sec(const char *backend, uint32_t hw, uint32_t C, mc_nn_p
     float *ws = malloc((be->conv_ws(&s) + 1) * sizeof(float));
     double t[16];
     if (!ws) exit(1);
-    if (be->conv_fwd(&s, x, w, b, y, ws)) exit(1); /* warm */
+    const int ref = be == &mc_nn_backend_ref;
+    if (ref ? mc_nn_ref_conv_fwd_mt(&s, x, w, b, y, g_ref_workers) : be->conv_fwd(&s, x, w, b, y, ws)) exit(1); /* warm */
     for (int r = 0; r < reps; r++) {
         double t0 = mc_bench_now();
-        if (be->conv_fwd(&s, x, w, b, y, ws)) exit(1);
+        if (ref ? mc_nn_ref_conv_fwd_mt(&s, x, w, b, y, g_ref_workers) : be->conv_fwd(&s, x, w, b, y, ws)) exit(1);
         t[r] = mc_bench_now() - t0;
     }
     free(x), free(w), free(b), free(y), free(ws);
@@ -221,6 +231,7 @@ static mc_nn_net *attnet(uint32_t hw) {
 static double net_ms(mc_nn_net *net, const char *backend, uint32_t hw, int reps, double *out_sum) {
     mc_err err = {0};
     net->be = mc_nn_backend_find(backend);
+    if (g_ref_workers) mc_nn_net_set_workers(net, g_ref_workers);
     if (mc_nn_net_resize(net, 1, hw, hw, &err)) die(&err);
     uint64_t seed = 8;
     float *x = rnd((size_t)net->in_c * hw * hw, &seed);
@@ -301,6 +312,7 @@ int main(int argc, char **argv) {
         ref_vs_fast(1, reps, 0);
         ref_vs_fast(2, reps, 1);
         printf("  }\n}\n");
+        mc_nn_workers_free(g_ref_workers);
         return 0;
     }
     const uint32_t C = 64;
@@ -336,5 +348,6 @@ int main(int argc, char **argv) {
     ref_vs_fast(1, reps, 0);
     ref_vs_fast(2, reps, 1);
     printf("  }\n}\n");
+    mc_nn_workers_free(g_ref_workers);
     return 0;
 }

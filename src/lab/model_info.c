@@ -26,6 +26,10 @@ static void layer_desc(const mc_nn_layer *l, char *buf, size_t cap) {
                  s->pad_mode == MC_NN_PAD_REFLECT ? "reflect" : "zero", s->flags & MC_NN_F_BIAS ? " bias" : "",
                  s->flags & MC_NN_F_SN ? " spectral-norm" : "");
         break;
+    case MC_NN_DECONV:
+        snprintf(buf, cap, "transposed %ux%u/%u pad %u output-pad %u%s%s", s->k, s->k, s->stride, s->pad, s->factor,
+                 s->flags & MC_NN_F_BIAS ? " bias" : "", s->flags & MC_NN_F_SN ? " spectral-norm" : "");
+        break;
     case MC_NN_LINEAR:
         snprintf(buf, cap, "%s%s", s->flags & MC_NN_F_BIAS ? "bias" : "", s->flags & MC_NN_F_SN ? " spectral-norm" : "");
         break;

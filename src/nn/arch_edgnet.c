@@ -28,13 +28,16 @@
  * output is its beta (its gamma receives no gradient), and its input gets
  * none.  The per-channel logit terms w * gap(x) are multiply layers; the
  * training step sums them (edgnet.h: mc_edgnet_cam_layers).
+ *
+ * The training step, the configurations and the registry entry are the lab's
+ * (src/nn/train/step_edgnet.c).
  */
 #include "nn/edgnet.h"
 
 #include <math.h>
 #include <string.h>
 
-static const mc_param_def edgnet_hp[] = {
+const mc_param_def mc_edgnet_hp[MC_EDGNET_NHP] = {
     {"ngf", "8", "generator base channels F (U-GAT-IT and the paper: 64)"},
     {"n_res", "4", "residual blocks in the generators' encoder and AdaILN blocks in the decoder (paper: 4)"},
     {"ndf", "8", "discriminator base channels (paper: 64)"},
@@ -207,7 +210,7 @@ int mc_edgnet_cam_layers(const mc_nn_net *net, mc_edgnet_cam *out, mc_err *err) 
 
 /* ------------------------------------------------------------ the model */
 
-static int edgnet_build(mc_nn_model *m, uint64_t seed, mc_err *err) {
+int mc_edgnet_build(mc_nn_model *m, uint64_t seed, mc_err *err) {
     double ngf = 0, nres = 0, ndf = 0, dg = 0, dl = 0, tile = 0, lr = 0, wd = 0, w = 0, inc = 0;
     int rc;
     if ((rc = mc_nn_hp_double(m, "ngf", 1, 1024, &ngf, err)) || (rc = mc_nn_hp_double(m, "n_res", 0, 64, &nres, err)) ||
@@ -238,32 +241,3 @@ static int edgnet_build(mc_nn_model *m, uint64_t seed, mc_err *err) {
     }
     return rc;
 }
-
-/* The paper's training (Section 3.1: batch 1, Adam lr 1e-4 falling towards
- * 1e-5, betas 0.5 / 0.999, 100 epochs of 10,000 iterations, 256x256) with
- * U-GAT-IT's 64 channels and 7 / 5 discriminator layers; and the CPU-sized
- * default: 8 channels, 64x64, 10,000 steps at lr 5e-4 (1,000 steps at 1e-4
- * reconstructed 0.6 dB worse than at 5e-4); docs/schemes/edg-net.md gives
- * its time. */
-static const char *const default_hp[] = {"lr=0.0005"};
-static const char *const paper_hp[] = {"ngf=64", "ndf=64", "d_global=7", "d_local=5", "tile=256"};
-static const mc_nn_config edgnet_configs[] = {
-    {"default", 40, 250, 1, 64, 1, default_hp, 1},
-    {"paper", 100, 10000, 1, 256, 1, paper_hp, sizeof paper_hp / sizeof paper_hp[0]},
-};
-
-static const char *const edgnet_infer[] = {MC_EDGNET_ENC, MC_EDGNET_DEC};
-
-const mc_nn_arch mc_nn_arch_edg_net = {
-    MC_EDGNET_ARCH,
-    "EDG-Net: U-GAT-IT light generators plain<->cipher (the secret key) and global/local discriminators",
-    edgnet_hp,
-    sizeof edgnet_hp / sizeof edgnet_hp[0],
-    edgnet_build,
-    mc_edgnet_step,
-    MC_NN_SCALE_PM1,
-    edgnet_configs,
-    sizeof edgnet_configs / sizeof edgnet_configs[0],
-    edgnet_infer,
-    sizeof edgnet_infer / sizeof edgnet_infer[0],
-};

@@ -26,12 +26,12 @@ typedef struct mc_edgnet_cam {
     int gap, gmp;
 } mc_edgnet_cam;
 int mc_edgnet_cam_layers(const mc_nn_net *net, mc_edgnet_cam *out, mc_err *err) MC_WUR;
-/* The two CAM logits of samples r0 .. r0+n-1 after a forward pass:
+/* [lab] The two CAM logits of samples r0 .. r0+n-1 after a forward pass:
  * out[0..n) the GAP logits, out[n..2n) the GMP logits. */
 void mc_edgnet_cam_logits(const mc_nn_net *net, const mc_edgnet_cam *cam, uint32_t r0, uint32_t n, float *out);
-/* mc_nn_backward from dy at the output, with d(loss)/d(logit) entering the
- * CAM term layers on the way (dcam: the GAP logits' gradients of every sample
- * of the batch, then the GMP logits'; NULL: none).  Training step (edgnet_step.c). */
+/* [lab] mc_nn_backward from dy at the output, with d(loss)/d(logit) entering
+ * the CAM term layers on the way (dcam: the GAP logits' gradients of every
+ * sample of the batch, then the GMP logits'; NULL: none). */
 int mc_edgnet_backward(mc_nn_net *net, const float *dy, const mc_edgnet_cam *cam, const float *dcam,
                        mc_err *err) MC_WUR;
 
@@ -46,11 +46,17 @@ int mc_edgnet_generator(mc_nn_net **out, const char *name, uint32_t ngf, uint32_
 #define MC_EDGNET_TILE_MIN 16u
 #define MC_EDGNET_TILE_STEP 4u
 
-/* One training step (edgnet_step.c): U-GAT-IT's generator and
- * discriminator updates on a batch of plain patches and as many cipher-domain
- * patches made from them by the classical ciphers. */
-int mc_edgnet_step(mc_nn_model *m, const mc_nn_batch *b, uint64_t *rng, double *loss, mc_err *err);
+/* The hyperparameters (defaults: the CPU-sized configuration) and the six
+ * networks of a model from them (m->hp holds every entry; mc_nn_arch_hp
+ * fills defaults). */
+#define MC_EDGNET_NHP 14
+extern const mc_param_def mc_edgnet_hp[MC_EDGNET_NHP];
+int mc_edgnet_build(mc_nn_model *m, uint64_t seed, mc_err *err) MC_WUR;
 
+/* [lab] The registered architecture: its training step (U-GAT-IT's
+ * generator and discriminator updates on plain patches and as many
+ * cipher-domain patches made from them by the classical ciphers) and
+ * configurations, in src/nn/train/step_edgnet.c. */
 extern const mc_nn_arch mc_nn_arch_edg_net;
 
 #endif

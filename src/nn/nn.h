@@ -7,15 +7,23 @@
  * gives residual adds, concatenations and attention masks without a general
  * graph.  Layers do no arithmetic of their own: every kernel goes through a
  * backend table (mc_nn_backend).  Two backends exist:
- *   "ref"   C (GNU vector extensions, OpenMP over bands of output rows), a
- *           fixed summation order per output, own exp/tanh/sigmoid: vectors
- *           and threads only compute different outputs side by side, so it is
- *           bit-identical on every compiler, flag set, thread count and
- *           machine.  Encryption and decryption use it.
+ *   "ref"   C (GNU vector extensions, the engine's own threads over bands of
+ *           output rows: nn_workers.c), a fixed summation order per output,
+ *           own exp/tanh/sigmoid: vectors and threads only compute different
+ *           outputs side by side, so it is bit-identical on every compiler,
+ *           flag set, thread count and machine.  Encryption and decryption
+ *           use it.
  *   "fast"  im2col + OpenBLAS sgemm, OpenMP over the batch; the reference
  *           kernels for everything but convolution and linear layers.  Checked
  *           against "ref" within a tolerance by the tests (ggml style).
  * docs/nn.md describes the design; a CUDA backend would be a third table.
+ *
+ * Where things live: libmedcrypt holds what inference needs (the files of src/nn:
+ * layers one family per file, network assembly, the reference kernels,
+ * threads, model loading, the networks the schemes build); the lab library
+ * holds training (src/nn/train/: the fast backend, losses, optimisers,
+ * architectures' training steps and registry, the loop, data sets, model
+ * saving).  The sections below say which.
  *
  * Conventions: functions return MC_OK or a negative mc_status and fill an
  * optional mc_err.  No global mutable state.  See docs/nn.md.
@@ -63,6 +71,25 @@ typedef enum mc_nn_act {
     MC_NN_ACT_TANH = 3
 } mc_nn_act;
 
+/* The engine's threads (nn_workers.c): a pool owned by whoever makes it
+ * (a network makes its own on first use; an inference plan or a scheme may
+ * share one), workers sleep when idle.  threads counts the caller too. */
+typedef struct mc_nn_workers mc_nn_workers;
+/* MEDCRYPT_THREADS when set to 1..256, else the CPUs the process may run on
+ * (sched_getaffinity), at most 64. */
+int mc_nn_default_threads(void);
+/* threads <= 0: mc_nn_default_threads().  Fewer threads when some cannot be
+ * started (never an error for that). */
+int mc_nn_workers_new(mc_nn_workers **out, int threads, mc_err *err) MC_WUR;
+void mc_nn_workers_free(mc_nn_workers *wk); /* NULL: nothing */
+int mc_nn_workers_count(const mc_nn_workers *wk); /* 1 for NULL */
+/* fn(ctx, i, t) for every i in [0, n), on up to max_threads threads (0: all;
+ * the caller is one of them), t in [0, threads): the thread's slot (for
+ * per-thread scratch); returns when all are done.  wk NULL: in order on the
+ * calling thread. */
+typedef void (*mc_nn_task)(void *ctx, size_t i, int t);
+void mc_nn_workers_run(mc_nn_workers *wk, size_t n, int max_threads, mc_nn_task fn, void *ctx);
+
 /* Workspace owned by the network, grown on demand (floats). */
 typedef struct mc_nn_ws {
     float *p;
@@ -105,6 +132,18 @@ typedef struct mc_nn_backend {
     /* Nearest upsampling by f of (planes, h, w). */
     void (*upsample_fwd)(size_t planes, uint32_t h, uint32_t w, uint32_t f, const float *x, float *y);
     void (*upsample_bwd)(size_t planes, uint32_t h, uint32_t w, uint32_t f, const float *dy, float *dx);
+    /* conv_fwd on the threads of wk (NULL: the calling thread); a backend
+     * without it (NULL) runs conv_fwd with conv_ws's workspace */
+    int (*conv_fwd_mt)(const mc_nn_conv_shape *s, const float *x, const float *w, const float *b, float *y,
+                       mc_nn_workers *wk);
+    /* Transposed convolution: s describes the forward pass x (n, ic, ih, iw)
+     * -> y (n, oc, oh, ow) with w (ic, oc, k, k): output (iy stride - pad +
+     * ky, ix stride - pad + kx) receives x[iy][ix] w[ky][kx]; oh = (ih - 1)
+     * stride - 2 pad + k + output padding (< stride); zero padding only.
+     * NULL: the backend has none.  dx += (may be NULL), dw +=, db += (may be NULL) */
+    int (*deconv_fwd)(const mc_nn_conv_shape *s, const float *x, const float *w, const float *b, float *y);
+    int (*deconv_bwd)(const mc_nn_conv_shape *s, const float *x, const float *w, const float *dy, float *dx,
+                      float *dw, float *db);
 } mc_nn_backend;
 
 extern const mc_nn_backend mc_nn_backend_ref;
@@ -119,12 +158,26 @@ void mc_nn_ref_gap_fwd(size_t groups, size_t len, const float *x, float *y);
 void mc_nn_ref_gmp_fwd(size_t groups, size_t len, const float *x, float *y, uint32_t *arg);
 void mc_nn_ref_upsample_fwd(size_t planes, uint32_t h, uint32_t w, uint32_t f, const float *x, float *y);
 void mc_nn_ref_upsample_bwd(size_t planes, uint32_t h, uint32_t w, uint32_t f, const float *dy, float *dx);
+/* The reference convolutions (nn_ref_conv.c): conv_fwd runs on the calling
+ * thread, conv_fwd_mt on wk's threads (one for small convolutions). */
+size_t mc_nn_ref_conv_ws(const mc_nn_conv_shape *s);
+int mc_nn_ref_conv_fwd(const mc_nn_conv_shape *s, const float *x, const float *w, const float *b, float *y,
+                       float *ws);
+int mc_nn_ref_conv_fwd_mt(const mc_nn_conv_shape *s, const float *x, const float *w, const float *b, float *y,
+                          mc_nn_workers *wk);
+int mc_nn_ref_conv_bwd(const mc_nn_conv_shape *s, const float *x, const float *w, const float *dy, float *dx,
+                       float *dw, float *db, float *ws);
+int mc_nn_ref_deconv_fwd(const mc_nn_conv_shape *s, const float *x, const float *w, const float *b, float *y);
+int mc_nn_ref_deconv_bwd(const mc_nn_conv_shape *s, const float *x, const float *w, const float *dy, float *dx,
+                         float *dw, float *db);
 /* The reference forward convolution with a chosen kernel set, for tests and
  * benchmarks (every set computes the same bits): MC_NN_REF_PLAIN is the
  * contract's loop as written (one thread); the others the tiled kernels with
  * 1-lane, portable 4-lane, AVX2 or AVX-512 strips; AUTO the best this machine
- * has (what the backend uses).  threads: 0 = the backend's choice.
- * MC_ERR_UNSUPPORTED when the machine or the build lacks the set. */
+ * has (what the backend uses).  threads: 0 = the backend's choice (a pool of
+ * mc_nn_default_threads(), one thread for small convolutions), else a pool
+ * of that many made for the call.  MC_ERR_UNSUPPORTED when the machine, the
+ * build or MEDCRYPT_CPU lacks the set. */
 enum {
     MC_NN_REF_AUTO = -1,
     MC_NN_REF_PLAIN = 0,
@@ -135,9 +188,13 @@ enum {
 };
 int mc_nn_ref_conv_fwd_with(int isa, int threads, const mc_nn_conv_shape *s, const float *x, const float *w,
                             const float *b, float *y);
-/* "ref" or "fast"; NULL if unknown. */
+/* The same for the transposed convolution (MC_NN_REF_PLAIN: its contract
+ * as written; the others: the tiled convolution over the dilated input). */
+int mc_nn_ref_deconv_fwd_with(int isa, int threads, const mc_nn_conv_shape *s, const float *x, const float *w,
+                              const float *b, float *y);
+/* [lab] "ref" or "fast"; NULL if unknown. */
 const mc_nn_backend *mc_nn_backend_find(const char *name);
-/* Threads the fast backend uses (OpenMP), 1 without OpenMP. */
+/* [lab] Threads the fast backend uses (OpenMP), 1 without OpenMP. */
 int mc_nn_threads(void);
 
 /* --------------------------------------------------------------- layers */
@@ -158,9 +215,11 @@ typedef enum mc_nn_type {
     MC_NN_ADD = 14,      /* in[0] + in[1] */
     MC_NN_CONCAT = 15,   /* channels of in[0], then of in[1] */
     MC_NN_MUL = 16,      /* in[0] * in[1], in[1] broadcast: same, (c,1,1) or (1,h,w) */
-    MC_NN_CHANATT = 17   /* factor = reduction r: x * sigmoid(FC2 relu FC1 gap + FC2 relu FC1 gmp) */
+    MC_NN_CHANATT = 17,  /* factor = reduction r: x * sigmoid(FC2 relu FC1 gap + FC2 relu FC1 gmp) */
+    MC_NN_DECONV = 18    /* transposed conv: out_c, k, stride, pad (< k), factor = output padding
+                          * (< stride), zero padding, flags (BIAS, SN); weight (ic, out_c, k, k) */
 } mc_nn_type;
-#define MC_NN_TYPE_MAX 17
+#define MC_NN_TYPE_MAX 18
 
 #define MC_NN_F_BIAS 1u   /* conv / linear: learnable bias */
 #define MC_NN_F_SN 2u     /* conv / linear: spectral normalisation of the weight */
@@ -219,6 +278,9 @@ typedef struct mc_nn_net {
     float *input_delta;     /* n*in_c*h*w when want_input_delta */
     int want_input_delta;
     mc_nn_ws ws;
+    mc_nn_workers *workers; /* threads of the reference convolutions (made on first use) */
+    int own_workers;        /* workers is the network's (freed with it) */
+    int single_thread;      /* no workers: mc_nn_net_set_workers(net, NULL) */
 } mc_nn_net;
 
 /* A network for in_c-channel inputs; h, w: the size layers are declared at
@@ -232,6 +294,9 @@ int mc_nn_add(mc_nn_net *net, const mc_nn_spec *s, uint64_t *seed, int *idx, mc_
  * negative status). */
 int mc_nn_conv(mc_nn_net *net, int in, uint32_t out_c, uint32_t k, uint32_t stride, uint32_t pad,
                mc_nn_pad pm, uint32_t flags, uint64_t *seed, mc_err *err);
+/* Transposed convolution (MC_NN_DECONV): out_pad < stride, pad < k. */
+int mc_nn_deconv(mc_nn_net *net, int in, uint32_t out_c, uint32_t k, uint32_t stride, uint32_t pad,
+                 uint32_t out_pad, uint32_t flags, uint64_t *seed, mc_err *err);
 int mc_nn_layer1(mc_nn_net *net, mc_nn_type t, int in, float alpha, mc_err *err);
 int mc_nn_layer2(mc_nn_net *net, mc_nn_type t, int in0, int in1, mc_err *err);
 /* Spatial attention (AT-ResNet-CM): conv3x3(c->hid)+ReLU, conv3x3(hid->1),
@@ -242,6 +307,14 @@ int mc_nn_resblock(mc_nn_net *net, int in, uint32_t c, int relu_after, uint64_t 
 
 /* Allocate activations for batch n at h x w (no-op when unchanged). */
 int mc_nn_net_resize(mc_nn_net *net, uint32_t n, uint32_t h, uint32_t w, mc_err *err) MC_WUR;
+/* The layers' shapes (c, h, w of each) for an h x w input, nothing
+ * allocated (inference plans); the shapes are left as they were on error. */
+int mc_nn_net_reshape(mc_nn_net *net, uint32_t h, uint32_t w, mc_err *err) MC_WUR;
+/* Run the reference convolutions on wk's threads (borrowed: it must outlive
+ * the network's use of it), or on the calling thread only (wk NULL); by
+ * default a network makes its own pool of mc_nn_default_threads() on its
+ * first large convolution. */
+void mc_nn_net_set_workers(mc_nn_net *net, mc_nn_workers *wk);
 int mc_nn_set_training(mc_nn_net *net, int training, int want_input_delta, mc_err *err) MC_WUR;
 /* Run the network on x (n, in_c, h, w); the output is net_output(). */
 int mc_nn_forward(mc_nn_net *net, const float *x, mc_err *err) MC_WUR;
@@ -258,7 +331,7 @@ int mc_nn_spec_check(const mc_nn_net *net, const mc_nn_spec *s, mc_err *err);
 /* Spectral norm: power iterations on every SN layer (init: many; update: 1). */
 void mc_nn_sn_iterate(mc_nn_net *net, int iters);
 
-/* ---------------------------------------------------------------- losses */
+/* ---------------------------------------------------------- losses [lab] */
 typedef enum mc_nn_loss {
     MC_NN_LOSS_MSE = 0,  /* mean (p - t)^2 */
     MC_NN_LOSS_L1 = 1,   /* mean |p - t| */
@@ -270,7 +343,7 @@ double mc_nn_loss_eval(mc_nn_loss type, const float *p, const float *t, float c,
                        float scale);
 int mc_nn_loss_parse(const char *s, mc_nn_loss *out);
 
-/* ------------------------------------------------------------ optimisers */
+/* ------------------------------------------------------ optimisers [lab] */
 typedef enum mc_nn_opt_type { MC_NN_SGD = 0, MC_NN_ADAM = 1 } mc_nn_opt_type;
 typedef enum mc_nn_sched { MC_NN_SCHED_CONST = 0, MC_NN_SCHED_LINEAR = 1 } mc_nn_sched;
 typedef struct mc_nn_opt {
@@ -311,7 +384,7 @@ void mc_nn_model_free(mc_nn_model *m); /* frees the networks */
 #define MC_NN_MODEL_MAGIC "MCNNMDL1"
 #define MC_NN_MODEL_VERSION 1u
 #define MC_NN_MODEL_MAX_BYTES (1ull << 31)
-/* Save (atomically: path.tmp then rename).  key may be NULL (plain) or a raw
+/* [lab] Save (atomically: path.tmp then rename).  key may be NULL (plain) or a raw
  * / passphrase key: the payload is then XChaCha20-Poly1305 encrypted.
  * with_opt: also the optimiser state (checkpoints). */
 int mc_nn_model_save(const mc_nn_model *m, const char *path, const mc_key *key, int with_opt,
@@ -330,8 +403,16 @@ int mc_nn_model_is_encrypted(const uint8_t *buf, size_t len);
 mc_nn_net *mc_nn_model_net(const mc_nn_model *m, const char *name);
 
 /* ---------------------------------------------------------- architectures */
-/* A registered architecture builds its networks from hyperparameters and
- * defines one training step.  Scheme issues add theirs to nn_arch.c. */
+/* The networks of the neural schemes, built from hyperparameters (library:
+ * a scheme may build them; arch_*.c).  at-resnet-cm / resnet-cm: m->hp holds
+ * every entry of mc_nn_atres_hp (mc_nn_arch_hp fills defaults). */
+#define MC_NN_ATRES_NHP 7
+extern const mc_param_def mc_nn_atres_hp[MC_NN_ATRES_NHP];
+int mc_nn_atres_build(mc_nn_model *m, uint64_t seed, int attention, mc_err *err) MC_WUR;
+
+/* [lab] A registered architecture builds its networks from hyperparameters
+ * and defines one training step.  Scheme issues add theirs to the registry
+ * in src/nn/train/arch.c. */
 typedef struct mc_nn_batch {
     uint32_t n, c, h, w;
     float *x; /* n*c*h*w patches, scaled */
@@ -367,7 +448,7 @@ typedef struct mc_nn_arch {
     const char *const *infer_nets;
     size_t ninfer;
 } mc_nn_arch;
-/* Architectures defined outside nn_arch.c (arch_*.c). */
+/* Architectures defined outside the registry's file (src/nn/train/arch_*.c). */
 extern const mc_nn_arch mc_nn_arch_at_resnet_cm, mc_nn_arch_resnet_cm, mc_nn_arch_edg_net;
 const mc_nn_config *mc_nn_arch_config(const mc_nn_arch *a, const char *name);
 size_t mc_nn_arch_count(void);
@@ -379,7 +460,7 @@ const char *mc_nn_hp(const mc_nn_model *m, const char *key, const char *def);
 /* A hyperparameter as a number in [lo, hi]; MC_ERR_ARG when missing or out of range. */
 int mc_nn_hp_double(const mc_nn_model *m, const char *key, double lo, double hi, double *out, mc_err *err) MC_WUR;
 
-/* --------------------------------------------------------------- data sets */
+/* --------------------------------------------------------- data sets [lab] */
 typedef enum mc_nn_scale { MC_NN_SCALE_PM1 = 0, MC_NN_SCALE_01 = 1 } mc_nn_scale;
 /* Image to planar float (c, h, w) of slice z, scaled by the sample range
  * (bits_stored, signedness) to [-1, 1] or [0, 1]. */
@@ -402,7 +483,7 @@ int mc_nn_data_batch(const mc_nn_data *d, mc_nn_batch *b, uint32_t n, uint32_t p
                      mc_err *err) MC_WUR;
 void mc_nn_batch_free(mc_nn_batch *b);
 
-/* ---------------------------------------------------------------- training */
+/* ---------------------------------------------------------- training [lab] */
 typedef struct mc_nn_progress {
     uint64_t epoch, epochs, step, steps_per_epoch, total_step;
     double loss, seconds;

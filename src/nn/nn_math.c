@@ -1,5 +1,6 @@
 /*
- * nn_math.c - deterministic exp, tanh and sigmoid for the neural engine.
+ * nn_math.c - deterministic exp, tanh and sigmoid for the neural engine,
+ * and its random generator (splitmix64, state in the caller's hands).
  *
  * Only IEEE-754 double +, -, *, / are used: each is correctly rounded, so with
  * -ffp-contract=off (no fused multiply-add) and SSE2 arithmetic every build
@@ -208,3 +209,20 @@ void mc_nn_tanhf_n(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] = mc_nn_tanhf(x[i]);
 }
 #endif
+
+/* ----------------------------------------------------- random generator */
+
+uint64_t mc_nn_rand(uint64_t *s) {
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+float mc_nn_randu(uint64_t *s) { return (float)(mc_nn_rand(s) >> 40) * (1.0f / 16777216.0f); }
+
+float mc_nn_randn(uint64_t *s) { /* Irwin-Hall: sum of 12 uniforms - 6 (no libm) */
+    double a = 0;
+    for (int i = 0; i < 12; i++) a += (double)(mc_nn_rand(s) >> 11) * (1.0 / 9007199254740992.0);
+    return (float)(a - 6.0);
+}

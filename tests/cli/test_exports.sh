@@ -2,7 +2,8 @@
 # test_exports.sh - the libraries are sealed: libmedcrypt.so exports exactly
 # the functions medcrypt.h declares with MC_API, libmedcrypt_lab.so exactly
 # the MC_LAB_API functions and data of medcrypt_lab.h, and libmedcrypt needs
-# none of the lab's dependencies (cairo, fontconfig, OpenBLAS).
+# none of the lab's dependencies (cairo, fontconfig, OpenBLAS, OpenMP: its
+# threads are its own, src/nn/nn_workers.c).
 . "$(dirname "$0")/lib.bash"
 B=${MEDCRYPT_BUILD:?}
 SRC=${MEDCRYPT_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -35,4 +36,11 @@ if exported "$B/libmedcrypt.so" | grep -qv '^mc_'; then bad "unprefixed export: 
 if ldd "$B/libmedcrypt.so" | grep -Ei 'cairo|fontconfig|openblas|blas' >"$T/deps"; then
   bad "libmedcrypt.so needs lab dependencies: $(tr '\n' ' ' <"$T/deps")"
 else ok; fi
+if ldd "$B/libmedcrypt.so" | grep -Ei 'lib(g|i)?omp' >"$T/omp"; then
+  bad "libmedcrypt.so needs OpenMP: $(tr '\n' ' ' <"$T/omp")"
+else ok; fi
+# (the check can fail: the lab library does link OpenMP when it was found)
+if grep -q 'OpenMP_C_FOUND:INTERNAL=TRUE\|OpenMP_C_FLAGS:STRING=-fopenmp' "$B/CMakeCache.txt" 2>/dev/null; then
+  if ldd "$B/libmedcrypt_lab.so" | grep -qEi 'lib(g|i)?omp'; then ok; else bad "libmedcrypt_lab.so: no OpenMP seen by the check"; fi
+fi
 finish

@@ -1,6 +1,7 @@
 /* test_nn_backend.c - every kernel of the fast backend against the reference
  * kernel (ggml's test-backend-ops habit): convolutions of many shapes, padding
- * modes, strides and band splits, forward and backward; linear layers; and a
+ * modes, strides and band splits, forward and backward; transposed
+ * convolutions (also against their definition); linear layers; and a
  * whole network (attention, norms, residuals) run through both backends.
  * Also: the reference math functions against libm. */
 #include "testutil.h"
@@ -86,6 +87,76 @@ static void test_conv_kernels(void **state) {
         assert_int_equal(fast->conv_bwd(&s, x, w, dy, NULL, dw1, NULL, ws), MC_OK);
         free(x), free(w), free(b), free(dy), free(y0), free(y1), free(dx0), free(dx1);
         free(dw0), free(dw1), free(db0), free(db1), free(ws);
+    }
+}
+
+/* The transposed convolution: the fast backend (sgemm + col2im) against
+ * the reference, forward and both gradients; and both against the
+ * definition (scatter form) written out here. */
+static void test_deconv_kernels(void **state) {
+    (void)state;
+    const mc_nn_backend *ref = &mc_nn_backend_ref, *fast = mc_nn_backend_find("fast");
+    const struct {
+        uint32_t n, ic, ih, iw, oc, k, stride, pad, outpad;
+    } cases[] = {{2, 3, 5, 6, 4, 3, 2, 1, 1}, {1, 4, 7, 4, 2, 4, 2, 1, 0}, {2, 2, 6, 6, 3, 3, 1, 1, 0},
+                 {1, 3, 4, 5, 2, 2, 3, 0, 2}, {2, 5, 3, 3, 6, 5, 2, 2, 1}, {1, 8, 40, 33, 4, 3, 2, 1, 1}};
+    uint64_t seed = 77;
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        const uint32_t S = cases[ci].stride, k = cases[ci].k, P = cases[ci].pad;
+        mc_nn_conv_shape s = {cases[ci].n, cases[ci].ic, cases[ci].ih, cases[ci].iw, cases[ci].oc, 0, 0, k, S, P,
+                              MC_NN_PAD_ZERO};
+        s.oh = (s.ih - 1) * S + k + cases[ci].outpad - 2 * P;
+        s.ow = (s.iw - 1) * S + k + cases[ci].outpad - 2 * P;
+        const size_t nx = (size_t)s.n * s.ic * s.ih * s.iw, ny = (size_t)s.n * s.oc * s.oh * s.ow;
+        const size_t nw = (size_t)s.ic * s.oc * k * k, op = (size_t)s.oh * s.ow, ip = (size_t)s.ih * s.iw;
+        float *x = rnd(nx, &seed), *w = rnd(nw, &seed), *b = rnd(s.oc, &seed), *dy = rnd(ny, &seed);
+        float *y0 = calloc(ny, sizeof(float)), *y1 = calloc(ny, sizeof(float));
+        double *yd = calloc(ny, sizeof(double));
+        float *dx0 = calloc(nx, sizeof(float)), *dx1 = calloc(nx, sizeof(float));
+        float *dw0 = calloc(nw, sizeof(float)), *dw1 = calloc(nw, sizeof(float));
+        float *db0 = calloc(s.oc, sizeof(float)), *db1 = calloc(s.oc, sizeof(float));
+        assert_true(y0 && y1 && yd && dx0 && dx1 && dw0 && dw1 && db0 && db1);
+        /* the definition: every input sample scattered through the kernel */
+        for (uint32_t n = 0; n < s.n; n++)
+            for (uint32_t oc = 0; oc < s.oc; oc++) {
+                for (size_t i = 0; i < op; i++) yd[(n * s.oc + oc) * op + i] = b[oc];
+                for (uint32_t ic = 0; ic < s.ic; ic++)
+                    for (uint32_t iy = 0; iy < s.ih; iy++)
+                        for (uint32_t ix = 0; ix < s.iw; ix++)
+                            for (uint32_t ky = 0; ky < k; ky++)
+                                for (uint32_t kx = 0; kx < k; kx++) {
+                                    long oy = (long)iy * S - P + ky, ox = (long)ix * S - P + kx;
+                                    if (oy < 0 || ox < 0 || oy >= (long)s.oh || ox >= (long)s.ow) continue;
+                                    yd[(n * s.oc + oc) * op + (size_t)oy * s.ow + (size_t)ox] +=
+                                        (double)x[(n * s.ic + ic) * ip + iy * s.iw + ix] *
+                                        w[((size_t)ic * s.oc + oc) * k * k + ky * k + kx];
+                                }
+            }
+        for (size_t i = 0; i < ny; i++) y1[i] = (float)yd[i];
+        for (size_t i = 0; i < nx; i++) dx0[i] = dx1[i] = 0.5f;
+        for (size_t i = 0; i < nw; i++) dw0[i] = dw1[i] = -0.25f;
+        char what[80];
+        assert_int_equal(ref->deconv_fwd(&s, x, w, b, y0), MC_OK);
+        snprintf(what, sizeof what, "deconv case %zu: reference against the definition", ci);
+        expect_close(what, y0, y1, ny, 1e-10);
+        assert_int_equal(fast->deconv_fwd(&s, x, w, b, y1), MC_OK);
+        snprintf(what, sizeof what, "deconv case %zu forward", ci);
+        expect_close(what, y1, y0, ny, 1e-9);
+        assert_int_equal(ref->deconv_bwd(&s, x, w, dy, dx0, dw0, db0), MC_OK);
+        assert_int_equal(fast->deconv_bwd(&s, x, w, dy, dx1, dw1, db1), MC_OK);
+        snprintf(what, sizeof what, "deconv case %zu dx", ci);
+        expect_close(what, dx1, dx0, nx, 1e-9);
+        snprintf(what, sizeof what, "deconv case %zu dw", ci);
+        expect_close(what, dw1, dw0, nw, 1e-9);
+        snprintf(what, sizeof what, "deconv case %zu db", ci);
+        expect_close(what, db1, db0, s.oc, 1e-9);
+        /* the adjoint: <deconv(x), dy> = <x, dx> with dx the data gradient */
+        double lhs = 0, rhs = 0;
+        for (size_t i = 0; i < ny; i++) lhs += ((double)y0[i] - b[(i / op) % s.oc]) * dy[i];
+        for (size_t i = 0; i < nx; i++) rhs += (double)x[i] * (dx0[i] - 0.5f);
+        assert_true(fabs(lhs - rhs) <= 1e-3 * (fabs(lhs) + 1.0));
+        free(x), free(w), free(b), free(dy), free(y0), free(y1), free(yd);
+        free(dx0), free(dx1), free(dw0), free(dw1), free(db0), free(db1);
     }
 }
 
@@ -188,6 +259,7 @@ static void test_math(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_kernels),
+        cmocka_unit_test(test_deconv_kernels),
         cmocka_unit_test(test_linear_kernels),
         cmocka_unit_test(test_network),
         cmocka_unit_test(test_math),

@@ -155,6 +155,46 @@ static void test_conv(void **state) {
     }
 }
 
+/* transposed convolutions: DeepKeyGen's k3 s2 p1 + output padding 1
+ * (doubling), k4 s2 p1, stride 1, stride 3, spectral norm */
+static void test_deconv(void **state) {
+    (void)state;
+    mc_err err = {0};
+    const struct {
+        uint32_t k, stride, pad, outpad, flags;
+    } cases[] = {{3, 2, 1, 1, MC_NN_F_BIAS}, {4, 2, 1, 0, MC_NN_F_BIAS}, {3, 1, 1, 0, 0},
+                 {2, 3, 0, 2, MC_NN_F_BIAS}, {3, 2, 1, 1, MC_NN_F_BIAS | MC_NN_F_SN}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t seed = 130 + i;
+        mc_nn_net *net = newnet(3, 4, 5);
+        OK(mc_nn_deconv(net, MC_NN_IN_NET, 4, cases[i].k, cases[i].stride, cases[i].pad, cases[i].outpad,
+                        cases[i].flags, &seed, &err));
+        assert_int_equal(net->layers[0].h, (4 - 1) * cases[i].stride + cases[i].k + cases[i].outpad - 2 * cases[i].pad);
+        gradcheck(net, 2, 4, 5, seed, 0);
+    }
+    /* in a generator's shape: conv down, deconv back up, tanh */
+    uint64_t seed = 140;
+    mc_nn_net *net = newnet(2, 6, 6);
+    int a = mc_nn_conv(net, MC_NN_IN_NET, 3, 3, 2, 1, MC_NN_PAD_ZERO, MC_NN_F_BIAS, &seed, &err);
+    OK(a);
+    OK(a = mc_nn_deconv(net, a, 2, 3, 2, 1, 1, MC_NN_F_BIAS, &seed, &err));
+    OK(mc_nn_layer1(net, MC_NN_TANH, a, 0, &err));
+    gradcheck(net, 2, 6, 6, 141, 0);
+    /* what a deconv refuses: reflection padding, pad >= k, output padding >= stride */
+    net = newnet(2, 4, 4);
+    mc_nn_spec bad = {MC_NN_DECONV, {MC_NN_IN_NET, MC_NN_IN_NONE}, 2, 3, 2, 1, MC_NN_PAD_REFLECT, 0, 1, 0, 0};
+    assert_int_equal(mc_nn_add(net, &bad, &seed, NULL, &err), MC_ERR_FORMAT);
+    bad.pad_mode = MC_NN_PAD_ZERO;
+    bad.pad = 3;
+    assert_int_equal(mc_nn_add(net, &bad, &seed, NULL, &err), MC_ERR_FORMAT);
+    bad.pad = 1;
+    bad.factor = 2;
+    assert_int_equal(mc_nn_add(net, &bad, &seed, NULL, &err), MC_ERR_FORMAT);
+    bad.factor = 1;
+    assert_int_equal(mc_nn_add(net, &bad, &seed, NULL, &err), MC_OK);
+    mc_nn_net_free(net);
+}
+
 static void test_linear(void **state) {
     (void)state;
     mc_err err = {0};
@@ -322,7 +362,7 @@ static void test_losses(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_conv),      cmocka_unit_test(test_linear),   cmocka_unit_test(test_activations),
+        cmocka_unit_test(test_conv),      cmocka_unit_test(test_deconv),   cmocka_unit_test(test_linear),   cmocka_unit_test(test_activations),
         cmocka_unit_test(test_upsample),  cmocka_unit_test(test_norms),    cmocka_unit_test(test_pooling),
         cmocka_unit_test(test_combine),   cmocka_unit_test(test_attention), cmocka_unit_test(test_resblock),
         cmocka_unit_test(test_losses),

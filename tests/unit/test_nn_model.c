@@ -6,6 +6,7 @@
 #define _GNU_SOURCE 1 /* memmem */
 #include "testutil.h"
 
+#include "medcrypt_lab.h"
 #include "nn/nn.h"
 
 #include <sodium.h>
@@ -39,6 +40,8 @@ static void build_model(mc_nn_model *m) {
     mc_nn_spec fc = {MC_NN_LINEAR, {p, MC_NN_IN_NONE}, 12, 0, 0, 0, 0, MC_NN_F_BIAS, 0, 0, 0};
     assert_int_equal(mc_nn_add(g, &fc, &seed, &p, &err), MC_OK);
     CK(a = mc_nn_layer2(g, MC_NN_ADAILN, a, p, &err));
+    CK(a = mc_nn_conv(g, a, 6, 3, 2, 1, MC_NN_PAD_ZERO, MC_NN_F_BIAS, &seed, &err));
+    CK(a = mc_nn_deconv(g, a, 5, 3, 2, 1, 1, MC_NN_F_BIAS | MC_NN_F_SN, &seed, &err)); /* back to 16x16 */
     CK(a = mc_nn_conv(g, a, 1, 3, 1, 1, MC_NN_PAD_ZERO, MC_NN_F_BIAS, &seed, &err));
     CK(a = mc_nn_layer1(g, MC_NN_TANH, a, 0, &err));
     assert_int_equal(mc_nn_net_new(&d, "disc", 1, 16, 16, &err), MC_OK);
@@ -111,6 +114,17 @@ static void test_roundtrip(void **state) {
     size_t n1 = run_model(&l, out1);
     assert_int_equal(n0, n1);
     assert_memory_equal(out0, out1, n0 * sizeof(float)); /* bit-identical outputs */
+    /* `medcrypt model info` names every layer, the transposed conv with its geometry */
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *f = open_memstream(&text, &tlen);
+    assert_non_null(f);
+    assert_int_equal(mc_model_describe(path, NULL, 0, f, &err), MC_OK);
+    fclose(f);
+    assert_non_null(strstr(text, "deconv"));
+    assert_non_null(strstr(text, "transposed 3x3/2 pad 1 output-pad 1 bias spectral-norm"));
+    assert_non_null(strstr(text, "5 16 16")); /* its output shape */
+    free(text);
     /* without the optimiser state: smaller, loads, no m/v */
     const char *path2 = mc_test_path("m2.mcnn");
     assert_int_equal(mc_nn_model_save(&m, path2, NULL, 0, &err), MC_OK);

@@ -365,6 +365,83 @@ static void test_upsample(void **state) {
             }
 }
 
+/* ---- the transposed convolution: the contract (nn_ref_conv.c) written
+ * out as its gather: per output, ic ascending, then the flipped kernel's
+ * taps ascending, only taps that land on an input sample */
+static void t_deconv(const mc_nn_conv_shape *s, const float *x, const float *w, const float *b, float *y) {
+    const size_t ip = (size_t)s->ih * s->iw, op = (size_t)s->oh * s->ow, k = s->k;
+    const long S = s->stride, lead = (long)s->k - 1 - (long)s->pad;
+    for (uint32_t n = 0; n < s->n; n++)
+        for (uint32_t oc = 0; oc < s->oc; oc++)
+            for (uint32_t oy = 0; oy < s->oh; oy++)
+                for (uint32_t ox = 0; ox < s->ow; ox++) {
+                    float acc = 0;
+                    for (uint32_t ic = 0; ic < s->ic; ic++)
+                        for (uint32_t fy = 0; fy < k; fy++)
+                            for (uint32_t fx = 0; fx < k; fx++) {
+                                long dy = (long)oy + fy - lead, dx = (long)ox + fx - lead;
+                                if (dy < 0 || dx < 0 || dy % S || dx % S || dy / S >= (long)s->ih ||
+                                    dx / S >= (long)s->iw)
+                                    continue;
+                                acc += w[((size_t)ic * s->oc + oc) * k * k + (k - 1 - fy) * k + (k - 1 - fx)] *
+                                       x[((size_t)n * s->ic + ic) * ip + (size_t)(dy / S) * s->iw + (size_t)(dx / S)];
+                            }
+                    y[((size_t)n * s->oc + oc) * op + (size_t)oy * s->ow + ox] = b ? acc + b[oc] : acc;
+                }
+}
+
+static void check_deconv(uint32_t n, uint32_t ic, uint32_t ih, uint32_t iw, uint32_t oc, uint32_t k, uint32_t stride,
+                         uint32_t pad, uint32_t outpad, int bias, int special) {
+    mc_nn_conv_shape s = {n, ic, ih, iw, oc, 0, 0, k, stride, pad, MC_NN_PAD_ZERO};
+    s.oh = (ih - 1) * stride + k + outpad - 2 * pad;
+    s.ow = (iw - 1) * stride + k + outpad - 2 * pad;
+    const size_t nx = (size_t)n * ic * ih * iw, nw = (size_t)oc * ic * k * k, ny = (size_t)n * oc * s.oh * s.ow;
+    float *x = vals(nx, special == 2 ? 2 : 0), *w = vals(nw, 0), *b = bias ? vals(oc, 0) : NULL;
+    if (special == 1) w[nw / 2] = INFINITY;
+    float *want = malloc(ny * sizeof(float)), *got = malloc(ny * sizeof(float));
+    assert_true(want && got);
+    t_deconv(&s, x, w, b, want);
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++)
+        for (int t = 0; t <= 2; t++) {
+            memset(got, 0xa5, ny * sizeof(float));
+            int rc = mc_nn_ref_deconv_fwd_with(isas[i], t, &s, x, w, b, got);
+            if (rc == MC_ERR_UNSUPPORTED) break;
+            assert_int_equal(rc, MC_OK);
+            nsets++;
+            if (memcmp(got, want, ny * sizeof(float))) {
+                size_t j = 0;
+                while (!memcmp(got + j, want + j, sizeof(float))) j++;
+                fprintf(stderr, "deconv, kernel set %s, %d threads: n %u ic %u %ux%u oc %u k %u stride %u pad %u+%u: "
+                        "y[%zu] %a, reference %a\n", isa_name(isas[i]), t, n, ic, ih, iw, oc, k, stride, pad, outpad, j,
+                        (double)got[j], (double)want[j]);
+                fail();
+            }
+            if (isas[i] == MC_NN_REF_PLAIN) break;
+        }
+    memset(got, 0xa5, ny * sizeof(float));
+    assert_int_equal(mc_nn_backend_ref.deconv_fwd(&s, x, w, b, got), MC_OK);
+    assert_memory_equal(got, want, ny * sizeof(float));
+    ncases++;
+    free(x), free(w), free(b), free(want), free(got);
+}
+
+/* kernels 1..5, strides 1..3, every pad < k and output padding < stride,
+ * widths around the vector strips; non-finite weights and inputs */
+static void test_deconv(void **state) {
+    (void)state;
+    for (uint32_t k = 1; k <= 5; k++)
+        for (uint32_t stride = 1; stride <= 3; stride++)
+            for (uint32_t pad = 0; pad < k; pad++)
+                for (uint32_t op = 0; op < stride; op++) {
+                    const uint32_t ih = pick(1, 6), iw = pick(1, 40);
+                    if ((ih - 1) * stride + k + op <= 2 * pad || (iw - 1) * stride + k + op <= 2 * pad) continue;
+                    check_deconv(pick(1, 2), pick(1, 9), ih, iw, pick(1, 9), k, stride, pad, op, (int)pick(0, 1), 0);
+                }
+    check_deconv(1, 16, 20, 33, 8, 3, 2, 1, 1, 1, 0); /* DeepKeyGen's doubling, several bands */
+    check_deconv(2, 3, 5, 9, 4, 3, 2, 1, 1, 1, 1);
+    check_deconv(1, 3, 5, 9, 4, 4, 2, 1, 0, 0, 2);
+}
+
 static void test_count(void **state) {
     (void)state;
     fprintf(stderr, "test_nn_ref_exact: %zu shapes, %zu kernel set / thread runs\n", ncases, nsets);
@@ -376,7 +453,7 @@ int main(void) {
         cmocka_unit_test(test_shapes),      cmocka_unit_test(test_widths), cmocka_unit_test(test_channels),
         cmocka_unit_test(test_tiles),
         cmocka_unit_test(test_nonfinite),   cmocka_unit_test(test_count),  cmocka_unit_test(test_activations),
-        cmocka_unit_test(test_stats),       cmocka_unit_test(test_upsample),
+        cmocka_unit_test(test_stats),       cmocka_unit_test(test_upsample), cmocka_unit_test(test_deconv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -248,6 +248,73 @@ static void fast_linear_bwd(size_t n, size_t in, size_t out, const float *x, con
             for (size_t o = 0; o < out; o++) db[o] += dy[i * out + o];
 }
 
+/* ------------------------------------------------ transposed convolution
+ *
+ * The transposed convolution s is the data gradient of the convolution cs
+ * from s's output to its input with the same weight (ic, oc, k, k): forward
+ * = col2im(W^T X), data gradient = W im2col(dY), weight gradient
+ * X im2col(dY)^T; bands of cs's output rows (s's input rows). */
+
+static mc_nn_conv_shape deconv_as_conv(const mc_nn_conv_shape *s) {
+    mc_nn_conv_shape c = {1, s->oc, s->oh, s->ow, s->ic, s->ih, s->iw, s->k, s->stride, s->pad, MC_NN_PAD_ZERO};
+    return c;
+}
+
+static int fast_deconv_fwd(const mc_nn_conv_shape *s, const float *x, const float *w, const float *b, float *y) {
+    const mc_nn_conv_shape cs = deconv_as_conv(s);
+    const size_t K = kdim(&cs), ihw = (size_t)s->ih * s->iw, op = (size_t)s->oh * s->ow;
+    const uint32_t br = band_rows(&cs);
+    float *col = malloc(K * br * s->iw * sizeof *col);
+    if (!col) return MC_ERR_NOMEM;
+    for (uint32_t n = 0; n < s->n; n++) {
+        const float *xn = x + (size_t)n * s->ic * ihw;
+        float *yn = y + (size_t)n * s->oc * op;
+        memset(yn, 0, (size_t)s->oc * op * sizeof *yn);
+        for (uint32_t r0 = 0; r0 < s->ih; r0 += br) {
+            const uint32_t r1 = r0 + br > s->ih ? s->ih : r0 + br;
+            const size_t nc = (size_t)(r1 - r0) * s->iw;
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)nc, (int)s->ic, 1.0f, w, (int)K,
+                        xn + (size_t)r0 * s->iw, (int)ihw, 0.0f, col, (int)nc);
+            col2im(&cs, col, r0, r1, yn);
+        }
+        if (b)
+            for (uint32_t oc = 0; oc < s->oc; oc++)
+                for (size_t i = 0; i < op; i++) yn[(size_t)oc * op + i] += b[oc];
+    }
+    free(col);
+    return MC_OK;
+}
+
+static int fast_deconv_bwd(const mc_nn_conv_shape *s, const float *x, const float *w, const float *dy, float *dx,
+                           float *dw, float *db) {
+    const mc_nn_conv_shape cs = deconv_as_conv(s);
+    const size_t K = kdim(&cs), ihw = (size_t)s->ih * s->iw, op = (size_t)s->oh * s->ow;
+    const uint32_t br = band_rows(&cs);
+    float *col = malloc(K * br * s->iw * sizeof *col);
+    if (!col) return MC_ERR_NOMEM;
+    for (uint32_t n = 0; n < s->n; n++) {
+        const float *xn = x + (size_t)n * s->ic * ihw, *g = dy + (size_t)n * s->oc * op;
+        if (db)
+            for (uint32_t oc = 0; oc < s->oc; oc++) {
+                float acc = 0;
+                for (size_t i = 0; i < op; i++) acc += g[(size_t)oc * op + i];
+                db[oc] += acc;
+            }
+        for (uint32_t r0 = 0; r0 < s->ih; r0 += br) {
+            const uint32_t r1 = r0 + br > s->ih ? s->ih : r0 + br;
+            const size_t nc = (size_t)(r1 - r0) * s->iw;
+            im2col(&cs, g, r0, r1, col);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->ic, (int)K, (int)nc, 1.0f,
+                        xn + (size_t)r0 * s->iw, (int)ihw, col, (int)nc, 1.0f, dw, (int)K);
+            if (dx)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)s->ic, (int)nc, (int)K, 1.0f, w, (int)K,
+                            col, (int)nc, 1.0f, dx + (size_t)n * s->ic * ihw + (size_t)r0 * s->iw, (int)ihw);
+        }
+    }
+    free(col);
+    return MC_OK;
+}
+
 static const mc_nn_backend backend_fast = {
     .name = "fast",
     .deterministic = 0,
@@ -264,6 +331,8 @@ static const mc_nn_backend backend_fast = {
     .gmp_fwd = mc_nn_ref_gmp_fwd,
     .upsample_fwd = mc_nn_ref_upsample_fwd,
     .upsample_bwd = mc_nn_ref_upsample_bwd,
+    .deconv_fwd = fast_deconv_fwd,
+    .deconv_bwd = fast_deconv_bwd,
 };
 
 const mc_nn_backend *mc_nn_backend_find(const char *name) {

@@ -1,13 +1,13 @@
 /*
- * nn_train.c - data sets of image patches and the training loop.
+ * data.c - data sets of image patches for training: the only part of the
+ * engine that opens image files (the lab's; the inference engine in
+ * libmedcrypt never does).
  *
  * A data set is every slice of every image found in the given files and
  * directories (any format medcrypt reads), scaled by its sample range
  * (bits_stored and signedness) to [-1, 1] or [0, 1].  Batches are random crops
  * with optional flips, drawn from a generator whose state is the model's
- * (resumable).  The loop calls the architecture's step, reports progress
- * through a callback (the library prints nothing), and checkpoints after each
- * epoch.
+ * (resumable).
  */
 #define _DEFAULT_SOURCE 1
 #include "nn/nn.h"
@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 int mc_nn_image_to_float(const mc_image *img, uint32_t z, mc_nn_scale sc, float *out, mc_err *err) {
     if (z >= img->depth) return mc_err_set(err, MC_ERR_ARG, "slice %u out of range", z);
@@ -217,51 +216,3 @@ int mc_nn_data_batch(const mc_nn_data *d, mc_nn_batch *b, uint32_t n, uint32_t p
     return MC_OK;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-int mc_nn_train(mc_nn_model *m, const mc_nn_arch *a, const mc_nn_data *d, const mc_nn_train_opts *o, mc_err *err) {
-    if (!a->step) return mc_err_set(err, MC_ERR_ARG, "architecture %s cannot be trained", a->name);
-    if (o->epochs < 1 || o->steps_per_epoch < 1) return mc_err_set(err, MC_ERR_ARG, "train: epochs and steps must be >= 1");
-    uint64_t epoch = 0, rng = o->seed ^ 0x6d65646372797074ull;
-    if (mc_meta_get(&m->state, "epoch") && mc_meta_get_u64(&m->state, "epoch", &epoch))
-        return mc_err_set(err, MC_ERR_FORMAT, "model state: bad epoch");
-    if (mc_meta_get(&m->state, "rng") && mc_meta_get_hex(&m->state, "rng", (uint8_t *)&rng, sizeof rng))
-        return mc_err_set(err, MC_ERR_FORMAT, "model state: bad rng");
-    mc_nn_batch b = {0};
-    int rc = MC_OK;
-    const double t0 = now_s();
-    uint64_t done = 0;
-    for (; epoch < o->epochs && !rc; epoch++) {
-        for (uint64_t s = 0; s < o->steps_per_epoch && !rc; s++) {
-            double loss = 0;
-            rc = mc_nn_data_batch(d, &b, o->batch, o->patch, o->flip, &rng, err);
-            if (!rc) rc = a->step(m, &b, &rng, &loss, err);
-            if (rc) break;
-            if (loss != loss) {
-                rc = mc_err_set(err, MC_ERR_ARG, "train: loss is NaN at epoch %" PRIu64 " step %" PRIu64
-                                                 " (learning rate too high?)", epoch + 1, s + 1);
-                break;
-            }
-            done++;
-            if (o->progress) {
-                mc_nn_progress p = {epoch, o->epochs, s, o->steps_per_epoch, epoch * o->steps_per_epoch + s, loss,
-                                    now_s() - t0};
-                (void)done;
-                if (o->progress(o->ud, &p)) rc = mc_err_set(err, MC_ERR_ARG, "train: interrupted");
-            }
-        }
-        if (rc) break;
-        if (mc_meta_set_u64(&m->state, "epoch", epoch + 1) ||
-            mc_meta_set_hex(&m->state, "rng", (const uint8_t *)&rng, sizeof rng)) {
-            rc = mc_err_set(err, MC_ERR_INTERNAL, "model state: cannot record the epoch");
-            break;
-        }
-        if (o->checkpoint) rc = mc_nn_model_save(m, o->checkpoint, o->key, 1, err);
-    }
-    mc_nn_batch_free(&b);
-    return rc;
-}

@@ -1,5 +1,5 @@
 /*
- * edgnet_step.c - one training step of EDG-Net (U-GAT-IT's objective; the
+ * step_edgnet.c - one training step of EDG-Net (U-GAT-IT's objective; the
  * paper's "multi-level consistency loss"): docs/schemes/edg-net.md.
  *
  * Domains: P = the plain patches of the batch, C = cipher-domain patches:
@@ -240,7 +240,7 @@ static int get_weights(const mc_nn_model *m, weights *w, mc_err *err) {
     return MC_OK;
 }
 
-int mc_edgnet_step(mc_nn_model *m, const mc_nn_batch *b, uint64_t *rng, double *loss, mc_err *err) {
+static int edgnet_step(mc_nn_model *m, const mc_nn_batch *b, uint64_t *rng, double *loss, mc_err *err) {
     mc_nn_net *G = mc_nn_model_net(m, MC_EDGNET_ENC), *F = mc_nn_model_net(m, MC_EDGNET_DEC), *T = NULL;
     if (!G || !F || m->nnets != 6 || b->c != 1)
         return mc_err_set(err, MC_ERR_ARG, "edg-net: the model needs its 6 networks (a checkpoint), and gray data");
@@ -315,3 +315,32 @@ out:
     free(dcam);
     return rc;
 }
+
+/* The paper's training (Section 3.1: batch 1, Adam lr 1e-4 falling towards
+ * 1e-5, betas 0.5 / 0.999, 100 epochs of 10,000 iterations, 256x256) with
+ * U-GAT-IT's 64 channels and 7 / 5 discriminator layers; and the CPU-sized
+ * default: 8 channels, 64x64, 10,000 steps at lr 5e-4 (1,000 steps at 1e-4
+ * reconstructed 0.6 dB worse than at 5e-4); docs/schemes/edg-net.md gives
+ * its time. */
+static const char *const default_hp[] = {"lr=0.0005"};
+static const char *const paper_hp[] = {"ngf=64", "ndf=64", "d_global=7", "d_local=5", "tile=256"};
+static const mc_nn_config edgnet_configs[] = {
+    {"default", 40, 250, 1, 64, 1, default_hp, 1},
+    {"paper", 100, 10000, 1, 256, 1, paper_hp, sizeof paper_hp / sizeof paper_hp[0]},
+};
+
+static const char *const edgnet_infer[] = {MC_EDGNET_ENC, MC_EDGNET_DEC};
+
+const mc_nn_arch mc_nn_arch_edg_net = {
+    MC_EDGNET_ARCH,
+    "EDG-Net: U-GAT-IT light generators plain<->cipher (the secret key) and global/local discriminators",
+    mc_edgnet_hp,
+    MC_EDGNET_NHP,
+    mc_edgnet_build,
+    edgnet_step,
+    MC_NN_SCALE_PM1,
+    edgnet_configs,
+    sizeof edgnet_configs / sizeof edgnet_configs[0],
+    edgnet_infer,
+    sizeof edgnet_infer / sizeof edgnet_infer[0],
+};

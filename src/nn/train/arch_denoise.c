@@ -1,68 +1,12 @@
 /*
- * nn_arch.c - the registry of trainable architectures, and `denoise`, the
- * engine's own example: a small residual CNN that learns to remove Gaussian
- * noise from image patches (input x + noise, target x).  Scheme issues add
- * their architectures (AT-ResNet-CM, ZZ-GAN, EDG-Net) to arch_list below.
+ * arch_denoise.c - `denoise`, the engine's own example architecture: a
+ * small residual CNN that learns to remove Gaussian noise from image
+ * patches (input x + noise, target x).
  */
 #include "nn/nn.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void mc_nn_model_init(mc_nn_model *m) { memset(m, 0, sizeof *m); }
-
-void mc_nn_model_free(mc_nn_model *m) {
-    for (size_t i = 0; i < m->nnets; i++) mc_nn_net_free(m->net[i]);
-    memset(m, 0, sizeof *m);
-}
-
-mc_nn_net *mc_nn_model_net(const mc_nn_model *m, const char *name) {
-    for (size_t i = 0; i < m->nnets; i++)
-        if (!strcmp(m->net[i]->name, name)) return m->net[i];
-    return NULL;
-}
-
-const char *mc_nn_hp(const mc_nn_model *m, const char *key, const char *def) {
-    const char *v = mc_meta_get(&m->hp, key);
-    return v ? v : def;
-}
-
-int mc_nn_hp_double(const mc_nn_model *m, const char *key, double lo, double hi, double *out, mc_err *err) {
-    const char *v = mc_nn_hp(m, key, NULL);
-    char *end;
-    if (!v) return mc_err_set(err, MC_ERR_ARG, "hyperparameter %s missing", key);
-    double x = strtod(v, &end);
-    if (end == v || *end || !(x >= lo && x <= hi))
-        return mc_err_set(err, MC_ERR_ARG, "hyperparameter %s=%s: want a number in [%g, %g]", key, v, lo, hi);
-    *out = x;
-    return MC_OK;
-}
-
-int mc_nn_arch_hp(const mc_nn_arch *a, mc_nn_model *m, const char *const *kv, size_t n, mc_err *err) {
-    mc_meta_clear(&m->hp);
-    for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(kv[i], '=');
-        if (!eq || eq == kv[i] || (size_t)(eq - kv[i]) >= MC_META_KEY_MAX)
-            return mc_err_set(err, MC_ERR_ARG, "hyperparameter '%s': want NAME=VALUE", kv[i]);
-        char key[MC_META_KEY_MAX];
-        memcpy(key, kv[i], (size_t)(eq - kv[i]));
-        key[eq - kv[i]] = 0;
-        size_t j = 0;
-        while (j < a->nhp && strcmp(a->hp[j].name, key)) j++;
-        if (j == a->nhp) return mc_err_set(err, MC_ERR_ARG, "%s has no hyperparameter '%s'", a->name, key);
-        if (mc_meta_get(&m->hp, key)) return mc_err_set(err, MC_ERR_ARG, "hyperparameter %s given twice", key);
-        if (mc_meta_set(&m->hp, key, eq + 1))
-            return mc_err_set(err, MC_ERR_ARG, "hyperparameter %s: bad value", key);
-    }
-    for (size_t j = 0; j < a->nhp; j++)
-        if (!mc_meta_get(&m->hp, a->hp[j].name) && mc_meta_set(&m->hp, a->hp[j].name, a->hp[j].default_value))
-            return mc_err_set(err, MC_ERR_INTERNAL, "hyperparameter table too large");
-    snprintf(m->arch, sizeof m->arch, "%s", a->name);
-    return MC_OK;
-}
-
-/* ------------------------------------------------------------- denoise */
 
 static const mc_param_def denoise_hp[] = {
     {"channels", "16", "feature channels"},
@@ -126,7 +70,7 @@ static int denoise_step(mc_nn_model *m, const mc_nn_batch *b, uint64_t *rng, dou
     return rc;
 }
 
-static const mc_nn_arch arch_denoise = {
+const mc_nn_arch mc_nn_arch_denoise = {
     "denoise",
     "residual CNN that removes Gaussian noise (the engine's example and self-test)",
     denoise_hp,
@@ -139,25 +83,3 @@ static const mc_nn_arch arch_denoise = {
     NULL,
     0,
 };
-
-/* The registry: scheme issues append their architectures here. */
-static const mc_nn_arch *const arch_list[] = {
-    &arch_denoise,
-    &mc_nn_arch_at_resnet_cm,
-    &mc_nn_arch_resnet_cm,
-    &mc_nn_arch_edg_net,
-};
-
-const mc_nn_config *mc_nn_arch_config(const mc_nn_arch *a, const char *name) {
-    for (size_t i = 0; i < a->nconfigs; i++)
-        if (!strcmp(a->configs[i].name, name)) return &a->configs[i];
-    return NULL;
-}
-
-size_t mc_nn_arch_count(void) { return sizeof arch_list / sizeof arch_list[0]; }
-const mc_nn_arch *mc_nn_arch_at(size_t i) { return i < mc_nn_arch_count() ? arch_list[i] : NULL; }
-const mc_nn_arch *mc_nn_arch_find(const char *name) {
-    for (size_t i = 0; i < mc_nn_arch_count(); i++)
-        if (!strcmp(arch_list[i]->name, name)) return arch_list[i];
-    return NULL;
-}
