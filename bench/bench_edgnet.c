@@ -40,14 +40,20 @@ static mc_key *fixed_key(void) {
 
 /* A model of the architecture with the configuration's hyperparameters,
  * random weights; generators only, as a model file's bytes. */
-static uint8_t *config_model(const char *config, size_t *len) {
+/* The six networks of a configuration, random weights (seed 1). */
+static const mc_nn_config *config_build(const char *config, mc_nn_model *m) {
     const mc_nn_config *cfg = mc_nn_arch_config(&mc_nn_arch_edg_net, config);
-    mc_nn_model m;
-    mc_nn_model_init(&m);
     mc_err err = {0};
-    if (!cfg || mc_nn_arch_hp(&mc_nn_arch_edg_net, &m, cfg->hp, cfg->nhp, &err) ||
-        mc_nn_arch_edg_net.build(&m, 1, &err))
+    mc_nn_model_init(m);
+    if (!cfg || mc_nn_arch_hp(&mc_nn_arch_edg_net, m, cfg->hp, cfg->nhp, &err) || mc_nn_arch_edg_net.build(m, 1, &err))
         die("model", &err);
+    return cfg;
+}
+
+static uint8_t *config_model(const char *config, size_t *len) {
+    mc_nn_model m;
+    mc_err err = {0};
+    config_build(config, &m);
     for (size_t i = 2; i < m.nnets; i++) mc_nn_net_free(m.net[i]);
     m.nnets = 2;
     char path[] = "/tmp/mc_bench_edgnet.XXXXXX";
@@ -84,12 +90,8 @@ static double net_flops(const mc_nn_net *net) {
 }
 
 static size_t d_params(const char *config) {
-    const mc_nn_config *cfg = mc_nn_arch_config(&mc_nn_arch_edg_net, config);
     mc_nn_model m;
-    mc_nn_model_init(&m);
-    mc_err err = {0};
-    if (mc_nn_arch_hp(&mc_nn_arch_edg_net, &m, cfg->hp, cfg->nhp, &err) || mc_nn_arch_edg_net.build(&m, 1, &err))
-        die("model", &err);
+    config_build(config, &m);
     size_t n = 0;
     for (size_t i = 2; i < m.nnets; i++) n += mc_nn_param_count(m.net[i]);
     mc_nn_model_free(&m);
@@ -171,12 +173,9 @@ static void network_vs_kernel(const uint8_t *model, size_t len, int reps, FILE *
 
 /* Seconds per training step (fast kernels) of the configuration on crops. */
 static double train_step(const char *config, const mc_image *src, int reps) {
-    const mc_nn_config *cfg = mc_nn_arch_config(&mc_nn_arch_edg_net, config);
     mc_nn_model m;
-    mc_nn_model_init(&m);
     mc_err err = {0};
-    if (mc_nn_arch_hp(&mc_nn_arch_edg_net, &m, cfg->hp, cfg->nhp, &err) || mc_nn_arch_edg_net.build(&m, 1, &err))
-        die("model", &err);
+    const mc_nn_config *cfg = config_build(config, &m);
     for (size_t i = 0; i < m.nnets; i++) m.net[i]->be = mc_nn_backend_find("fast");
     const uint32_t P = cfg->patch;
     mc_nn_batch b = {cfg->batch, 1, P, P, malloc((size_t)cfg->batch * P * P * sizeof(float))};

@@ -3,6 +3,7 @@
 #define MC_CLI_H
 #include "medcrypt.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit statuses (documented in the README and medcrypt(1)). */
@@ -48,6 +49,10 @@ int cmd_attack(int argc, char **argv);
 int cmd_attack_surrogate(int argc, char **argv); /* cmd_surrogate.c */
 int cmd_train(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+
+/* An integer option value in [lo, hi] into *out; else a usage error naming
+ * `cmd: what` (exit 1). */
+int cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, const char *cmd, const char *what);
 
 /* Print s as a JSON string (with quotes). */
 void cli_json_str(FILE *f, const char *s);

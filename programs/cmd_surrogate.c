@@ -85,15 +85,6 @@ static int read_img(const char *dir, const char *name, int isdir, mc_image **out
     return EX_OK_;
 }
 
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, const char *what) {
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (!*s || *end || s[0] == '-' || v < lo || v > hi)
-        return cli_error(EX_USAGE_, "attack surrogate: %s must be an integer in [%" PRIu64 ", %" PRIu64 "]", what, lo, hi);
-    *out = v;
-    return EX_OK_;
-}
-
 typedef struct prog {
     int tty;
     uint64_t last;
@@ -125,11 +116,11 @@ int cmd_attack_surrogate(int argc, char **argv) {
         switch (c) {
         case O_PLAIN: pp = optarg; break;
         case O_CIPHER: cp = optarg; break;
-        case 'n': rc = parse_u64(optarg, 1, MAX_PAIRS, &n, "-n"); break;
-        case O_STEPS: rc = parse_u64(optarg, 1, 100000000, &steps, "--steps"); break;
-        case O_BATCH: rc = parse_u64(optarg, 1, 256, &batch, "--batch"); break;
-        case O_PATCH: rc = parse_u64(optarg, 16, 1024, &patch, "--patch"); break;
-        case O_SEED: rc = parse_u64(optarg, 0, UINT64_MAX, &seed, "--seed"); break;
+        case 'n': rc = cli_parse_u64(optarg, 1, MAX_PAIRS, &n, "attack surrogate", "-n"); break;
+        case O_STEPS: rc = cli_parse_u64(optarg, 1, 100000000, &steps, "attack surrogate", "--steps"); break;
+        case O_BATCH: rc = cli_parse_u64(optarg, 1, 256, &batch, "attack surrogate", "--batch"); break;
+        case O_PATCH: rc = cli_parse_u64(optarg, 16, 1024, &patch, "attack surrogate", "--patch"); break;
+        case O_SEED: rc = cli_parse_u64(optarg, 0, UINT64_MAX, &seed, "attack surrogate", "--seed"); break;
         case O_TRUTH: truth = optarg; break;
         case 'o': out = optarg; break;
         case 'f': force = 1; break;

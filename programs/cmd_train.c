@@ -73,15 +73,6 @@ static int on_progress(void *ud, const mc_train_progress *p) {
     return 0;
 }
 
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, const char *what) {
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (!*s || *end || s[0] == '-' || v < lo || v > hi)
-        return cli_error(EX_USAGE_, "train: %s must be an integer in [%" PRIu64 ", %" PRIu64 "]", what, lo, hi);
-    *out = v;
-    return EX_OK_;
-}
-
 int cmd_train(int argc, char **argv) {
     enum { O_CONFIG = 255, O_EPOCHS = 256, O_STEPS, O_BATCH, O_PATCH, O_SEED, O_HP, O_DECAY, O_SCALE, O_NOFLIP, O_BACKEND, O_CKPT,
            O_RESUME, O_LOG, O_PASS, O_PASSFILE, O_DATA };
@@ -114,11 +105,11 @@ int cmd_train(int argc, char **argv) {
         case O_DATA: data[ndata++] = optarg; break;
         case 'o': out = optarg; break;
         case O_CONFIG: config = optarg; break;
-        case O_EPOCHS: rc = parse_u64(optarg, 1, 1000000, &epochs, "--epochs"), set_epochs = 1; break;
-        case O_STEPS: rc = parse_u64(optarg, 0, 100000000, &steps, "--steps"), set_steps = 1; break;
-        case O_BATCH: rc = parse_u64(optarg, 1, 4096, &batch, "--batch"), set_batch = 1; break;
-        case O_PATCH: rc = parse_u64(optarg, 4, 4096, &patch, "--patch"), set_patch = 1; break;
-        case O_SEED: rc = parse_u64(optarg, 0, UINT64_MAX, &seed, "--seed"); break;
+        case O_EPOCHS: rc = cli_parse_u64(optarg, 1, 1000000, &epochs, "train", "--epochs"), set_epochs = 1; break;
+        case O_STEPS: rc = cli_parse_u64(optarg, 0, 100000000, &steps, "train", "--steps"), set_steps = 1; break;
+        case O_BATCH: rc = cli_parse_u64(optarg, 1, 4096, &batch, "train", "--batch"), set_batch = 1; break;
+        case O_PATCH: rc = cli_parse_u64(optarg, 4, 4096, &patch, "train", "--patch"), set_patch = 1; break;
+        case O_SEED: rc = cli_parse_u64(optarg, 0, UINT64_MAX, &seed, "train", "--seed"); break;
         case O_HP: hp[nhp++] = optarg; break;
         case O_DECAY: decay = optarg; break;
         case O_SCALE: scale = optarg; break;

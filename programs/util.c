@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -289,4 +290,14 @@ fail:
     unlink(g_tmp);
     g_have_tmp = 0;
     return rc;
+}
+
+int cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, const char *cmd, const char *what) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || s[0] == '-' || errno || v < lo || v > hi)
+        return cli_error(EX_USAGE_, "%s: %s must be an integer in [%" PRIu64 ", %" PRIu64 "]", cmd, what, lo, hi);
+    *out = v;
+    return EX_OK_;
 }
