@@ -2,8 +2,9 @@
  *
  *   mc_bench_edgnet [--reps N] [--quick]       performance, JSON (make bench)
  *   mc_bench_edgnet --table SAMPLES [--model F] the reproduction table (Markdown)
- *   mc_bench_edgnet --surrogate SAMPLES [--steps N] [--only SCHEME]
+ *   mc_bench_edgnet --surrogate SAMPLES [--steps N] [--only SCHEME] [--profile P] [--n N]
  *                                               the surrogate-attack table
+ *                                               (the options pick rows and columns, to run them in parallel)
  *
  * Performance, for the default configuration (the built-in model) and the
  * paper's (64 channels, 256x256 tiles; random weights: the time does not
@@ -24,7 +25,7 @@
 
 static const mc_opts k_unauth = {.flags = MC_DECRYPT_UNAUTHENTICATED};
 
-static void die(const char *what, const mc_err *err) {
+static _Noreturn void die(const char *what, const mc_err *err) {
     fprintf(stderr, "mc_bench_edgnet: %s: %s\n", what, err ? err->msg : "failed");
     exit(4);
 }
@@ -336,7 +337,8 @@ static int table(const char *samples, const char *model_path) {
 
 /* ---------------------------------------------------------- surrogates */
 
-static int surrogate_table(const char *samples, uint64_t steps, const char *only) {
+static int surrogate_table(const char *samples, uint64_t steps, const char *only, const char *only_profile,
+                           size_t only_n) {
     edg_pool train = {0}, test = {0};
     edg_pools(samples, &train, &test);
     while (train.n > 1000) mc_image_free(train.img[--train.n]);
@@ -355,6 +357,7 @@ static int surrogate_table(const char *samples, uint64_t steps, const char *only
         }
         for (int pr = 0; pr < 2; pr++) {
             const mc_profile prof = pr ? MC_PROFILE_HARDENED : MC_PROFILE_PAPER;
+            if (only_profile && strcmp(only_profile, mc_profile_name(prof))) continue;
             edg_pool pc = {0}, tc = {0}, td = {0};
             crypt_pool(&train, &pc, schemes[si], prof, key, NULL, 0);
             crypt_pool(&test, &tc, schemes[si], prof, key, NULL, 0);
@@ -364,6 +367,10 @@ static int surrogate_table(const char *samples, uint64_t steps, const char *only
             printf("| %s | %s | %.2f / %.4f |", schemes[si], mc_profile_name(prof), lp, ls);
             fflush(stdout);
             for (int k = 0; k < 3; k++) {
+                if (only_n && ns[k] != only_n) {
+                    printf(" |");
+                    continue;
+                }
                 mc_surrogate *s = NULL;
                 mc_surrogate_opts so = {0, 0, steps, 0, 0, 0, 1, NULL, NULL};
                 mc_err err = {0};
@@ -397,8 +404,8 @@ static int surrogate_table(const char *samples, uint64_t steps, const char *only
 
 int main(int argc, char **argv) {
     int reps = 5, quick = 0;
-    const char *tab = NULL, *sur = NULL, *model = NULL, *only = NULL;
-    uint64_t steps = 1000;
+    const char *tab = NULL, *sur = NULL, *model = NULL, *only = NULL, *only_profile = NULL;
+    uint64_t steps = 1000, only_n = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quick")) quick = 1;
@@ -406,10 +413,12 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--surrogate") && i + 1 < argc) sur = argv[++i];
         else if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "--profile") && i + 1 < argc) only_profile = argv[++i];
+        else if (!strcmp(argv[i], "--n") && i + 1 < argc) only_n = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = strtoull(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "usage: mc_bench_edgnet [--reps N] [--quick] | --table SAMPLES [--model F] | --surrogate "
-                            "SAMPLES [--steps N] [--only SCHEME]\n");
+                            "SAMPLES [--steps N] [--only SCHEME] [--profile P] [--n N]\n");
             return 1;
         }
     }
@@ -418,6 +427,6 @@ int main(int argc, char **argv) {
     if (quick) reps = 1;
     if (mc_init()) die("init", NULL);
     if (tab) return table(tab, model);
-    if (sur) return surrogate_table(sur, steps ? steps : 1000, only);
+    if (sur) return surrogate_table(sur, steps ? steps : 1000, only, only_profile, (size_t)only_n);
     return perf(reps, quick);
 }
