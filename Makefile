@@ -44,13 +44,16 @@ test-fast: build samples
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 # Every benchmark driver, pinned to one core (atres and edgnet, the neural
-# schemes: both cores, as the issues ask); JSON in bench/results/.
+# schemes: both cores, as the issues ask), then directory mode (-j 1 and
+# -j 2); JSON in bench/results/.
 bench: build
 	@mkdir -p bench/results
 	taskset -c 0 $(BUILD)/mc_bench | tee bench/results/schemes.json
 	@for b in $(BUILD)/mc_bench_*; do [ -x "$$b" ] || continue; n=$${b##*/mc_bench_}; cpus=0; \
 	  case "$$n" in atres | edgnet) cpus=0-1 ;; esac; \
 	  echo "== $$n (cpus $$cpus)"; taskset -c $$cpus "$$b" | tee bench/results/$$n.json || exit 1; done
+	@echo "== tree (directory mode against cp -r and age; both cores)"
+	bash bench/tree_bench.sh $(BUILD)/medcrypt .cache/samples | tee bench/results/tree.json
 
 # The built-in models of the neural schemes (models/*.mcnn, compiled into the
 # library): the committed command, data and seed; docs/schemes/at-resnet-cm.md

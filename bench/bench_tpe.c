@@ -4,17 +4,29 @@
  *
  *   mc_bench_tpe [--quick]
  *       JSON on stdout, everything measured in one run, the configurations
- *       interleaved rep by rep (so that the machine's load hits them alike);
- *       medians of 11 reps (--quick: 5), wall clock and thread CPU time.
- *       512x512 RGB 8-bit (the Shepp-Logan phantom, one shade per channel,
- *       plus noise), block 32: encrypt and decrypt of tpe-h2mwd (10 rounds,
- *       the paper's; hardened and paper profiles; and its portable code, no
- *       vector kernel), tpe-pair and tpe2 at the round counts of comparable
- *       mixing (MIX_ROUNDS_*, from --mixing) and at their defaults, aead (the
- *       floor) and memcpy, and the ratios; tpe-h2mwd and the baselines at
- *       block 8, 16, 32, 64 (ns per sample: the cost per sample at a fixed
- *       block size is what O(mn) predicts constant); a 512x512 16-bit CT
- *       phantom at block 32.
+ *       of a section interleaved rep by rep (so that the machine's load hits
+ *       them alike); medians of 11 reps (--quick: 5), wall clock and thread
+ *       CPU time; every decryption checked exact.  512x512 RGB 8-bit (the
+ *       Shepp-Logan phantom, one shade per channel, plus noise), block 32:
+ *        - "block32": through mc_encrypt / mc_decrypt (MAC, metadata: what a
+ *          caller sees), the default implementation: tpe-h2mwd (10 rounds,
+ *          the paper's; hardened and paper profiles), tpe-pair and tpe2 at
+ *          the round counts of comparable mixing (MIX_ROUNDS_*, from
+ *          --mixing) and at their defaults, aead (the floor), and the ratios;
+ *        - "implementations": the schemes' own encrypt / decrypt (no MAC or
+ *          framing), tpe-h2mwd through each implementation this CPU runs
+ *          (portable, avx2, avx2-pdep, avx512: h2mwd.h), beside tpe2 (6 and
+ *          7 rounds), tpe-pair (16) and aead, the same run: ms per
+ *          implementation and the ratios tpe2 / tpe-h2mwd, wall clock and
+ *          (under "cpu_time", what to read on a loaded machine) thread CPU
+ *          time;
+ *        - "block_sweep": each implementation and the baselines at block 8,
+ *          16, 32, 64 (ns per sample: the cost per sample at a fixed block
+ *          size is what O(mn) predicts constant);
+ *        - "ct16": a 512x512 16-bit CT phantom at block 32, each
+ *          implementation.
+ *       The TPE block driver's RGB rows follow mc_cpu_features() (the level
+ *       in "cpu_level"); MEDCRYPT_CPU=portable|avx2 lowers it.
  *   mc_bench_tpe --mixing [TRIALS]
  *       JSON: for each scheme and round count 1..24, the mean fraction of the
  *       samples of a 32x32 8-bit block that differ between the ciphers of
@@ -34,7 +46,8 @@
 #include "bench_util.h"
 #include "medcrypt.h"
 #include "medcrypt_lab.h"
-#include "schemes/tpe_common.h"
+#include "core/cpu.h"
+#include "schemes/tpe_h2mwd/h2mwd.h"
 
 #include <math.h>
 #include <sodium.h>
@@ -94,14 +107,15 @@ static mc_image *rgb_phantom(uint32_t size) {
 }
 
 /* One configuration timed rep by rep: scheme, profile, block, rounds (0:
- * the scheme's default / none), portable (tpe-h2mwd without its vector
- * kernel); per rep the wall and CPU times of one encryption and one
- * decryption, checked exact. */
+ * the scheme's default / none); through mc_encrypt / mc_decrypt (impl NULL,
+ * direct 0), or the scheme's own functions (direct 1; tpe-h2mwd through
+ * impl); the plaintext and its working copy; the reps' times. */
 typedef struct config {
     const char *scheme, *basis;
     mc_profile prof;
     unsigned block, rounds;
-    int portable;
+    int direct;
+    const mc_tpe_h2mwd_impl *impl;
     const mc_image *plain;
     mc_image *img;
     double *te, *td, *ce, *cd;
@@ -110,6 +124,12 @@ typedef struct config {
 typedef struct result {
     double enc_ms, dec_ms, enc_cpu_ms, dec_cpu_ms;
 } result;
+
+/* the sub-key and nonce of the direct runs */
+typedef struct direct_keys {
+    uint8_t key[32], nonce[24];
+    mc_meta *meta;
+} direct_keys;
 
 static void config_init(config *c, int reps) {
     c->img = clone_image(c->plain);
@@ -120,7 +140,7 @@ static void config_init(config *c, int reps) {
     if (!c->te || !c->td || !c->ce || !c->cd) die("allocation", NULL);
 }
 
-static void config_rep(config *c, int rep, const mc_key *key) {
+static void config_rep(config *c, int rep, const mc_key *key, direct_keys *dk) {
     char pb[32], pr[32];
     snprintf(pb, sizeof pb, "block=%u", c->block);
     snprintf(pr, sizeof pr, "rounds=%u", c->rounds);
@@ -130,13 +150,28 @@ static void config_rep(config *c, int rep, const mc_key *key) {
     memcpy(c->img->pixels, c->plain->pixels, c->plain->nbytes);
     c->img->has_meta = 0;
     mc_meta_clear(&c->img->meta);
-    tpe_h2mwd_portable(c->portable);
+    mc_scheme_ctx ctx = {.key = dk->key, .nonce = c->prof == MC_PROFILE_HARDENED ? dk->nonce : NULL,
+                         .profile = c->prof, .meta = dk->meta, .opts = NULL};
+    const mc_scheme *s = mc_scheme_find(c->scheme);
+    if (!s) die(c->scheme, NULL);
+    if (c->direct) {
+        mc_meta_clear(dk->meta);
+        snprintf(pb, sizeof pb, "%u", c->block);
+        snprintf(pr, sizeof pr, "%u", c->rounds);
+        if (np && (mc_meta_set(dk->meta, "p.block", pb) || mc_meta_set(dk->meta, "p.rounds", pr)))
+            die("metadata", NULL);
+    }
     const double w0 = mc_bench_now(), c0 = cpu_now();
-    if (mc_encrypt(c->img, c->scheme, c->prof, params, np, key, NULL, &err)) die(c->scheme, &err);
+    int rc = !c->direct ? mc_encrypt(c->img, c->scheme, c->prof, params, np, key, NULL, &err)
+             : c->impl  ? mc_tpe_h2mwd_image(&ctx, c->img, 1, c->impl, &err)
+                        : s->encrypt(&ctx, c->img, &err);
+    if (rc) die(c->scheme, &err);
     const double w1 = mc_bench_now(), c1 = cpu_now();
-    if (mc_decrypt(c->img, key, &k_unauth, &err)) die(c->scheme, &err);
+    rc = !c->direct ? mc_decrypt(c->img, key, &k_unauth, &err)
+         : c->impl  ? mc_tpe_h2mwd_image(&ctx, c->img, 0, c->impl, &err)
+                    : s->decrypt(&ctx, c->img, &err);
+    if (rc) die(c->scheme, &err);
     const double w2 = mc_bench_now(), c2 = cpu_now();
-    tpe_h2mwd_portable(0);
     if (memcmp(c->img->pixels, c->plain->pixels, c->plain->nbytes)) die(c->scheme, NULL);
     c->te[rep] = w1 - w0;
     c->td[rep] = w2 - w1;
@@ -156,21 +191,33 @@ static result config_done(config *c, int reps) {
 }
 
 /* Time n configurations, interleaved rep by rep. */
-static void run_configs(config *c, result *r, size_t n, int reps, const mc_key *key) {
+static void run_configs(config *c, result *r, size_t n, int reps, const mc_key *key, direct_keys *dk) {
     for (size_t i = 0; i < n; i++) config_init(&c[i], reps);
     for (int rep = 0; rep < reps; rep++)
-        for (size_t i = 0; i < n; i++) config_rep(&c[i], rep, key);
+        for (size_t i = 0; i < n; i++) config_rep(&c[i], rep, key, dk);
     for (size_t i = 0; i < n; i++) r[i] = config_done(&c[i], reps);
 }
 
 static void print_result(const char *sep, const config *c, const result *r, const result *aead, size_t samples) {
-    printf("%s  {\"scheme\": \"%s\", \"profile\": \"%s\", \"code\": \"%s\", \"block\": %u, \"rounds\": %u, "
-           "\"rounds_basis\": \"%s\", \"encrypt_ms\": %.3f, \"decrypt_ms\": %.3f, \"encrypt_cpu_ms\": %.3f, "
-           "\"decrypt_cpu_ms\": %.3f, \"encrypt_ns_per_sample\": %.1f",
-           sep, c->scheme, mc_profile_name(c->prof), c->portable ? "portable" : "default", c->block, c->rounds, c->basis,
-           r->enc_ms, r->dec_ms, r->enc_cpu_ms, r->dec_cpu_ms, 1e6 * r->enc_ms / (double)samples);
+    printf("%s  {\"scheme\": \"%s\", \"profile\": \"%s\", \"impl\": \"%s\", \"via\": \"%s\", \"block\": %u, "
+           "\"rounds\": %u, \"rounds_basis\": \"%s\", \"encrypt_ms\": %.3f, \"decrypt_ms\": %.3f, "
+           "\"encrypt_cpu_ms\": %.3f, \"decrypt_cpu_ms\": %.3f, \"encrypt_ns_per_sample\": %.1f",
+           sep, c->scheme, mc_profile_name(c->prof),
+           c->impl ? c->impl->name : !strcmp(c->scheme, "tpe-h2mwd") ? mc_tpe_h2mwd_impl_best()->name : "-",
+           c->direct ? "scheme" : "mc_encrypt", c->block, c->rounds, c->basis, r->enc_ms, r->dec_ms, r->enc_cpu_ms,
+           r->dec_cpu_ms, 1e6 * r->enc_ms / (double)samples);
     if (aead) printf(", \"encrypt_over_aead\": %.1f", r->enc_ms / aead->enc_ms);
     printf("}");
+}
+
+/* The implementations of tpe-h2mwd this process may run, best first, "ref"
+ * left out (it is the byte-per-bit construction, for tests). */
+static size_t bench_impls(const mc_tpe_h2mwd_impl **out) {
+    size_t n, k = 0;
+    const mc_tpe_h2mwd_impl *const *all = mc_tpe_h2mwd_impls(&n);
+    for (size_t i = 0; i < n; i++)
+        if (all[i]->split && mc_tpe_h2mwd_impl_get(all[i]->name)) out[k++] = all[i];
+    return k;
 }
 
 static int bench_json(int quick) {
@@ -178,6 +225,12 @@ static int bench_json(int quick) {
     mc_key *key = NULL;
     mc_err err = {0};
     if (mc_key_generate(&key, NULL)) die("key", NULL);
+    direct_keys dk;
+    randombytes_buf(dk.key, sizeof dk.key);
+    randombytes_buf(dk.nonce, sizeof dk.nonce);
+    if (!(dk.meta = calloc(1, sizeof *dk.meta))) die("allocation", NULL);
+    const mc_tpe_h2mwd_impl *impls[8];
+    const size_t ni = bench_impls(impls);
     mc_image *img = rgb_phantom(512);
     const size_t n = img->nbytes;
     uint8_t *dst = malloc(n);
@@ -192,75 +245,110 @@ static int bench_json(int quick) {
     }
     const double memcpy_ms = 1e3 * mc_bench_median(t, reps);
     const mc_profile H = MC_PROFILE_HARDENED, PP = MC_PROFILE_PAPER;
-    /* block 32, RGB 8-bit: [0] tpe-h2mwd, the reference of the ratios */
-    config c[] = {
-        {"tpe-h2mwd", "paper", H, 32, H2_ROUNDS, 0, img, 0, 0, 0, 0, 0},
-        {"tpe-h2mwd", "paper", PP, 32, H2_ROUNDS, 0, img, 0, 0, 0, 0, 0},
-        {"tpe-h2mwd", "paper", H, 32, H2_ROUNDS, 1, img, 0, 0, 0, 0, 0},
-        {"tpe-pair", "mixing", H, 32, MIX_ROUNDS_PAIR, 0, img, 0, 0, 0, 0, 0},
-        {"tpe2", "mixing", H, 32, MIX_ROUNDS_TPE2, 0, img, 0, 0, 0, 0, 0},
-        {"tpe-pair", "default", H, 32, 10, 0, img, 0, 0, 0, 0, 0},
-        {"tpe2", "default", H, 32, 7, 0, img, 0, 0, 0, 0, 0},
-        {"aead", "-", H, 32, 0, 0, img, 0, 0, 0, 0, 0},
+    /* block 32, RGB 8-bit, one interleaved run: [0] tpe-h2mwd, the reference
+     * of the ratios; the mc_encrypt configurations, then the direct ones
+     * (each implementation, then tpe2 6 and 7, tpe-pair 16, aead) */
+    config c[24] = {
+        {"tpe-h2mwd", "paper", H, 32, H2_ROUNDS, 0, NULL, img, 0, 0, 0, 0, 0},
+        {"tpe-h2mwd", "paper", PP, 32, H2_ROUNDS, 0, NULL, img, 0, 0, 0, 0, 0},
+        {"tpe-pair", "mixing", H, 32, MIX_ROUNDS_PAIR, 0, NULL, img, 0, 0, 0, 0, 0},
+        {"tpe2", "mixing", H, 32, MIX_ROUNDS_TPE2, 0, NULL, img, 0, 0, 0, 0, 0},
+        {"tpe-pair", "default", H, 32, 10, 0, NULL, img, 0, 0, 0, 0, 0},
+        {"tpe2", "default", H, 32, 7, 0, NULL, img, 0, 0, 0, 0, 0},
+        {"aead", "-", H, 32, 0, 0, NULL, img, 0, 0, 0, 0, 0},
     };
-    enum { NC = sizeof c / sizeof c[0] };
-    result r[NC];
-    run_configs(c, r, NC, reps, key);
-    const result *aead = &r[NC - 1], *h2 = &r[0], *h2p = &r[2], *pair = &r[3], *tpe2 = &r[4];
+    enum { NM = 7 }; /* the mc_encrypt configurations; aead last */
+    size_t nc = NM;
+    const size_t d0 = nc;
+    for (size_t i = 0; i < ni; i++) c[nc++] = (config){"tpe-h2mwd", "paper", H, 32, H2_ROUNDS, 1, impls[i], img, 0, 0, 0, 0, 0};
+    const size_t dt2 = nc;
+    c[nc++] = (config){"tpe2", "mixing", H, 32, MIX_ROUNDS_TPE2, 1, NULL, img, 0, 0, 0, 0, 0};
+    c[nc++] = (config){"tpe2", "default", H, 32, 7, 1, NULL, img, 0, 0, 0, 0, 0};
+    c[nc++] = (config){"tpe-pair", "mixing", H, 32, MIX_ROUNDS_PAIR, 1, NULL, img, 0, 0, 0, 0, 0};
+    const size_t dae = nc;
+    c[nc++] = (config){"aead", "-", H, 32, 0, 1, NULL, img, 0, 0, 0, 0, 0};
+    result r[24];
+    run_configs(c, r, nc, reps, key, &dk);
+    const result *aead = &r[NM - 1], *h2 = &r[0], *pair = &r[2], *tpe2 = &r[3];
     printf("{\"bench\": \"tpe\", ");
     mc_bench_machine(stdout);
-    printf(", \"vector_kernel\": %s, \"image\": \"512x512 RGB 8-bit phantom\", \"samples\": %zu,\n"
-           " \"reps\": %d, \"statistic\": \"median\", \"interleaved\": true, \"memcpy_ms\": %.4f,\n"
+    printf(", \"cpu_level\": \"%s\", \"default_impl\": \"%s\", \"image\": \"512x512 RGB 8-bit phantom\", "
+           "\"samples\": %zu,\n \"reps\": %d, \"statistic\": \"median\", \"interleaved\": true, \"memcpy_ms\": %.4f,\n"
            " \"mixing_rounds\": {\"tpe-h2mwd\": %d, \"tpe-pair\": %d, \"tpe2\": %d, \"basis\": "
            "\"mc_bench_tpe --mixing: fewest rounds reaching tpe-h2mwd's 10-round spread of a one-sample change\"},\n"
            " \"block32\": [\n",
-           tpe_h2mwd_simd() ? "true" : "false", n, reps, memcpy_ms, H2_ROUNDS, MIX_ROUNDS_PAIR, MIX_ROUNDS_TPE2);
-    for (size_t i = 0; i < NC; i++) print_result(i ? ",\n" : "", &c[i], &r[i], i + 1 < NC ? aead : NULL, n);
+           mc_cpu_level_name(), mc_tpe_h2mwd_impl_best()->name, n, reps, memcpy_ms, H2_ROUNDS, MIX_ROUNDS_PAIR,
+           MIX_ROUNDS_TPE2);
+    for (size_t i = 0; i < NM; i++) print_result(i ? ",\n" : "", &c[i], &r[i], i + 1 < NM ? aead : NULL, n);
     printf("\n ],\n \"ratios\": {\"tpe2_over_h2mwd_encrypt\": %.2f, \"tpe2_over_h2mwd_decrypt\": %.2f, "
            "\"tpe2_over_h2mwd_encrypt_cpu\": %.2f, \"tpe2_over_h2mwd_decrypt_cpu\": %.2f,\n"
-           "  \"pair_over_h2mwd_encrypt\": %.2f, \"pair_over_h2mwd_decrypt\": %.2f, \"h2mwd_over_aead_encrypt\": %.1f, "
-           "\"h2mwd_portable_over_default_encrypt\": %.2f, \"tpe2_over_h2mwd_portable_encrypt\": %.2f},\n",
+           "  \"pair_over_h2mwd_encrypt\": %.2f, \"pair_over_h2mwd_decrypt\": %.2f, \"h2mwd_over_aead_encrypt\": %.1f},\n",
            tpe2->enc_ms / h2->enc_ms, tpe2->dec_ms / h2->dec_ms, tpe2->enc_cpu_ms / h2->enc_cpu_ms,
            tpe2->dec_cpu_ms / h2->dec_cpu_ms, pair->enc_ms / h2->enc_ms, pair->dec_ms / h2->dec_ms,
-           h2->enc_ms / aead->enc_ms, h2p->enc_ms / h2->enc_ms, tpe2->enc_ms / h2p->enc_ms);
-    /* block sweep: paper profile, every scheme at its benchmark rounds */
+           h2->enc_ms / aead->enc_ms);
+    /* per implementation, the same run (the schemes' own functions) */
+    const result *t6 = &r[dt2], *t7 = &r[dt2 + 1], *ae = &r[dae];
+    printf(" \"implementations\": {\"via\": \"scheme\", \"summary\": [\n");
+    for (size_t i = 0; i < ni; i++) {
+        const result *x = &r[d0 + i];
+        printf("%s  {\"impl\": \"%s\", \"h2mwd_encrypt_ms\": %.3f, \"h2mwd_decrypt_ms\": %.3f, "
+               "\"tpe2_encrypt_ms\": %.3f, \"tpe2_decrypt_ms\": %.3f, \"tpe2_over_h2mwd_encrypt\": %.2f, "
+               "\"tpe2_over_h2mwd_decrypt\": %.2f, \"tpe2_7_over_h2mwd_encrypt\": %.2f, \"aead_encrypt_ms\": %.3f, "
+               "\"h2mwd_over_aead_encrypt\": %.1f,\n    \"cpu_time\": {\"h2mwd_encrypt_ms\": %.3f, "
+               "\"h2mwd_decrypt_ms\": %.3f, \"tpe2_encrypt_ms\": %.3f, \"tpe2_over_h2mwd_encrypt\": %.2f, "
+               "\"tpe2_over_h2mwd_decrypt\": %.2f, \"aead_encrypt_ms\": %.3f}}",
+               i ? ",\n" : "", impls[i]->name, x->enc_ms, x->dec_ms, t6->enc_ms, t6->dec_ms, t6->enc_ms / x->enc_ms,
+               t6->dec_ms / x->dec_ms, t7->enc_ms / x->enc_ms, ae->enc_ms, x->enc_ms / ae->enc_ms, x->enc_cpu_ms,
+               x->dec_cpu_ms, t6->enc_cpu_ms, t6->enc_cpu_ms / x->enc_cpu_ms, t6->dec_cpu_ms / x->dec_cpu_ms,
+               ae->enc_cpu_ms);
+    }
+    printf("\n ], \"runs\": [\n");
+    for (size_t i = d0; i < nc; i++) print_result(i > d0 ? ",\n" : "", &c[i], &r[i], i + 1 < nc ? ae : NULL, n);
+    printf("\n ]},\n");
+    /* block sweep: paper profile, direct, each implementation and the
+     * baselines at their benchmark rounds */
     static const unsigned blocks[] = {8, 16, 32, 64};
-    config s[5 * 4];
+    config s[4 * 10];
     size_t ns = 0;
     for (size_t b = 0; b < 4; b++) {
-        s[ns++] = (config){"tpe-h2mwd", "paper", PP, blocks[b], H2_ROUNDS, 0, img, 0, 0, 0, 0, 0};
-        s[ns++] = (config){"tpe-h2mwd", "paper", PP, blocks[b], H2_ROUNDS, 1, img, 0, 0, 0, 0, 0};
-        s[ns++] = (config){"tpe-pair", "mixing", PP, blocks[b], MIX_ROUNDS_PAIR, 0, img, 0, 0, 0, 0, 0};
-        s[ns++] = (config){"tpe2", "mixing", PP, blocks[b], MIX_ROUNDS_TPE2, 0, img, 0, 0, 0, 0, 0};
+        for (size_t i = 0; i < ni; i++)
+            s[ns++] = (config){"tpe-h2mwd", "paper", PP, blocks[b], H2_ROUNDS, 1, impls[i], img, 0, 0, 0, 0, 0};
+        s[ns++] = (config){"tpe-pair", "mixing", PP, blocks[b], MIX_ROUNDS_PAIR, 1, NULL, img, 0, 0, 0, 0, 0};
+        s[ns++] = (config){"tpe2", "mixing", PP, blocks[b], MIX_ROUNDS_TPE2, 1, NULL, img, 0, 0, 0, 0, 0};
     }
-    result sr[5 * 4];
-    run_configs(s, sr, ns, sweep_reps, key);
+    result sr[4 * 10];
+    run_configs(s, sr, ns, sweep_reps, key, &dk);
     printf(" \"block_sweep\": [\n");
     for (size_t i = 0; i < ns; i++) print_result(i ? ",\n" : "", &s[i], &sr[i], NULL, n);
     /* 16-bit CT phantom, gray, block 32 */
     mc_image *ct = NULL;
     if (mc_phantom(&ct, 512, 1, 16, &err)) die("phantom", &err);
-    config b16[] = {
-        {"tpe-h2mwd", "paper", H, 32, H2_ROUNDS, 0, ct, 0, 0, 0, 0, 0},
-        {"tpe-h2mwd", "paper", H, 32, H2_ROUNDS, 1, ct, 0, 0, 0, 0, 0},
-        {"tpe-pair", "mixing", H, 32, MIX_ROUNDS_PAIR, 0, ct, 0, 0, 0, 0, 0},
-        {"tpe2", "mixing", H, 32, MIX_ROUNDS_TPE2, 0, ct, 0, 0, 0, 0, 0},
-        {"aead", "-", H, 32, 0, 0, ct, 0, 0, 0, 0, 0},
-    };
-    enum { N16 = sizeof b16 / sizeof b16[0] };
-    result r16[N16];
-    run_configs(b16, r16, N16, sweep_reps, key);
+    config b16[12];
+    size_t n16 = 0;
+    for (size_t i = 0; i < ni; i++)
+        b16[n16++] = (config){"tpe-h2mwd", "paper", H, 32, H2_ROUNDS, 1, impls[i], ct, 0, 0, 0, 0, 0};
+    b16[n16++] = (config){"tpe-pair", "mixing", H, 32, MIX_ROUNDS_PAIR, 1, NULL, ct, 0, 0, 0, 0, 0};
+    b16[n16++] = (config){"tpe2", "mixing", H, 32, MIX_ROUNDS_TPE2, 1, NULL, ct, 0, 0, 0, 0, 0};
+    b16[n16++] = (config){"aead", "-", H, 32, 0, 1, NULL, ct, 0, 0, 0, 0, 0};
+    result r16[12];
+    run_configs(b16, r16, n16, sweep_reps, key, &dk);
     printf("\n ],\n \"ct16\": {\"image\": \"512x512 16-bit CT phantom\", \"samples\": %zu, \"reps\": %d, "
-           "\"tpe2_over_h2mwd_encrypt\": %.2f, \"runs\": [\n",
-           mc_image_samples(ct), sweep_reps, r16[3].enc_ms / r16[0].enc_ms);
-    for (size_t i = 0; i < N16; i++)
-        print_result(i ? ",\n" : "", &b16[i], &r16[i], i + 1 < N16 ? &r16[N16 - 1] : NULL, mc_image_samples(ct));
+           "\"tpe2_over_h2mwd_encrypt\": {",
+           mc_image_samples(ct), sweep_reps);
+    for (size_t i = 0; i < ni; i++)
+        printf("%s\"%s\": %.2f", i ? ", " : "", impls[i]->name, r16[n16 - 2].enc_ms / r16[i].enc_ms);
+    printf("}, \"runs\": [\n");
+    for (size_t i = 0; i < n16; i++)
+        print_result(i ? ",\n" : "", &b16[i], &r16[i], i + 1 < n16 ? &r16[n16 - 1] : NULL, mc_image_samples(ct));
     printf("\n ]}}\n");
     mc_image_free(ct);
     free(t);
     free(dst);
     mc_image_free(img);
     mc_key_free(key);
+    mc_meta_clear(dk.meta);
+    free(dk.meta);
+    sodium_memzero(&dk, sizeof dk);
     return 0;
 }
 

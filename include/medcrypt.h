@@ -165,6 +165,20 @@ typedef struct mc_image {
     mc_meta meta;
     uint8_t *aux;                  /* binary side data of the scheme (encrypted by the scheme), NULL if none */
     size_t aux_len;                /* bytes in aux; 0 if none */
+
+    /* The restore record: what a writer needs to give the file back as it
+     * came, as bytes only the reader and writer of one format interpret
+     * (DICOM: the original SOP Instance, Series and Study Instance UIDs,
+     * transfer syntax, photometric interpretation and the other attributes
+     * medcrypt changes; docs/metadata.md).  NULL when the reader has none.
+     * A `hardened` mc_encrypt stores it encrypted and authenticated in the
+     * metadata (entries "restore"...) and wipes the plaintext; the `paper`
+     * profile drops it.  mc_decrypt puts it back and sets restore_apply: only
+     * then does a writer apply it (a file as read, restore_apply = 0, is
+     * written as before: new UIDs, uncompressed).  Owned by the image. */
+    uint8_t *restore;
+    size_t restore_len;
+    int restore_apply;
 } mc_image;
 
 /* The aux blob: binary side data a scheme stores beside the pixels (e.g. an
@@ -204,7 +218,8 @@ MC_API size_t mc_image_samples(const mc_image *img);
 /* ---------------------------------------------------------------- formats */
 
 /* Read a file ("-" = standard input).  Format from magic bytes, else from the
- * extension.  lim may be NULL. */
+ * extension.  lim may be NULL (defaults).  A file larger than
+ * 2 x lim->max_bytes + 256 MiB is MC_ERR_LIMITS before it is read. */
 MC_API int mc_image_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) MC_WUR;
 /* Write img to path in format fmt (MC_FMT_UNKNOWN: from the path's extension,
  * else img->format).  Writes directly to `path` (callers wanting atomicity
@@ -213,8 +228,12 @@ MC_API int mc_image_read(const char *path, const mc_limits *lim, mc_image **out,
 MC_API int mc_image_write(const mc_image *img, const char *path, mc_format fmt, mc_err *err) MC_WUR;
 
 /* The same from and to memory (a server, a Python caller, the CLI's "-"):
- * nothing touches the file system.  mc_image_read_mem: the format from the
- * magic bytes, else from name_hint's extension (may be NULL).
+ * nothing touches the file system.  PNG, PGM/PPM and DICOM are parsed and
+ * written in memory (the path functions above read the file into memory
+ * first, at most 2 x lim->max_bytes + 256 MiB, and write a buffer out);
+ * NIfTI goes through an anonymous memory file (memfd), and
+ * mc_image_write_mem writes it uncompressed (.nii).  mc_image_read_mem: the
+ * format from the magic bytes, else from name_hint's extension (may be NULL).
  * mc_image_write_mem: img in format fmt (MC_FMT_UNKNOWN: img->format) into a
  * new buffer *out of *out_len bytes, released with mc_buffer_free. */
 MC_API int mc_image_read_mem(const void *buf, size_t len, const char *name_hint, const mc_limits *lim,
@@ -223,16 +242,6 @@ MC_API int mc_image_write_mem(const mc_image *img, mc_format fmt, uint8_t **out,
                               mc_err *err) MC_WUR;
 /* Wipe len bytes of buf (it may hold plaintext pixels), then free it. */
 MC_API void mc_buffer_free(uint8_t *buf, size_t len);
-
-/* Per-format entry points (used by mc_image_read / mc_image_write). */
-MC_API int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
-MC_API int mc_png_write(const mc_image *img, const char *path, mc_err *err);
-MC_API int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
-MC_API int mc_pnm_write(const mc_image *img, const char *path, mc_err *err);
-MC_API int mc_dicom_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
-MC_API int mc_dicom_write(const mc_image *img, const char *path, mc_err *err);
-MC_API int mc_nifti_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err);
-MC_API int mc_nifti_write(const mc_image *img, const char *path, mc_err *err);
 
 /* Modified Shepp-Logan head phantom, size x size x slices.  bits 16: signed
  * CT-like Hounsfield values (-1000 air ... ~+1000 bone); bits 8: unsigned
@@ -255,9 +264,13 @@ typedef struct mc_key mc_key;
 /* Argon2id cost (crypto_pwhash).  Defaults: ops 3, mem 64 MiB. */
 #define MC_PWHASH_OPS_DEFAULT 3ULL
 #define MC_PWHASH_MEM_DEFAULT (64ULL << 20)
-/* Upper bounds accepted from untrusted metadata. */
-#define MC_PWHASH_OPS_MAX 16ULL
-#define MC_PWHASH_MEM_MAX (1ULL << 30)
+/* Upper bounds on the cost: 4x the defaults (ops 12, 256 MiB).  A cost read
+ * from a file (image metadata, a wrapped key file) beyond them is refused
+ * (MC_ERR_FORMAT) before any work, so a hostile file costs at most 4x an
+ * honest one per attempt; a key given a higher cost with
+ * mc_key_set_pwhash_cost cannot encrypt (MC_ERR_ARG). */
+#define MC_PWHASH_OPS_MAX (4 * MC_PWHASH_OPS_DEFAULT)
+#define MC_PWHASH_MEM_MAX (4 * MC_PWHASH_MEM_DEFAULT)
 
 MC_API int mc_init(void) MC_WUR; /* sodium_init; safe to call many times */
 
@@ -311,7 +324,7 @@ typedef struct mc_param_def {
  */
 typedef struct mc_opts {
     unsigned flags;              /* MC_DECRYPT_* */
-    const mc_image *key_image;   /* key image (zigzag key-image=file, deep-kedi); NULL: none */
+    const mc_image *key_image;   /* key image (zigzag: --key-image FILE); NULL: none */
     const uint8_t *model;        /* a model file's bytes for a neural scheme; NULL: built-in */
     size_t model_len;
     /* The key that opens `model` when the model file is encrypted (a secret
@@ -371,8 +384,10 @@ MC_API const char *mc_scheme_param(const mc_scheme_ctx *ctx, const mc_scheme *s,
 
 /* Encrypt img in place with scheme `name`.  params: "k=v" strings (nparams of
  * them), validated against the scheme.  Sets img->meta (scheme, profile,
- * params, nonce, salt, mac) and img->has_meta.  Any aux blob present on entry
- * is dropped; the scheme may set a new one (mc_image_set_aux). */
+ * params, nonce, salt, restore, mac) and img->has_meta.  Any aux blob present
+ * on entry is dropped; the scheme may set a new one (mc_image_set_aux).  The
+ * restore record is sealed into the metadata (hardened) or dropped (paper);
+ * on success img->restore is NULL. */
 MC_API int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char *const *params,
                size_t nparams, const mc_key *key, const mc_opts *opts, mc_err *err) MC_WUR;
 /* Decrypt img in place using img->meta (and img->aux, for a scheme that uses
@@ -381,7 +396,10 @@ MC_API int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, con
  * pixel, metadata or aux byte, or an aux blob removed or added.  A
  * `paper`-profile file (no MAC) is refused with MC_ERR_AUTH unless opts->flags
  * has MC_DECRYPT_UNAUTHENTICATED.  Clears img->has_meta and the aux blob on
- * success; img is unchanged on failure before the scheme ran. */
+ * success; img is unchanged on failure before the scheme ran.  On success
+ * img->restore is the original's restore record (restore_apply = 1) when
+ * the file sealed one, else NULL (the reader's record, which describes the
+ * encrypted file, is dropped). */
 MC_API int mc_decrypt(mc_image *img, const mc_key *key, const mc_opts *opts, mc_err *err) MC_WUR;
 
 /* The MAC of the hardened profile: Poly1305 under a one-time key

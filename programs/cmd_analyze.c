@@ -4,7 +4,6 @@
 #include "medcrypt_lab.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -12,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define MAX_PARAMS 32
 
 static void help(FILE *f) {
     fprintf(f,
@@ -246,13 +243,12 @@ static void json_npcr(FILE *f, const char *key, const mc_npcr *d) {
     fprintf(f, ", \"npcr_pass_05\": %s, \"uaci_pass_05\": %s}", jbool(d->npcr_pass[0]), jbool(d->uaci_pass[0]));
 }
 
-static int sensitivity(const char *path, const char *scheme, int profile_given, mc_profile profile,
-                       const char *const *params, size_t np, const cli_keyopts *ko, uint64_t seed, int json) {
+static int sensitivity(const char *path, const cli_opts *o, uint64_t seed, int json) {
+    const char *scheme = o->scheme;
     const mc_scheme *s = mc_scheme_find(scheme);
-    if (!s) return cli_error(EX_USAGE_, "unknown scheme '%s' (see `medcrypt list`)", scheme);
     mc_profile profs[2];
     int nprof = 0;
-    if (profile_given) profs[nprof++] = profile;
+    if (o->profile_given) profs[nprof++] = o->profile;
     else {
         if (s->profiles & MC_PROFILES_HARDENED) profs[nprof++] = MC_PROFILE_HARDENED;
         if (s->profiles & MC_PROFILES_PAPER) profs[nprof++] = MC_PROFILE_PAPER;
@@ -265,7 +261,7 @@ static int sensitivity(const char *path, const char *scheme, int profile_given, 
         return cli_error(EX_INPUT_, "%s is already encrypted: give the plain image", path);
     }
     mc_key *key = NULL;
-    int rc = cli_load_key(ko, 0, &key);
+    int rc = cli_load_key(&o->key, 0, &key);
     if (rc) {
         mc_image_free(img);
         return rc;
@@ -280,7 +276,7 @@ static int sensitivity(const char *path, const char *scheme, int profile_given, 
     mc_key_free(key);
     mc_sensitivity res[2];
     for (int i = 0; i < nprof && !rc; i++)
-        if (mc_sensitivity_compute(img, scheme, profs[i], params, np, master, seed, &res[i], &err)) rc = cli_fail(&err);
+        if (mc_sensitivity_compute(img, scheme, profs[i], o->params, o->np, master, seed, &res[i], &err)) rc = cli_fail(&err);
     if (master) sodium_free(master);
     if (rc) {
         mc_image_free(img);
@@ -340,6 +336,33 @@ static int sensitivity(const char *path, const char *scheme, int profile_given, 
 
 /* ------------------------------------------------------------ main */
 
+typedef struct analyze_opts {
+    int json, sens;
+    const char *plotdir;
+    uint64_t pairs, seed, block;
+} analyze_opts;
+
+static int analyze_opt(void *ud, int c, const char *arg) {
+    analyze_opts *a = ud;
+    switch (c) {
+    case 'j': a->json = 1; return EX_OK_;
+    case 'P': a->plotdir = arg; return EX_OK_;
+    case 'n':
+        if (parse_u64(arg, 100000000, &a->pairs) || a->pairs < 2)
+            return cli_error(EX_USAGE_, "--pairs: a number from 2 to 100000000, not '%s'", arg);
+        return EX_OK_;
+    case 'S':
+        if (parse_u64(arg, UINT64_MAX, &a->seed)) return cli_error(EX_USAGE_, "--seed: a non-negative integer, not '%s'", arg);
+        return EX_OK_;
+    case 'b':
+        if (parse_u64(arg, 65535, &a->block) || a->block < 1)
+            return cli_error(EX_USAGE_, "--block: a number from 1 to 65535, not '%s'", arg);
+        return EX_OK_;
+    case 'x': a->sens = 1; return EX_OK_;
+    default: return cli_error(EX_USAGE_, "analyze: bad option");
+    }
+}
+
 int cmd_analyze(int argc, char **argv) {
     static const struct option lo[] = {{"json", no_argument, 0, 'j'},
                                         {"plots", required_argument, 0, 'P'},
@@ -347,68 +370,32 @@ int cmd_analyze(int argc, char **argv) {
                                         {"seed", required_argument, 0, 'S'},
                                         {"block", required_argument, 0, 'b'},
                                         {"sensitivity", no_argument, 0, 'x'},
-                                        {"scheme", required_argument, 0, 's'},
-                                        {"key", required_argument, 0, 'k'},
-                                        {"passphrase", no_argument, 0, 'p'},
-                                        {"passphrase-file", required_argument, 0, 'F'},
-                                        {"profile", required_argument, 0, 'r'},
-                                        {"param", required_argument, 0, 'm'},
-                                        {"help", no_argument, 0, 'h'},
                                         {0, 0, 0, 0}};
-    int json = 0, sens = 0, c, profile_given = 0;
-    const char *plotdir = NULL, *scheme = NULL, *params[MAX_PARAMS];
-    size_t np = 0;
-    uint64_t pairs = MC_CORR_PAIRS_DEFAULT, seed = 1, block = 32;
-    mc_profile profile = MC_PROFILE_HARDENED;
-    cli_keyopts ko = {0};
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "s:k:h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'j': json = 1; break;
-        case 'P': plotdir = optarg; break;
-        case 'n':
-            if (parse_u64(optarg, 100000000, &pairs) || pairs < 2)
-                return cli_error(EX_USAGE_, "--pairs: a number from 2 to 100000000, not '%s'", optarg);
-            break;
-        case 'S':
-            if (parse_u64(optarg, UINT64_MAX, &seed)) return cli_error(EX_USAGE_, "--seed: a non-negative integer, not '%s'", optarg);
-            break;
-        case 'b':
-            if (parse_u64(optarg, 65535, &block) || block < 1)
-                return cli_error(EX_USAGE_, "--block: a number from 1 to 65535, not '%s'", optarg);
-            break;
-        case 'x': sens = 1; break;
-        case 's': scheme = optarg; break;
-        case 'k': ko.keyfile = optarg; break;
-        case 'p': ko.passphrase = 1; break;
-        case 'F': ko.passfile = optarg; break;
-        case 'r':
-            if (mc_profile_parse(optarg, &profile))
-                return cli_error(EX_USAGE_, "unknown profile '%s' (paper or hardened)", optarg);
-            profile_given = 1;
-            break;
-        case 'm':
-            if (np == MAX_PARAMS) return cli_error(EX_USAGE_, "too many --param options");
-            params[np++] = optarg;
-            break;
-        case 'h': help(stdout); return EX_OK_;
-        default: help(stderr); return EX_USAGE_;
-        }
+    analyze_opts a = {0, 0, NULL, MC_CORR_PAIRS_DEFAULT, 1, 32};
+    cli_extra ex = {lo, NULL, analyze_opt, &a};
+    cli_opts o;
+    int rc = cli_parse(argc, argv, "analyze", CLI_O_SCHEME | CLI_O_KEY | CLI_O_PROFILE | CLI_O_PARAM, &ex, &o);
+    if (rc) return rc;
+    if (o.help) {
+        help(stdout);
+        return EX_OK_;
     }
-    int nargs = argc - optind;
-    if (sens) {
+    int json = a.json;
+    const char *plotdir = a.plotdir;
+    uint64_t pairs = a.pairs, seed = a.seed, block = a.block;
+    const int first = o.first_arg;
+    int nargs = argc - first;
+    if (a.sens) {
         if (nargs != 1) return cli_error(EX_USAGE_, "analyze --sensitivity: need exactly one IMAGE");
-        if (!scheme) return cli_error(EX_USAGE_, "analyze --sensitivity: need -s SCHEME");
         if (plotdir) return cli_error(EX_USAGE_, "analyze --sensitivity: --plots is not available");
-        return sensitivity(argv[optind], scheme, profile_given, profile, params, np, &ko, seed, json);
+        if ((rc = cli_check_scheme(&o, "analyze --sensitivity")) || (rc = cli_need_key(&o, "analyze --sensitivity")))
+            return rc;
+        return sensitivity(argv[first], &o, seed, json);
     }
-    if (scheme || ko.keyfile || ko.passphrase || ko.passfile || profile_given || np)
+    if (o.scheme || o.key.keyfile || o.key.passphrase || o.key.passfile || o.profile_given || o.np)
         return cli_error(EX_USAGE_, "analyze: -s, -k, --passphrase, --profile and --param go with --sensitivity");
-    if (nargs < 1 || nargs > 2) {
-        help(stderr);
-        return cli_error(EX_USAGE_, "analyze: need IMAGE and optionally REFERENCE");
-    }
-    const char *path = argv[optind], *rpath = nargs == 2 ? argv[optind + 1] : NULL;
+    if (nargs < 1 || nargs > 2) return cli_error(EX_USAGE_, "analyze: need IMAGE and optionally REFERENCE (see --help)");
+    const char *path = argv[first], *rpath = nargs == 2 ? argv[first + 1] : NULL;
     mc_err err = {0};
     mc_image *img = NULL, *ref = NULL;
     if (mc_image_read(path, NULL, &img, &err)) return cli_fail(&err);
@@ -416,7 +403,7 @@ int cmd_analyze(int argc, char **argv) {
         mc_image_free(img);
         return cli_fail(&err);
     }
-    int rc = EX_OK_;
+    rc = EX_OK_;
     if (ref && (img->width != ref->width || img->height != ref->height || img->depth != ref->depth ||
                 img->channels != ref->channels || img->bits != ref->bits)) {
         rc = cli_error(EX_INPUT_, "%s and %s differ in geometry (%ux%ux%u x%u %u-bit vs %ux%ux%u x%u %u-bit)",

@@ -3,11 +3,10 @@
 #include "medcrypt_lab.h"
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PARAMS 32
+#define MAX_PARAMS CLI_MAX_PARAMS
 
 static void help_attack(FILE *f) {
     fprintf(f,
@@ -36,6 +35,7 @@ static void help_attack(FILE *f) {
             "  -k, --key KEY           cpa: the victim's key, used by the oracle only\n"
             "  --passphrase, --passphrase-file FILE   cpa: the oracle's key as a passphrase\n"
             "  --param NAME=VALUE      cpa: oracle parameter (default: the target's)\n"
+            "  --key-image FILE, --model FILE   cpa: the oracle's key image or model\n"
             "  --truth PLAIN2          score: print the fraction of samples recovered exactly\n"
             "                          and the correlation of the recovered image with PLAIN2\n"
             "  -o, --output RECOVERED  the recovered image\n"
@@ -49,11 +49,12 @@ typedef struct oracle_ud {
     const char *const *params;
     size_t nparams;
     const mc_key *key;
+    const mc_opts *opts;
 } oracle_ud;
 
 static int cli_oracle(void *ud, mc_image *img, mc_err *err) {
     const oracle_ud *o = ud;
-    return mc_encrypt(img, o->scheme, o->profile, o->params, o->nparams, o->key, NULL, err);
+    return mc_encrypt(img, o->scheme, o->profile, o->params, o->nparams, o->key, o->opts, err);
 }
 
 static int read_img(const char *path, mc_image **out) {
@@ -62,19 +63,20 @@ static int read_img(const char *path, mc_image **out) {
     return EX_OK_;
 }
 
+typedef struct attack_opts {
+    const char *known, *truth;
+} attack_opts;
+
+static int attack_opt(void *ud, int c, const char *arg) {
+    attack_opts *a = ud;
+    if (c == 'K') a->known = arg;
+    else if (c == 't') a->truth = arg;
+    else return cli_error(EX_USAGE_, "attack: bad option");
+    return EX_OK_;
+}
+
 int cmd_attack(int argc, char **argv) {
-    static const struct option lo[] = {{"scheme", required_argument, 0, 's'},
-                                        {"profile", required_argument, 0, 'r'},
-                                        {"known", required_argument, 0, 'K'},
-                                        {"key", required_argument, 0, 'k'},
-                                        {"passphrase", no_argument, 0, 'p'},
-                                        {"passphrase-file", required_argument, 0, 'P'},
-                                        {"param", required_argument, 0, 'm'},
-                                        {"truth", required_argument, 0, 't'},
-                                        {"output", required_argument, 0, 'o'},
-                                        {"force", no_argument, 0, 'f'},
-                                        {"help", no_argument, 0, 'h'},
-                                        {0, 0, 0, 0}};
+    static const struct option lo[] = {{"known", required_argument, 0, 'K'}, {"truth", required_argument, 0, 't'}, {0, 0, 0, 0}};
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         help_attack(argc < 2 ? stderr : stdout);
         return argc < 2 ? EX_USAGE_ : EX_OK_;
@@ -82,60 +84,43 @@ int cmd_attack(int argc, char **argv) {
     const char *mode = argv[1];
     if (!strcmp(mode, "surrogate")) return cmd_attack_surrogate(argc - 1, argv + 1);
     int kpa = !strcmp(mode, "kpa");
-    if (!kpa && strcmp(mode, "cpa")) {
-        help_attack(stderr);
-        return cli_error(EX_USAGE_, "attack: unknown attack '%s' (kpa, cpa or surrogate)", mode);
+    if (!kpa && strcmp(mode, "cpa"))
+        return cli_error(EX_USAGE_, "attack: unknown attack '%s' (kpa, cpa or surrogate; see --help)", mode);
+    attack_opts ao = {0};
+    cli_extra ex = {lo, NULL, attack_opt, &ao};
+    cli_opts o;
+    int rc = cli_parse(argc - 1, argv + 1, "attack",
+                       CLI_O_SCHEME | CLI_O_KEY | CLI_O_PROFILE | CLI_O_PARAM | CLI_O_INPUTS | CLI_O_OUTPUT, &ex, &o);
+    if (rc) return rc;
+    if (o.help) {
+        help_attack(stdout);
+        return EX_OK_;
     }
-    const char *scheme = NULL, *known = NULL, *truth = NULL, *out = NULL, *params[MAX_PARAMS];
-    size_t np = 0;
-    int force = 0, profile_given = 0, c;
-    mc_profile profile = MC_PROFILE_HARDENED;
-    cli_keyopts ko = {0};
     argc--;
     argv++;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "s:k:o:fh", lo, NULL)) != -1) {
-        switch (c) {
-        case 's': scheme = optarg; break;
-        case 'r':
-            if (mc_profile_parse(optarg, &profile))
-                return cli_error(EX_USAGE_, "unknown profile '%s' (paper or hardened)", optarg);
-            profile_given = 1;
-            break;
-        case 'K': known = optarg; break;
-        case 'k': ko.keyfile = optarg; break;
-        case 'p': ko.passphrase = 1; break;
-        case 'P': ko.passfile = optarg; break;
-        case 'm':
-            if (np == MAX_PARAMS) return cli_error(EX_USAGE_, "too many --param");
-            params[np++] = optarg;
-            break;
-        case 't': truth = optarg; break;
-        case 'o': out = optarg; break;
-        case 'f': force = 1; break;
-        case 'h': help_attack(stdout); return EX_OK_;
-        default: help_attack(stderr); return EX_USAGE_;
-        }
-    }
-    int npos = argc - optind;
+    const int first = o.first_arg;
+    const char *scheme = o.scheme, *known = ao.known, *truth = ao.truth, *out = o.out;
+    const char *const *params = o.params;
+    size_t np = o.np;
+    int force = o.force, profile_given = o.profile_given;
+    mc_profile profile = o.profile;
+    int npos = argc - first;
     if (kpa && (npos != 2 || !known))
         return cli_error(EX_USAGE_, "attack kpa: needs --known PLAIN, KNOWN_CIPHER and TARGET_CIPHER");
     if (!kpa && npos != 1) return cli_error(EX_USAGE_, "attack cpa: needs exactly one TARGET_CIPHER");
-    if (kpa && (ko.keyfile || ko.passphrase || ko.passfile || np))
-        return cli_error(EX_USAGE_, "attack kpa: uses no key and no parameters (they come from the ciphers)");
-    if (!kpa && !ko.keyfile && !ko.passphrase && !ko.passfile)
-        return cli_error(EX_USAGE_, "attack cpa: the oracle needs the key: -k KEY or --passphrase");
+    if (kpa && (o.key.keyfile || o.key.passphrase || o.key.passfile || np || o.key_image || o.model))
+        return cli_error(EX_USAGE_, "attack kpa: uses no key, no parameters, no key image or model (they come from the ciphers)");
+    if (!kpa && (rc = cli_need_key(&o, "attack cpa"))) return rc;
     if (!out) return cli_error(EX_USAGE_, "attack: -o RECOVERED is required");
     if (scheme && !mc_scheme_find(scheme)) return cli_error(EX_USAGE_, "unknown scheme '%s' (see: medcrypt list)", scheme);
     const char *target_path = argv[argc - 1];
-    int rc = cli_check_output(target_path, out, force);
-    if (rc) return rc;
+    if ((rc = cli_check_output(target_path, out, force))) return rc;
 
     mc_image *kp = NULL, *kc = NULL, *tc = NULL, *rec = NULL, *tr = NULL;
-    mc_key *key = NULL;
+    cli_inputs inputs = {0};
     mc_err err = {0};
     if ((rc = read_img(target_path, &tc))) goto out;
-    if (kpa && ((rc = read_img(known, &kp)) || (rc = read_img(argv[optind], &kc)))) goto out;
+    if (kpa && ((rc = read_img(known, &kp)) || (rc = read_img(argv[first], &kc)))) goto out;
     if (truth && (rc = read_img(truth, &tr))) goto out;
     /* scheme and profile: given, or the target's metadata; the ciphers must agree */
     const char *ms = tc->has_meta ? mc_meta_get(&tc->meta, "scheme") : NULL;
@@ -145,7 +130,7 @@ int cmd_attack(int argc, char **argv) {
         goto out;
     }
     const mc_image *cs[2] = {tc, kc};
-    const char *cn[2] = {target_path, kpa ? argv[optind] : NULL};
+    const char *cn[2] = {target_path, kpa ? argv[first] : NULL};
     for (int i = 0; i < 2; i++) {
         if (!cs[i] || !cs[i]->has_meta) continue;
         const char *s = mc_meta_get(&cs[i]->meta, "scheme"), *p = mc_meta_get(&cs[i]->meta, "profile");
@@ -165,20 +150,23 @@ int cmd_attack(int argc, char **argv) {
             goto out;
         }
     } else {
-        /* oracle parameters: given, else the target's p.* entries (public) */
+        /* oracle parameters: given, else the target's p.* entries (public),
+         * but for the identifiers of a key image or model, which come from
+         * --key-image / --model */
         const char *tparams[MAX_PARAMS];
         char pbuf[MAX_PARAMS][MC_META_KEY_MAX + MC_META_VAL_MAX];
         size_t tn = 0;
         if (!np && tc->has_meta)
             for (size_t i = 0; i < tc->meta.n && tn < MAX_PARAMS; i++)
-                if (!strncmp(tc->meta.e[i].key, "p.", 2)) {
+                if (!strncmp(tc->meta.e[i].key, "p.", 2) && strcmp(tc->meta.e[i].key, "p.key-image") &&
+                    strcmp(tc->meta.e[i].key, "p.model")) {
                     snprintf(pbuf[tn], sizeof pbuf[tn], "%s=%s", tc->meta.e[i].key + 2, tc->meta.e[i].val);
                     tparams[tn] = pbuf[tn];
                     tn++;
                 }
-        if ((rc = cli_load_key(&ko, 0, &key))) goto out;
-        oracle_ud o = {scheme, profile, np ? params : tparams, np ? np : tn, key};
-        if (mc_attack_cpa(scheme, cli_oracle, &o, tc, &rec, &err)) {
+        if ((rc = cli_inputs_load(&o, 0, &inputs))) goto out;
+        oracle_ud od = {scheme, profile, np ? params : tparams, np ? np : tn, inputs.key, &inputs.opts};
+        if (mc_attack_cpa(scheme, cli_oracle, &od, tc, &rec, &err)) {
             rc = cli_fail(&err);
             goto out;
         }
@@ -202,9 +190,9 @@ int cmd_attack(int argc, char **argv) {
         fprintf(rep, "correlation with the truth: %.4f (chance: 0)\n", r);
     }
     fflush(rep);
-    rc = cli_write_image(rec, target_path, out, force);
+    rc = cli_write_image(rec, target_path, out, force, CLI_OUT_PRIVATE); /* recovered plaintext */
 out:
-    mc_key_free(key);
+    cli_inputs_free(&inputs);
     mc_image_free(kp);
     mc_image_free(kc);
     mc_image_free(tc);

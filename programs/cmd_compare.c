@@ -1,7 +1,6 @@
 /* cmd_compare.c - medcrypt compare A B: are two images' pixels identical? */
 #include "cli.h"
 
-#include <getopt.h>
 #include <string.h>
 
 static void help(FILE *f) {
@@ -12,29 +11,22 @@ static void help(FILE *f) {
 }
 
 int cmd_compare(int argc, char **argv) {
-    static const struct option lo[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (c == 'h') {
-            help(stdout);
-            return EX_OK_;
-        }
-        help(stderr);
-        return EX_USAGE_;
+    cli_opts o;
+    int rc = cli_parse(argc, argv, "compare", 0, NULL, &o);
+    if (rc) return rc;
+    if (o.help) {
+        help(stdout);
+        return EX_OK_;
     }
-    if (argc - optind != 2) {
-        help(stderr);
-        return cli_error(EX_USAGE_, "compare: need two files");
-    }
+    if (argc - o.first_arg != 2) return cli_error(EX_USAGE_, "compare: need two files (see --help)");
+    const int fa = o.first_arg;
     mc_err err = {0};
     mc_image *a = NULL, *b = NULL;
-    if (mc_image_read(argv[optind], NULL, &a, &err)) return cli_fail(&err);
-    if (mc_image_read(argv[optind + 1], NULL, &b, &err)) {
+    if (mc_image_read(argv[fa], NULL, &a, &err)) return cli_fail(&err);
+    if (mc_image_read(argv[fa + 1], NULL, &b, &err)) {
         mc_image_free(a);
         return cli_fail(&err);
     }
-    int rc = 0;
     if (a->width != b->width || a->height != b->height || a->depth != b->depth || a->channels != b->channels ||
         a->bits != b->bits || a->is_signed != b->is_signed) {
         printf("differ: geometry %ux%ux%u c%u %u%c vs %ux%ux%u c%u %u%c\n", a->width, a->height, a->depth,

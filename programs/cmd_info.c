@@ -1,7 +1,6 @@
 /* cmd_info.c - medcrypt info FILE [--json] */
 #include "cli.h"
 
-#include <getopt.h>
 #include <string.h>
 
 static void help(FILE *f) {
@@ -12,24 +11,18 @@ static void help(FILE *f) {
 }
 
 int cmd_info(int argc, char **argv) {
-    static const struct option lo[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int json = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (c == 'j') json = 1;
-        else if (c == 'h') {
-            help(stdout);
-            return EX_OK_;
-        } else {
-            help(stderr);
-            return EX_USAGE_;
-        }
+    static const struct option lo[] = {{"json", no_argument, 0, 'j'}, {0, 0, 0, 0}};
+    int json = 0;
+    cli_extra ex = {lo, NULL, cli_flag_opt, &json};
+    cli_opts o;
+    int rc = cli_parse(argc, argv, "info", 0, &ex, &o);
+    if (rc) return rc;
+    if (o.help) {
+        help(stdout);
+        return EX_OK_;
     }
-    if (argc - optind != 1) {
-        help(stderr);
-        return cli_error(EX_USAGE_, "info: exactly one file is required");
-    }
-    const char *path = argv[optind];
+    if (argc - o.first_arg != 1) return cli_error(EX_USAGE_, "info: exactly one file is required (see --help)");
+    const char *path = argv[o.first_arg];
     mc_err err = {0};
     mc_image *img = NULL;
     if (mc_image_read(path, NULL, &img, &err)) return cli_fail(&err);

@@ -1,7 +1,6 @@
 /* cmd_keygen.c - medcrypt keygen -o KEY [--passphrase] */
 #include "cli.h"
 
-#include <getopt.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -15,33 +14,24 @@ static void help(FILE *f) {
 }
 
 int cmd_keygen(int argc, char **argv) {
-    static const struct option lo[] = {{"output", required_argument, 0, 'o'},
-                                        {"passphrase", no_argument, 0, 'p'},
-                                        {"passphrase-file", required_argument, 0, 'P'},
-                                        {"help", no_argument, 0, 'h'},
-                                        {0, 0, 0, 0}};
-    const char *out = NULL, *passfile = NULL;
-    int pass = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'p': pass = 1; break;
-        case 'P': pass = 1; passfile = optarg; break;
-        case 'h': help(stdout); return EX_OK_;
-        default: help(stderr); return EX_USAGE_;
-        }
+    cli_opts o;
+    int rc = cli_parse(argc, argv, "keygen", CLI_O_KEY | CLI_O_OUTPUT, NULL, &o);
+    if (rc) return rc;
+    if (o.help) {
+        help(stdout);
+        return EX_OK_;
     }
-    if (optind != argc) return cli_error(EX_USAGE_, "keygen: unexpected argument '%s'", argv[optind]);
-    if (!out) {
-        help(stderr);
-        return cli_error(EX_USAGE_, "keygen: -o KEY is required");
-    }
+    if (o.first_arg != argc) return cli_error(EX_USAGE_, "keygen: unexpected argument '%s'", argv[o.first_arg]);
+    if (o.key.keyfile) return cli_error(EX_USAGE_, "keygen: -o KEY names the new key (no -k)");
+    if (o.force) return cli_error(EX_USAGE_, "keygen: key files are never overwritten (no -f)");
+    const char *out = o.out, *passfile = o.key.passfile;
+    int pass = o.key.passphrase || passfile;
+    if (!out) return cli_error(EX_USAGE_, "keygen: -o KEY is required");
     if (!strcmp(out, "-")) return cli_error(EX_USAGE_, "keygen: refusing to write a key to standard output");
     mc_err err = {0};
     mc_key *k = NULL;
     char *pw = NULL;
-    int n = 0, rc = EX_OK_;
+    int n = 0;
     if (mc_key_generate(&k, &err)) return cli_fail(&err);
     if (pass) {
         pw = sodium_malloc(1024);

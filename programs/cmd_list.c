@@ -1,27 +1,22 @@
 /* cmd_list.c - medcrypt list [--json] */
 #include "cli.h"
 
-#include <getopt.h>
-
 static void help(FILE *f) {
     fprintf(f, "Usage: medcrypt list [--json]\n\nList the schemes with their paper, bit depths, profiles and parameters.\n");
 }
 
 int cmd_list(int argc, char **argv) {
-    static const struct option lo[] = {{"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int json = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (c == 'j') json = 1;
-        else if (c == 'h') {
-            help(stdout);
-            return EX_OK_;
-        } else {
-            help(stderr);
-            return EX_USAGE_;
-        }
+    static const struct option lo[] = {{"json", no_argument, 0, 'j'}, {0, 0, 0, 0}};
+    int json = 0;
+    cli_extra ex = {lo, NULL, cli_flag_opt, &json};
+    cli_opts o;
+    int rc = cli_parse(argc, argv, "list", 0, &ex, &o);
+    if (rc) return rc;
+    if (o.help) {
+        help(stdout);
+        return EX_OK_;
     }
-    if (optind != argc) return cli_error(EX_USAGE_, "list: unexpected argument '%s'", argv[optind]);
+    if (o.first_arg != argc) return cli_error(EX_USAGE_, "list: unexpected argument '%s'", argv[o.first_arg]);
     if (json) printf("[");
     for (size_t i = 0; i < mc_scheme_count(); i++) {
         const mc_scheme *s = mc_scheme_at(i);

@@ -185,7 +185,7 @@ int cmd_attack_surrogate(int argc, char **argv) {
         fprintf(rep, "recovered vs truth: PSNR %.4f dB, SSIM %.6f\n", psnr, ssim);
     }
     fflush(rep);
-    rc = cli_write_image(rec, target, out, force);
+    rc = cli_write_image(rec, target, out, force, CLI_OUT_PRIVATE); /* recovered plaintext */
 out:
     for (size_t i = 0; pi && i <= np && i < npn + 1; i++) mc_image_free(pi[i]), mc_image_free(ci[i]);
     free(pi);

@@ -1,4 +1,4 @@
-/* util.c - CLI plumbing: messages, passphrases, keys, atomic output. */
+/* util.c - CLI plumbing: messages, passphrases, keys (output: output.c). */
 #define _DEFAULT_SOURCE 1
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
@@ -15,23 +15,34 @@
 #include <termios.h>
 #include <unistd.h>
 
+_Thread_local cli_sink *cli_tls_sink;
+
 int cli_error(int code, const char *fmt, ...) {
+    char msg[512];
     va_list ap;
-    fprintf(stderr, "%s: ", g_prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    cli_sink *sink = cli_tls_sink;
+    if (sink) {
+        if (!sink->msg[0]) {
+            snprintf(sink->msg, sizeof sink->msg, "%s", msg);
+            sink->code = code;
+        }
+        return code;
+    }
+    fprintf(stderr, "%s: %s\n", g_prog, msg); /* one call: one line even with threads */
     return code;
 }
 
 void cli_warn(const char *fmt, ...) {
+    char msg[512];
     va_list ap;
-    fprintf(stderr, "%s: warning: ", g_prog);
+    if (cli_tls_sink) return;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fprintf(stderr, "%s: warning: %s\n", g_prog, msg);
 }
 
 int cli_fail(const mc_err *err) {
@@ -133,7 +144,12 @@ int cli_load_key(const cli_keyopts *ko, int confirm, mc_key **out) {
         return cli_error(EX_USAGE_, "give either -k KEY or --passphrase, not both (for a protected key file, --passphrase-file FILE or MEDCRYPT_PASSPHRASE give its passphrase)");
     if (ko->keyfile) {
         int insecure = 0;
+        /* the passphrase callback's own message replaces the library's: one line */
+        cli_sink sink = {0}, *prev = cli_tls_sink;
+        cli_tls_sink = &sink;
         int rc = mc_keyfile_read(ko->keyfile, keyfile_pass_cb, (void *)ko, out, &insecure, &err);
+        cli_tls_sink = prev;
+        if (rc && sink.msg[0]) return cli_error(mc_exit_code(rc), "%s: %s", ko->keyfile, sink.msg);
         if (rc) return cli_fail(&err);
         if (insecure) cli_warn("key file %s is readable by group or others (chmod 600 it)", ko->keyfile);
         return EX_OK_;
@@ -148,148 +164,6 @@ int cli_load_key(const cli_keyopts *ko, int confirm, mc_key **out) {
         return rc;
     }
     return cli_error(EX_USAGE_, "a key is required: -k KEY or --passphrase");
-}
-
-/* ---------------------------------------------------------- atomic output */
-
-static volatile sig_atomic_t g_have_tmp;
-static char g_tmp[4096];
-
-static void on_signal(int sig) {
-    if (g_have_tmp) unlink(g_tmp);
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static const char *ext_of(const char *path, mc_format fmt, int channels) {
-    size_t n = strlen(path);
-    if (n > 7 && !strcasecmp(path + n - 7, ".nii.gz")) return ".nii.gz";
-    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-    if (dot && (!slash || dot > slash) && mc_format_from_path(path) != MC_FMT_UNKNOWN) return dot;
-    switch (fmt) {
-    case MC_FMT_PNG: return ".png";
-    case MC_FMT_PNM: return channels == 3 ? ".ppm" : ".pgm";
-    case MC_FMT_DICOM: return ".dcm";
-    case MC_FMT_NIFTI: return ".nii.gz";
-    default: return "";
-    }
-}
-
-int cli_check_output(const char *in_path, const char *out_path, int force) {
-    struct stat so, si;
-    if (!strcmp(out_path, "-")) {
-        if (isatty(STDOUT_FILENO)) return cli_error(EX_USAGE_, "refusing to write binary data to a terminal (use -o FILE)");
-        return EX_OK_;
-    }
-    if (stat(out_path, &so) == 0) {
-        if (in_path && strcmp(in_path, "-") && stat(in_path, &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
-            return cli_error(EX_USAGE_, "output %s is the input file: refusing to overwrite it", out_path);
-        if (S_ISDIR(so.st_mode)) return cli_error(EX_USAGE_, "output %s is a directory", out_path);
-        if (!force) return cli_error(EX_USAGE_, "output %s exists (use -f to overwrite)", out_path);
-    }
-    return EX_OK_;
-}
-
-static int copy_to_stdout(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return cli_error(EX_IO_, "cannot reopen temporary file");
-    char buf[65536];
-    size_t n;
-    int rc = EX_OK_;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        if (fwrite(buf, 1, n, stdout) != n) {
-            rc = cli_error(EX_IO_, "write to standard output failed");
-            break;
-        }
-    if (ferror(f)) rc = cli_error(EX_IO_, "read of temporary file failed");
-    fclose(f);
-    if (fflush(stdout) != 0 && rc == EX_OK_) rc = cli_error(EX_IO_, "write to standard output failed");
-    return rc;
-}
-
-int cli_write_image(const mc_image *img, const char *in_path, const char *out_path, int force) {
-    int rc = cli_check_output(in_path, out_path, force);
-    if (rc) return rc;
-    int to_stdout = !strcmp(out_path, "-");
-    mc_format fmt = to_stdout ? img->format : mc_format_from_path(out_path);
-    if (fmt == MC_FMT_UNKNOWN)
-        return cli_error(EX_USAGE_, "%s: unknown output format (use .png .pgm .ppm .dcm .nii .nii.gz)", out_path);
-    const char *ext = ext_of(to_stdout ? "" : out_path, fmt, img->channels);
-
-    /* temporary file beside the target (same filesystem for rename) */
-    char dir[4096];
-    const char *base;
-    if (to_stdout) {
-        const char *td = getenv("TMPDIR");
-        snprintf(dir, sizeof dir, "%s", td && *td ? td : "/tmp");
-        base = "stdout";
-    } else {
-        const char *slash = strrchr(out_path, '/');
-        if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - out_path) ? (int)(slash - out_path) : 1, out_path);
-        else snprintf(dir, sizeof dir, ".");
-        base = slash ? slash + 1 : out_path;
-    }
-    if ((size_t)snprintf(g_tmp, sizeof g_tmp, "%s/.%.64s.XXXXXX%s", dir, base, ext) >= sizeof g_tmp)
-        return cli_error(EX_USAGE_, "output path too long");
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
-    int fd = mkstemps(g_tmp, (int)strlen(ext));
-    if (fd < 0) return cli_error(EX_IO_, "cannot create a temporary file in %s: %s", dir, strerror(errno));
-    g_have_tmp = 1;
-    close(fd);
-
-    mc_err err = {0};
-    if (mc_image_write(img, g_tmp, fmt, &err)) {
-        rc = cli_fail(&err);
-        goto fail;
-    }
-    fd = open(g_tmp, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0) {
-        rc = cli_error(EX_IO_, "%s: fsync failed: %s", out_path, strerror(errno));
-        if (fd >= 0) close(fd);
-        goto fail;
-    }
-    mode_t um = umask(0);
-    umask(um);
-    if (fchmod(fd, 0666 & ~um) != 0) { /* mkstemps made it 0600 */
-    }
-    close(fd);
-    if (to_stdout) {
-        rc = copy_to_stdout(g_tmp);
-        unlink(g_tmp);
-        g_have_tmp = 0;
-        return rc;
-    }
-    if (!force) {
-        /* link() never replaces: closes the race between the check and now */
-        if (link(g_tmp, out_path) != 0) {
-            if (errno == EEXIST) {
-                rc = cli_error(EX_USAGE_, "output %s exists (use -f to overwrite)", out_path);
-                goto fail;
-            }
-            if (rename(g_tmp, out_path) != 0) {
-                rc = cli_error(EX_IO_, "%s: %s", out_path, strerror(errno));
-                goto fail;
-            }
-        } else {
-            unlink(g_tmp);
-        }
-    } else if (rename(g_tmp, out_path) != 0) {
-        rc = cli_error(EX_IO_, "%s: %s", out_path, strerror(errno));
-        goto fail;
-    }
-    g_have_tmp = 0;
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return EX_OK_;
-fail:
-    unlink(g_tmp);
-    g_have_tmp = 0;
-    return rc;
 }
 
 int cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, const char *cmd, const char *what) {

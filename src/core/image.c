@@ -81,6 +81,7 @@ void mc_image_free(mc_image *img) {
     if (img->src && img->src_free) img->src_free(img->src);
     free(img->pixels);
     free(img->aux);
+    mc_image_drop_restore(img);
     free(img);
 }
 

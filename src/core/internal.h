@@ -28,9 +28,6 @@ static inline void mc_image_set_src(mc_image *img, void *src, void (*src_free)(v
     img->src_free = src_free;
 }
 
-/* mc_image_read of a path, with `name` in messages instead of the path (io.c). */
-int mc_image_read_named(const char *path, const char *name, const mc_limits *lim, mc_image **out, mc_err *err);
-
 /* Base name of a path for messages. */
 const char *mc_basename(const char *path);
 
@@ -80,6 +77,33 @@ void mc_stream_wipe(mc_stream *s);
 #define MC_MK_MEM "mem"
 #define MC_MK_BITS_STORED "bits_stored" /* original Bits Stored when < bits */
 #define MC_MK_PARAM_PREFIX "p."
+#define MC_MK_RESTORE "restore"    /* + "restore.1" .. "restore.3": the sealed restore record */
+
+/* ---------------------------------------------------------- restore record */
+
+/* Largest restore record (bytes): 4 metadata entries of 1022 hex digits.
+ * A reader never makes one this large (DICOM: ~300 bytes). */
+#define MC_RESTORE_MAX_BYTES (4 * 511)
+
+/* Wipe and free img->restore; restore_apply = 0. */
+void mc_image_drop_restore(mc_image *img);
+/* Give img the malloc'ed record buf (len > 0) without copying (readers). */
+void mc_image_take_restore(mc_image *img, uint8_t *buf, size_t len);
+/* Hardened encryption: XChaCha20 of img->restore under the sub-key
+ * "restore" and the image nonce, hex, into the metadata entries
+ * "restore", "restore.1"...  (covered by the MAC / the aead tag like every
+ * other entry).  Nothing is added without a record.  The plaintext stays
+ * on the image (the caller drops it once the encryption succeeded). */
+int mc_restore_seal(mc_image *img, const uint8_t master[MC_KEY_BYTES], const uint8_t nonce[MC_NONCE_BYTES], mc_err *err);
+/* Decryption, two steps: mc_restore_parse checks and decodes the entries
+ * (before any pixel changes; MC_ERR_AUTH when malformed) into *ct
+ * (malloc'ed, NULL when the file has none); after the pixels are
+ * authenticated and decrypted, mc_restore_open decrypts *ct onto the image
+ * (img->restore, restore_apply = 1), taking ownership of ct.  Without
+ * entries the reader's record (it describes the encrypted file) is dropped. */
+int mc_restore_parse(const mc_meta *m, uint8_t **ct, size_t *len, mc_err *err);
+void mc_restore_open(mc_image *img, uint8_t *ct, size_t len, const uint8_t master[MC_KEY_BYTES],
+                     const uint8_t nonce[MC_NONCE_BYTES]);
 
 
 /* ---------------------------------------------------------------- aux blob */

@@ -78,12 +78,17 @@ void mc_key_set_pwhash_cost(mc_key *k, uint64_t ops, uint64_t mem) {
     k->mem = mem;
 }
 
+/* Argon2id.  The cost is checked against [libsodium's minimum, 4x the
+ * defaults] first: from a file (create 0) that is bad input, MC_ERR_FORMAT,
+ * so a forged file cannot make one attempt cost more than 4x an honest one;
+ * from mc_key_set_pwhash_cost (create 1) it is the caller's MC_ERR_ARG. */
 static int pwhash(uint8_t out[MC_KEY_BYTES], const char *pass, size_t passlen,
-                  const uint8_t salt[MC_SALT_BYTES], uint64_t ops, uint64_t mem, mc_err *err) {
+                  const uint8_t salt[MC_SALT_BYTES], uint64_t ops, uint64_t mem, int create, mc_err *err) {
     if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > MC_PWHASH_OPS_MAX || mem < crypto_pwhash_MEMLIMIT_MIN ||
         mem > MC_PWHASH_MEM_MAX)
-        return mc_err_set(err, MC_ERR_FORMAT, "Argon2id cost out of range (ops %" PRIu64 ", mem %" PRIu64 ")",
-                          ops, mem);
+        return mc_err_set(err, create ? MC_ERR_ARG : MC_ERR_FORMAT,
+                          "Argon2id cost out of range (ops %" PRIu64 ", mem %" PRIu64 "; at most ops %llu, mem %llu)",
+                          ops, mem, (unsigned long long)MC_PWHASH_OPS_MAX, (unsigned long long)MC_PWHASH_MEM_MAX);
     if (crypto_pwhash(out, MC_KEY_BYTES, pass, passlen, salt, ops, (size_t)mem,
                       crypto_pwhash_ALG_ARGON2ID13) != 0)
         return mc_err_set(err, MC_ERR_NOMEM, "Argon2id failed (not enough memory for %" PRIu64 " bytes?)", mem);
@@ -116,7 +121,7 @@ int mc_key_master(const mc_key *k, mc_meta *meta, int create, uint8_t out[MC_KEY
             mc_meta_get_u64(meta, MC_MK_MEM, &mem))
             return mc_err_set(err, MC_ERR_FORMAT, "malformed key-derivation metadata");
     }
-    return pwhash(out, k->pass, k->passlen, salt, ops, mem, err);
+    return pwhash(out, k->pass, k->passlen, salt, ops, mem, create, err);
 }
 
 int mc_subkey(const uint8_t master[MC_KEY_BYTES], const char *purpose, uint8_t out[MC_KEY_BYTES]) {
@@ -159,7 +164,7 @@ int mc_keyfile_write(const mc_key *k, const char *path, const char *pass, size_t
         }
         randombytes_buf(salt, sizeof salt);
         randombytes_buf(nonce, sizeof nonce);
-        rc = pwhash(wk, pass, passlen, salt, k->ops, k->mem, err);
+        rc = pwhash(wk, pass, passlen, salt, k->ops, k->mem, 1, err);
         if (!rc) {
             unsigned long long ctlen;
             crypto_aead_xchacha20poly1305_ietf_encrypt(ct, &ctlen, k->key, MC_KEY_BYTES,
@@ -233,12 +238,13 @@ static int parse_u64(const char *s, uint64_t *v) {
 int mc_keyfile_read(const char *path, mc_pass_cb pass_cb, void *ud, mc_key **out, int *insecure_mode,
                     mc_err *err) {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO named as a key must not hang the open */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0) return mc_err_set(err, MC_ERR_IO, "%s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return mc_err_set(err, MC_ERR_ARG, "%s: not a regular file", path);
+        return mc_err_set(err, MC_ERR_FORMAT, "%s: not a key file (not a regular file)", path);
     }
     if (insecure_mode) *insecure_mode = (st.st_mode & 077) != 0;
     char *buf = sodium_malloc(600);
@@ -291,7 +297,7 @@ int mc_keyfile_read(const char *path, mc_pass_cb pass_cb, void *ud, mc_key **out
         } else {
             int pl = pass_cb(ud, pass, MC_PASS_MAX);
             if (pl < 0) rc = mc_err_set(err, pl, "no passphrase for key file %s", path);
-            else if (!(rc = pwhash(wk, pass, (size_t)pl, salt, ops, mem, err))) {
+            else if (!(rc = pwhash(wk, pass, (size_t)pl, salt, ops, mem, 0, err))) {
                 if (crypto_aead_xchacha20poly1305_ietf_decrypt(kb, NULL, NULL, ct, sizeof ct,
                                                                (const uint8_t *)KF_WRAP_AD, sizeof KF_WRAP_AD - 1,
                                                                nonce, wk) != 0)

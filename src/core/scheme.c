@@ -121,7 +121,15 @@ static int run_scheme(const mc_scheme *s, mc_image *img, mc_profile profile, con
     if (opts) o = *opts;
     if (!o.model_key) o.model_key = key; /* an encrypted model opens with the call's key by default */
     mc_scheme_ctx ctx = {sec->sub, nonce, profile, &img->meta, &o};
-    return enc ? s->encrypt(&ctx, img, err) : s->decrypt(&ctx, img, err);
+    if (enc) return s->encrypt(&ctx, img, err);
+    int rc = s->decrypt(&ctx, img, err);
+    /* A scheme reports a bad parameter value as MC_ERR_ARG, a usage error at
+     * encrypt time; at decrypt time the value came from the input file. */
+    if (rc == MC_ERR_ARG) {
+        rc = MC_ERR_FORMAT;
+        if (err) err->status = rc;
+    }
+    return rc;
 }
 
 int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char *const *params, size_t nparams,
@@ -172,6 +180,8 @@ int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char
     if (!rc && profile == MC_PROFILE_HARDENED) {
         randombytes_buf(nonce, sizeof nonce);
         rc = mc_meta_set_hex(m, MC_MK_NONCE, nonce, sizeof nonce);
+        /* the reader's restore record, encrypted into metadata entries the MAC covers */
+        if (!rc) rc = mc_restore_seal(img, sec->master, nonce, err);
     }
     if (!rc) rc = run_scheme(s, img, profile, opts, key, 1, profile == MC_PROFILE_HARDENED ? nonce : NULL, sec, err);
     if (!rc && profile == MC_PROFILE_HARDENED && !(s->flags & MC_SCHEME_SELF_AUTH)) {
@@ -188,6 +198,7 @@ int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char
         return rc;
     }
     img->has_meta = 1;
+    mc_image_drop_restore(img); /* sealed (hardened) or not kept (paper) */
     return MC_OK;
 }
 
@@ -227,6 +238,14 @@ int mc_decrypt(mc_image *img, const mc_key *key, const mc_opts *opts, mc_err *er
     if (has_mac && mc_meta_get_hex(m, MC_MK_MAC, want, sizeof want))
         return mc_err_set(err, MC_ERR_AUTH, "malformed MAC in metadata (tampered)");
 
+    uint8_t *rct = NULL; /* the sealed restore record, if any */
+    size_t rlen = 0;
+    if ((rc = mc_restore_parse(m, &rct, &rlen, err))) return rc;
+    if (rct && profile != MC_PROFILE_HARDENED) {
+        free(rct);
+        return mc_err_set(err, MC_ERR_AUTH, "restore record in a paper-profile file (tampered)");
+    }
+
     op_secrets secs, *sec = &secs;
     sodium_mlock(sec, sizeof *sec); /* best effort: RLIMIT_MEMLOCK may refuse */
     rc = mc_key_master(key, m, 0, sec->master, err);
@@ -239,6 +258,9 @@ int mc_decrypt(mc_image *img, const mc_key *key, const mc_opts *opts, mc_err *er
             rc = mc_err_set(err, MC_ERR_AUTH, "authentication failed: wrong key, or the file was modified");
     }
     if (!rc) rc = run_scheme(s, img, profile, opts, key, 0, profile == MC_PROFILE_HARDENED ? nonce : NULL, sec, err);
+    /* authenticated and decrypted: the original's record replaces the reader's */
+    if (!rc) mc_restore_open(img, rct, rlen, sec->master, nonce);
+    else free(rct);
     sodium_munlock(sec, sizeof *sec); /* wipes, then unlocks */
     if (rc) return rc;
     if (bs) img->bits_stored = (uint8_t)bs;

@@ -1,12 +1,12 @@
-/* io_mem.c - reading and writing images in memory.  The readers and writers
- * take paths (DCMTK and niftilib insist on one), so the bytes go through an
- * anonymous memory file (memfd: RAM, never a directory entry, gone when
- * closed) named /proc/self/fd/N.  No plaintext reaches the file system. */
+/* io_mem.c - NIfTI in memory.  zlib's gz* and niftilib want a path or a
+ * descriptor, so the bytes go through an anonymous memory file (memfd: RAM,
+ * never a directory entry, gone when closed) named /proc/self/fd/N.  No
+ * plaintext reaches the file system.  Written NIfTI is uncompressed (.nii):
+ * the gzip choice follows the output name, and this output has none. */
 #define _GNU_SOURCE 1
-#include "core/internal.h"
+#include "io/io.h"
 
 #include <errno.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -28,11 +28,9 @@ static int mem_fd(const char *name, mc_err *err) {
     return fd;
 }
 
-int mc_image_read_mem(const void *buf, size_t len, const char *name_hint, const mc_limits *lim, mc_image **out,
-                      mc_err *err) {
+int mc_nifti_read_mem(const uint8_t *buf, size_t len, const mc_limits *lim, mc_image **out, mc_err *err) {
     *out = NULL;
-    if (!buf && len) return mc_err_set(err, MC_ERR_ARG, "read: no buffer");
-    if (len == 0) return mc_err_set(err, MC_ERR_FORMAT, "%s: empty input", name_hint ? name_hint : "input");
+    if (!buf || len == 0) return mc_err_set(err, MC_ERR_FORMAT, "NIfTI: empty input");
     int fd = mem_fd("medcrypt-in", err);
     if (fd < 0) return fd;
     int rc;
@@ -40,21 +38,20 @@ int mc_image_read_mem(const void *buf, size_t len, const char *name_hint, const 
     else {
         char path[64];
         snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-        rc = mc_image_read_named(path, name_hint ? name_hint : "input", lim, out, err);
+        rc = mc_nifti_read(path, lim, out, err);
     }
     close(fd);
     return rc;
 }
 
-int mc_image_write_mem(const mc_image *img, mc_format fmt, uint8_t **out, size_t *out_len, mc_err *err) {
+int mc_nifti_write_mem(const mc_image *img, uint8_t **out, size_t *out_len, mc_err *err) {
     *out = NULL;
     *out_len = 0;
-    if (fmt == MC_FMT_UNKNOWN) fmt = img->format;
     int fd = mem_fd("medcrypt-out", err);
     if (fd < 0) return fd;
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    int rc = mc_image_write(img, path, fmt, err);
+    int rc = mc_nifti_write(img, path, err);
     struct stat st;
     uint8_t *b = NULL;
     if (!rc && fstat(fd, &st) != 0) rc = mc_err_set(err, MC_ERR_IO, "memory file: %s", strerror(errno));
@@ -74,10 +71,4 @@ int mc_image_write_mem(const mc_image *img, mc_format fmt, uint8_t **out, size_t
     *out = b;
     *out_len = got;
     return MC_OK;
-}
-
-void mc_buffer_free(uint8_t *buf, size_t len) {
-    if (!buf) return;
-    sodium_memzero(buf, len);
-    free(buf);
 }

@@ -73,7 +73,7 @@
  * written straight to the path in host byte order; errors -> MC_ERR_IO.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "core/internal.h"
+#include "io/io.h"
 
 #include <errno.h>
 #include <math.h>

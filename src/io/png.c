@@ -1,5 +1,8 @@
 /*
- * png.c - PNG reader and writer (libspng 0.7.3).
+ * png.c - PNG reader and writer (libspng 0.7.3), in memory: the reader
+ * decodes the caller's buffer (spng_set_png_buffer), the writer streams into
+ * an mc_membuf (spng_set_png_stream); mc_png_read / mc_png_write are the
+ * path wrappers (io.h).
  *
  * Reading
  *   - 8/16-bit grayscale -> 1 channel; 8/16-bit truecolour -> 3 channels,
@@ -55,10 +58,11 @@
  *
  * Writing: 8/16-bit gray or RGB, non-interlaced, one 2D image; depth > 1 is
  * MC_ERR_UNSUPPORTED.  Spacing -> pHYs (metre unit, rounded to whole pixels
- * per metre, so it is not exact).  Errors while writing -> MC_ERR_IO.
+ * per metre, so it is not exact).  Encoding errors -> MC_ERR_IO, a full
+ * memory -> MC_ERR_NOMEM.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "core/internal.h"
+#include "io/io.h"
 
 #include <errno.h>
 #include <math.h>
@@ -142,30 +146,32 @@ static uint32_t be32(const uint8_t *b) {
 /* Walk the chunks of a file libspng has accepted and read the one mcAX
  * chunk, if any, into *out (malloc'ed): its length is checked against the
  * cap before the allocation. */
-static int read_aux_chunk(FILE *f, size_t pixel_bytes, uint8_t **out, size_t *outlen, mc_err *err) {
+static int read_aux_chunk(const uint8_t *file, size_t flen, size_t pixel_bytes, uint8_t **out, size_t *outlen,
+                          mc_err *err) {
     uint8_t *buf = NULL;
-    size_t blen = 0;
+    size_t blen = 0, pos = 8;
     int rc = MC_OK;
     *out = NULL;
     *outlen = 0;
-    if (fseek(f, 8, SEEK_SET) != 0) return mc_err_set(err, MC_ERR_IO, "PNG: seek error");
     for (;;) {
-        uint8_t h[8], crcb[4];
-        if (fread(h, 1, 8, f) != 8) {
+        if (flen - pos < 8) {
             rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: truncated chunk list");
             break;
         }
+        const uint8_t *h = file + pos;
         uint32_t len = be32(h);
         if (len > 0x7fffffffu) {
             rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: invalid chunk length");
             break;
         }
         if (!memcmp(h + 4, "IEND", 4)) break;
+        pos += 8;
+        if (flen - pos < (size_t)len + 4) {
+            rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: truncated chunk");
+            break;
+        }
         if (memcmp(h + 4, PNG_AUX_CHUNK, 4)) {
-            if (fseek(f, (long)len + 4, SEEK_CUR) != 0) {
-                rc = mc_err_set(err, MC_ERR_IO, "PNG: seek error");
-                break;
-            }
+            pos += (size_t)len + 4;
             continue;
         }
         if (buf) {
@@ -177,28 +183,25 @@ static int read_aux_chunk(FILE *f, size_t pixel_bytes, uint8_t **out, size_t *ou
             break;
         }
         if ((rc = mc_aux_check_len(len, pixel_bytes, "PNG", err))) break;
+        uLong crc = crc32(0L, h + 4, 4);
+        for (size_t o = 0; o < len;) { /* crc32 takes uInt lengths */
+            uInt k = (uInt)(len - o < (1u << 30) ? len - o : (1u << 30));
+            crc = crc32(crc, file + pos + o, k);
+            o += k;
+        }
+        if ((uint32_t)crc != be32(file + pos + len)) {
+            rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: CRC error in the %s aux chunk", PNG_AUX_CHUNK);
+            break;
+        }
         buf = malloc(len);
         if (!buf) {
             rc = mc_err_set(err, MC_ERR_NOMEM, "out of memory allocating a %u-byte aux blob", (unsigned)len);
             break;
         }
+        memcpy(buf, file + pos, len);
         blen = len;
-        if (fread(buf, 1, len, f) != len || fread(crcb, 1, 4, f) != 4) {
-            rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: truncated %s aux chunk", PNG_AUX_CHUNK);
-            break;
-        }
-        uLong crc = crc32(0L, h + 4, 4);
-        for (size_t o = 0; o < blen;) { /* crc32 takes uInt lengths */
-            uInt k = (uInt)(blen - o < (1u << 30) ? blen - o : (1u << 30));
-            crc = crc32(crc, buf + o, k);
-            o += k;
-        }
-        if ((uint32_t)crc != be32(crcb)) {
-            rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: CRC error in the %s aux chunk", PNG_AUX_CHUNK);
-            break;
-        }
+        pos += (size_t)len + 4;
     }
-    if (!rc && ferror(f)) rc = mc_err_set(err, MC_ERR_IO, "PNG: read error");
     if (rc) {
         free(buf);
         return rc;
@@ -208,15 +211,14 @@ static int read_aux_chunk(FILE *f, size_t pixel_bytes, uint8_t **out, size_t *ou
     return MC_OK;
 }
 
-int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) {
+int mc_png_read_mem(const uint8_t *file, size_t flen, const mc_limits *lim, mc_image **out, mc_err *err) {
     mc_limits def;
     if (!lim) {
         mc_limits_default(&def);
         lim = &def;
     }
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return mc_err_set(err, MC_ERR_IO, "%s: %s", mc_basename(path), strerror(errno));
+    if (!file || flen < 8) return mc_err_set(err, MC_ERR_FORMAT, "PNG: truncated signature");
 
     int rc = MC_OK, e;
     mc_image *img = NULL;
@@ -225,10 +227,7 @@ int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
     png_src *src = NULL;
     struct spng_text *texts = NULL;
     spng_ctx *ctx = spng_ctx_new(0);
-    if (!ctx) {
-        fclose(f);
-        return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
-    }
+    if (!ctx) return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
     uint32_t lw = lim->max_width > 0x7fffffffu ? 0x7fffffffu : lim->max_width;
     uint32_t lh = lim->max_height > 0x7fffffffu ? 0x7fffffffu : lim->max_height;
     if (lw == 0) lw = 1;
@@ -236,7 +235,7 @@ int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
     if ((e = spng_set_crc_action(ctx, SPNG_CRC_ERROR, SPNG_CRC_ERROR)) ||
         (e = spng_set_image_limits(ctx, lw, lh)) ||
         (e = spng_set_chunk_limits(ctx, PNG_CHUNK_MAX, PNG_CACHE_MAX)) ||
-        (e = spng_set_png_file(ctx, f))) {
+        (e = spng_set_png_buffer(ctx, file, flen))) {
         rc = mc_err_set(err, MC_ERR_INTERNAL, "PNG: libspng setup failed: %s", spng_strerror(e));
         goto done;
     }
@@ -383,13 +382,12 @@ int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
         /* libspng stops after IEND's type: insist on the complete chunk at
          * the very end (catches a cut tail; trailing bytes are refused too) */
         static const uint8_t iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
-        uint8_t tail[12];
-        if (fseek(f, -12L, SEEK_END) != 0 || fread(tail, 1, 12, f) != 12 || memcmp(tail, iend, 12)) {
+        if (flen < 12 || memcmp(file + flen - 12, iend, 12)) {
             rc = mc_err_set(err, MC_ERR_FORMAT, "PNG: truncated, or data after IEND");
             goto done;
         }
     }
-    if ((rc = read_aux_chunk(f, img->nbytes, &aux, &aux_len, err))) goto done;
+    if ((rc = read_aux_chunk(file, flen, img->nbytes, &aux, &aux_len, err))) goto done;
 
     src = calloc(1, sizeof *src);
     if (!src) {
@@ -476,7 +474,6 @@ done:
     free(aux);
     png_src_free(src);
     spng_ctx_free(ctx);
-    fclose(f);
     if (rc) {
         mc_image_free(img);
         return rc;
@@ -495,8 +492,16 @@ static uint32_t ppu_of(double mm) {
     return (uint32_t)ppu;
 }
 
-int mc_png_write(const mc_image *img, const char *path, mc_err *err) {
-    if (!img || !img->pixels || !path) return mc_err_set(err, MC_ERR_ARG, "PNG write: no image");
+/* libspng's output callback: append to our buffer */
+static int png_sink(spng_ctx *ctx, void *user, void *data, size_t n) {
+    (void)ctx;
+    return mc_membuf_append(user, data, n) ? SPNG_IO_ERROR : 0;
+}
+
+int mc_png_write_mem(const mc_image *img, uint8_t **out, size_t *out_len, mc_err *err) {
+    *out = NULL;
+    *out_len = 0;
+    if (!img || !img->pixels) return mc_err_set(err, MC_ERR_ARG, "PNG write: no image");
     if (img->depth > 1)
         return mc_err_set(err, MC_ERR_UNSUPPORTED,
                           "PNG holds one 2D image; use DICOM or NIfTI for volumes (%u slices)", img->depth);
@@ -555,7 +560,7 @@ int mc_png_write(const mc_image *img, const char *path, mc_err *err) {
         t->translated_keyword = empty;
     }
 
-    FILE *f = NULL;
+    mc_membuf mb = {0};
     struct spng_unknown_chunk aux_chunk;
     memset(&aux_chunk, 0, sizeof aux_chunk);
     spng_ctx *ctx = spng_ctx_new(SPNG_CTX_ENCODER);
@@ -564,17 +569,12 @@ int mc_png_write(const mc_image *img, const char *path, mc_err *err) {
         rc = mc_err_set(err, MC_ERR_NOMEM, "out of memory");
         goto done;
     }
-    f = fopen(path, "wb");
-    if (!f) {
-        rc = mc_err_set(err, MC_ERR_IO, "%s: %s", mc_basename(path), strerror(errno));
-        goto done;
-    }
     struct spng_ihdr ihdr = {0};
     ihdr.width = img->width;
     ihdr.height = img->height;
     ihdr.bit_depth = img->bits;
     ihdr.color_type = img->channels == 3 ? SPNG_COLOR_TYPE_TRUECOLOR : SPNG_COLOR_TYPE_GRAYSCALE;
-    if ((e = spng_set_png_file(ctx, f)) || (e = spng_set_ihdr(ctx, &ihdr))) goto spng_err;
+    if ((e = spng_set_png_stream(ctx, png_sink, &mb)) || (e = spng_set_ihdr(ctx, &ihdr))) goto spng_err;
 
     struct spng_phys phys = {0};
     int have_phys = 0;
@@ -609,21 +609,24 @@ int mc_png_write(const mc_image *img, const char *path, mc_err *err) {
         goto spng_err;
     spng_ctx_free(ctx);
     ctx = NULL;
-    if (fflush(f) != 0 || ferror(f)) {
-        rc = mc_err_set(err, MC_ERR_IO, "%s: write error: %s", mc_basename(path), strerror(errno));
-        goto done;
-    }
-    e = fclose(f);
-    f = NULL;
-    if (e != 0) rc = mc_err_set(err, MC_ERR_IO, "%s: write error: %s", mc_basename(path), strerror(errno));
+    mc_membuf_take(&mb, out, out_len);
     goto done;
 
 spng_err:
-    rc = mc_err_set(err, MC_ERR_IO, "%s: PNG encoding failed: %s", mc_basename(path), spng_strerror(e));
+    if (mb.failed) rc = mc_err_set(err, MC_ERR_NOMEM, "PNG write: out of memory");
+    else rc = mc_err_set(err, MC_ERR_IO, "PNG encoding failed: %s", spng_strerror(e));
 done:
     spng_ctx_free(ctx);
-    if (f) fclose(f);
+    mc_membuf_free(&mb);
     free(texts);
     free(meta_text);
     return rc;
+}
+
+int mc_png_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) {
+    return mc_read_path_with(path, lim, mc_png_read_mem, out, err);
+}
+
+int mc_png_write(const mc_image *img, const char *path, mc_err *err) {
+    return mc_write_path_with(img, path, mc_png_write_mem, err);
 }

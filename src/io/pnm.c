@@ -1,5 +1,7 @@
 /*
- * pnm.c - binary PGM (P5) and PPM (P6) reader and writer.
+ * pnm.c - binary PGM (P5) and PPM (P6) reader and writer, in memory (a
+ * read cursor over the caller's buffer; the writer fills an mc_membuf);
+ * mc_pnm_read / mc_pnm_write are the path wrappers (io.h).
  *
  * A hand parser: Netpbm is trivial and not in our dependency set.
  *
@@ -48,11 +50,11 @@
  * the image came from a PNM, the sample width matches and every sample is
  * <= it), then 2^bits_stored - 1 (if bits_stored < bits and every sample
  * fits), else 255 / 65535.  A 16-bit image always gets a maxval > 255 so it
- * reads back as 16-bit; signed images always get 255 / 65535.  Writes go
- * straight to the path; errors -> MC_ERR_IO.  depth > 1: MC_ERR_UNSUPPORTED.
+ * reads back as 16-bit; signed images always get 255 / 65535.  A full memory
+ * is MC_ERR_NOMEM.  depth > 1: MC_ERR_UNSUPPORTED.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "core/internal.h"
+#include "io/io.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -82,8 +84,19 @@ static void pnm_src_free(void *p) {
 
 /* --------------------------------------------------------------- parsing */
 
+/* A read cursor over the file's bytes (getc / ungetc / tell / seek). */
+typedef struct pnm_in {
+    const uint8_t *b;
+    size_t n, pos;
+} pnm_in;
+#define IN_EOF (-1)
+static int in_getc(pnm_in *in) { return in->pos < in->n ? in->b[in->pos++] : IN_EOF; }
+static void in_ungetc(pnm_in *in) {
+    if (in->pos > 0) in->pos--;
+}
+
 typedef struct pnm_parse {
-    FILE *f;
+    pnm_in *f;
     char *line; /* PNM_LINE_MAX + 1 */
     pnm_src *src;
     int seen_meta, seen_image, is_signed;
@@ -93,7 +106,7 @@ typedef struct pnm_parse {
     int aux_size_seen, aux_final;
     uint64_t aux_declared, aux_have;
     size_t aux_lines;
-    long aux_first; /* offset of the '#' of the first data line */
+    size_t aux_first; /* offset of the '#' of the first data line */
     unsigned long aux_last_comment, aux_tokens;
 } pnm_parse;
 
@@ -118,7 +131,7 @@ bad:
 }
 
 /* "# medcrypt-aux <base64>", first pass: validate and count only. */
-static int aux_data_line(pnm_parse *p, long at, const char *t, size_t n, mc_err *err) {
+static int aux_data_line(pnm_parse *p, size_t at, const char *t, size_t n, mc_err *err) {
     if (!p->aux_size_seen)
         return mc_err_set(err, MC_ERR_AUTH, "PNM: %s data without a %s comment (tampered?)", PNM_KW_AUX, PNM_KW_AUX_SIZE);
     if (p->aux_lines && (p->aux_final || p->ncomments != p->aux_last_comment + 1 || p->ntokens != p->aux_tokens))
@@ -146,22 +159,20 @@ static int aux_data_line(pnm_parse *p, long at, const char *t, size_t n, mc_err 
 static int read_comment(pnm_parse *p, int *endc, mc_err *err) {
     size_t n = 0;
     int c, overflow = 0;
-    long at = ftell(p->f) - 1; /* the '#' */
+    size_t at = p->f->pos - 1; /* the '#' */
     p->ncomments++;
-    while ((c = getc(p->f)) != EOF && c != '\n' && c != '\r') {
+    while ((c = in_getc(p->f)) != IN_EOF && c != '\n' && c != '\r') {
         if (n < PNM_LINE_MAX) p->line[n++] = (char)c;
         else overflow = 1;
     }
-    if (ferror(p->f)) return mc_err_set(err, MC_ERR_IO, "PNM: read error");
     /* a header comment always ends with a newline before the raster */
-    if (c == EOF) return mc_err_set(err, MC_ERR_FORMAT, "PNM: truncated header (in a comment)");
+    if (c == IN_EOF) return mc_err_set(err, MC_ERR_FORMAT, "PNM: truncated header (in a comment)");
     *endc = c;
     p->line[n] = 0;
     const size_t km = sizeof(" " PNM_KW_META " ") - 1, ki = sizeof(" " PNM_KW_IMAGE " ") - 1;
     const size_t ka = sizeof(" " PNM_KW_AUX " ") - 1, ks = sizeof(" " PNM_KW_AUX_SIZE " ") - 1;
     if (n >= ka && !memcmp(p->line, " " PNM_KW_AUX " ", ka)) {
         if (overflow) return mc_err_set(err, MC_ERR_AUTH, "PNM: %s comment too long (tampered?)", PNM_KW_AUX);
-        if (at < 0) return mc_err_set(err, MC_ERR_IO, "PNM: cannot tell the file position");
         return aux_data_line(p, at, p->line + ka, n - ka, err);
     }
     if (n >= ks && !memcmp(p->line, " " PNM_KW_AUX_SIZE " ", ks)) {
@@ -194,7 +205,7 @@ static int read_comment(pnm_parse *p, int *endc, mc_err *err) {
 static int read_uint(pnm_parse *p, const char *what, uint64_t max, int over_status, uint64_t *out, mc_err *err) {
     int c, rc;
     for (;;) {
-        c = getc(p->f);
+        c = in_getc(p->f);
         if (c == '#') {
             int endc;
             if ((rc = read_comment(p, &endc, err))) return rc;
@@ -202,10 +213,7 @@ static int read_uint(pnm_parse *p, const char *what, uint64_t max, int over_stat
         }
         if (!is_ws(c)) break;
     }
-    if (c == EOF) {
-        if (ferror(p->f)) return mc_err_set(err, MC_ERR_IO, "PNM: read error");
-        return mc_err_set(err, MC_ERR_FORMAT, "PNM: truncated header (missing %s)", what);
-    }
+    if (c == IN_EOF) return mc_err_set(err, MC_ERR_FORMAT, "PNM: truncated header (missing %s)", what);
     if (c < '0' || c > '9') return mc_err_set(err, MC_ERR_FORMAT, "PNM: bad header (expected %s)", what);
     uint64_t v = 0;
     int over = 0;
@@ -213,10 +221,10 @@ static int read_uint(pnm_parse *p, const char *what, uint64_t max, int over_stat
         if (v > (UINT64_MAX - 9) / 10) over = 1;
         else v = v * 10 + (uint64_t)(c - '0');
         if (v > max) over = 1;
-        c = getc(p->f);
+        c = in_getc(p->f);
     }
     if (over) return mc_err_set(err, over_status, "PNM: %s out of range", what);
-    if (c != EOF) ungetc(c, p->f);
+    if (c != IN_EOF) in_ungetc(p->f);
     *out = v;
     p->ntokens++;
     return MC_OK;
@@ -227,16 +235,15 @@ static int read_uint(pnm_parse *p, const char *what, uint64_t max, int over_stat
 static int read_aux_lines(pnm_parse *p, uint8_t *out, size_t len, mc_err *err) {
     const size_t ka = sizeof(" " PNM_KW_AUX " ") - 1;
     size_t o = 0;
-    if (fseek(p->f, p->aux_first, SEEK_SET) != 0) return mc_err_set(err, MC_ERR_IO, "PNM: seek error");
+    p->f->pos = p->aux_first;
     for (size_t i = 0; i < p->aux_lines; i++) {
         int c;
-        while ((c = getc(p->f)) != EOF && is_ws(c)) {
+        while ((c = in_getc(p->f)) != IN_EOF && is_ws(c)) {
         }
         size_t n = 0;
         if (c == '#')
-            while ((c = getc(p->f)) != EOF && c != '\n' && c != '\r' && n < ka + PNM_AUX_LINE) p->line[n++] = (char)c;
+            while ((c = in_getc(p->f)) != IN_EOF && c != '\n' && c != '\r' && n < ka + PNM_AUX_LINE) p->line[n++] = (char)c;
         size_t got;
-        if (ferror(p->f)) return mc_err_set(err, MC_ERR_IO, "PNM: read error");
         if (n < ka || memcmp(p->line, " " PNM_KW_AUX " ", ka) ||
             mc_b64_decode(out + o, len - o, p->line + ka, n - ka, &got))
             return mc_err_set(err, MC_ERR_AUTH, "PNM: %s lines changed while reading (tampered?)", PNM_KW_AUX);
@@ -246,10 +253,9 @@ static int read_aux_lines(pnm_parse *p, uint8_t *out, size_t len, mc_err *err) {
     return MC_OK;
 }
 
-int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) {
+int mc_pnm_read_mem(const uint8_t *buf, size_t len, const mc_limits *lim, mc_image **out, mc_err *err) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return mc_err_set(err, MC_ERR_IO, "%s: %s", mc_basename(path), strerror(errno));
+    pnm_in in = {buf, buf ? len : 0, 0}, *f = &in;
     int rc = MC_OK;
     mc_image *img = NULL;
     pnm_parse *p = calloc(1, sizeof *p);
@@ -263,8 +269,8 @@ int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
         goto done;
     }
 
-    int m0 = getc(f), m1 = getc(f);
-    if (m0 != 'P' || m1 == EOF) {
+    int m0 = in_getc(f), m1 = in_getc(f);
+    if (m0 != 'P' || m1 == IN_EOF) {
         rc = mc_err_set(err, MC_ERR_FORMAT, "not a PNM file");
         goto done;
     }
@@ -281,8 +287,8 @@ int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
         rc = mc_err_set(err, MC_ERR_FORMAT, "not a PNM file");
         goto done;
     }
-    int c = getc(f);
-    if (c == '#') ungetc(c, f);
+    int c = in_getc(f);
+    if (c == '#') in_ungetc(f);
     else if (!is_ws(c)) {
         rc = mc_err_set(err, MC_ERR_FORMAT, "PNM: bad magic number");
         goto done;
@@ -298,15 +304,14 @@ int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
         goto done;
     }
     /* exactly one whitespace character, or a comment ending in a newline */
-    c = getc(f);
+    c = in_getc(f);
     if (c == '#') {
         int endc;
         if ((rc = read_comment(p, &endc, err))) goto done;
         c = endc;
     }
-    if (c == EOF) {
-        rc = ferror(f) ? mc_err_set(err, MC_ERR_IO, "PNM: read error")
-                       : mc_err_set(err, MC_ERR_FORMAT, "PNM: truncated (no raster)");
+    if (c == IN_EOF) {
+        rc = mc_err_set(err, MC_ERR_FORMAT, "PNM: truncated (no raster)");
         goto done;
     }
     if (!is_ws(c)) {
@@ -337,11 +342,12 @@ int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
     img->bits_stored = (uint8_t)(p->is_signed ? bits : bs);
 
     /* raster: read straight into the pixel buffer, then fix byte order */
-    if (fread(img->pixels, 1, nbytes, f) != nbytes) {
-        rc = ferror(f) ? mc_err_set(err, MC_ERR_IO, "PNM: read error")
-                       : mc_err_set(err, MC_ERR_FORMAT, "PNM: truncated raster (need %zu bytes)", nbytes);
+    if (f->n - f->pos < nbytes) {
+        rc = mc_err_set(err, MC_ERR_FORMAT, "PNM: truncated raster (need %zu bytes)", nbytes);
         goto done;
     }
+    memcpy(img->pixels, f->b + f->pos, nbytes);
+    f->pos += nbytes;
     size_t ns = nbytes / (bits / 8);
     if (bits == 16) {
         uint16_t *s = img->pixels;
@@ -363,15 +369,11 @@ int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *
             }
     }
     /* only whitespace may follow (no multi-image files) */
-    while ((c = getc(f)) != EOF)
+    while ((c = in_getc(f)) != IN_EOF)
         if (!is_ws(c)) {
             rc = mc_err_set(err, MC_ERR_UNSUPPORTED, "PNM: data after the image (multi-image files are not supported)");
             goto done;
         }
-    if (ferror(f)) {
-        rc = mc_err_set(err, MC_ERR_IO, "PNM: read error");
-        goto done;
-    }
     if (p->seen_meta) {
         img->meta = p->meta;
         img->has_meta = 1;
@@ -396,7 +398,6 @@ done:
         pnm_src_free(p->src);
         free(p);
     }
-    fclose(f);
     if (rc) {
         mc_image_free(img);
         return rc;
@@ -421,8 +422,10 @@ static int samples_fit(const mc_image *img, unsigned maxval) {
     return 1;
 }
 
-int mc_pnm_write(const mc_image *img, const char *path, mc_err *err) {
-    if (!img || !img->pixels || !path) return mc_err_set(err, MC_ERR_ARG, "PNM write: no image");
+int mc_pnm_write_mem(const mc_image *img, uint8_t **out, size_t *out_len, mc_err *err) {
+    *out = NULL;
+    *out_len = 0;
+    if (!img || !img->pixels) return mc_err_set(err, MC_ERR_ARG, "PNM write: no image");
     if (img->depth > 1)
         return mc_err_set(err, MC_ERR_UNSUPPORTED,
                           "PGM/PPM holds one 2D image; use DICOM or NIfTI for volumes (%u slices)", img->depth);
@@ -450,49 +453,52 @@ int mc_pnm_write(const mc_image *img, const char *path, mc_err *err) {
     if (img->has_meta && (rc = mc_meta_to_text(&img->meta, &meta_text, &meta_len)))
         return mc_err_set(err, rc, "PNM write: cannot serialise the metadata");
 
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        free(meta_text);
-        return mc_err_set(err, MC_ERR_IO, "%s: %s", mc_basename(path), strerror(errno));
-    }
-    fprintf(f, "P%c\n", img->channels == 3 ? '6' : '5');
-    if (img->is_signed) fprintf(f, "# %s signed=1\n", PNM_KW_IMAGE);
-    if (meta_text && meta_len > 0) fprintf(f, "# %s %s\n", PNM_KW_META, meta_text);
+    mc_membuf mb = {0}, *f = &mb;
+    mc_membuf_printf(f, "P%c\n", img->channels == 3 ? '6' : '5');
+    if (img->is_signed) mc_membuf_printf(f, "# %s signed=1\n", PNM_KW_IMAGE);
+    if (meta_text && meta_len > 0) mc_membuf_printf(f, "# %s %s\n", PNM_KW_META, meta_text);
     if (img->aux_len > 0) {
         char line[PNM_AUX_LINE];
         const size_t per = PNM_AUX_LINE / 4 * 3;
-        fprintf(f, "# %s %zu\n", PNM_KW_AUX_SIZE, img->aux_len);
+        mc_membuf_printf(f, "# %s %zu\n", PNM_KW_AUX_SIZE, img->aux_len);
         for (size_t o = 0; o < img->aux_len; o += per) {
             size_t k = img->aux_len - o < per ? img->aux_len - o : per;
             mc_b64_encode(line, img->aux + o, k);
-            fprintf(f, "# %s %.*s\n", PNM_KW_AUX, (int)MC_B64_LEN(k), line);
+            mc_membuf_printf(f, "# %s %.*s\n", PNM_KW_AUX, (int)MC_B64_LEN(k), line);
         }
     }
     if (src)
-        for (unsigned i = 0; i < src->ncomments; i++) fprintf(f, "#%s\n", src->comments[i]);
-    fprintf(f, "%u %u\n%u\n", img->width, img->height, maxval);
+        for (unsigned i = 0; i < src->ncomments; i++) mc_membuf_printf(f, "#%s\n", src->comments[i]);
+    mc_membuf_printf(f, "%u %u\n%u\n", img->width, img->height, maxval);
     free(meta_text);
 
     if (img->bits == 8) {
-        if (fwrite(img->pixels, 1, img->nbytes, f) != img->nbytes) goto io_err;
+        mc_membuf_append(f, img->pixels, img->nbytes);
     } else {
         uint8_t buf[8192];
         const uint16_t *s = img->pixels;
         size_t n = img->nbytes / 2, i = 0;
-        while (i < n) {
+        while (i < n && !f->failed) {
             size_t k = 0;
             for (; k < sizeof buf / 2 && i < n; k++, i++) {
                 buf[2 * k] = (uint8_t)(s[i] >> 8);
                 buf[2 * k + 1] = (uint8_t)s[i];
             }
-            if (fwrite(buf, 1, 2 * k, f) != 2 * k) goto io_err;
+            mc_membuf_append(f, buf, 2 * k);
         }
     }
-    if (fflush(f) != 0 || ferror(f)) goto io_err;
-    if (fclose(f) != 0) return mc_err_set(err, MC_ERR_IO, "%s: write error: %s", mc_basename(path), strerror(errno));
+    if (f->failed) {
+        mc_membuf_free(f);
+        return mc_err_set(err, MC_ERR_NOMEM, "PNM write: out of memory");
+    }
+    mc_membuf_take(f, out, out_len);
     return MC_OK;
-io_err:
-    rc = mc_err_set(err, MC_ERR_IO, "%s: write error: %s", mc_basename(path), strerror(errno));
-    fclose(f);
-    return rc;
+}
+
+int mc_pnm_read(const char *path, const mc_limits *lim, mc_image **out, mc_err *err) {
+    return mc_read_path_with(path, lim, mc_pnm_read_mem, out, err);
+}
+
+int mc_pnm_write(const mc_image *img, const char *path, mc_err *err) {
+    return mc_write_path_with(img, path, mc_pnm_write_mem, err);
 }

@@ -49,8 +49,8 @@
 
 const mc_param_def mc_atres_params[MC_ATRES_NPARAMS] = {
     {"model", "builtin",
-     "model file made by `medcrypt train` for this scheme, or 'builtin' (the model shipped with medcrypt); "
-     "decryption needs the same model (its BLAKE2b id is in the file)"},
+     "'builtin' (the model shipped with medcrypt); with --model FILE (made by `medcrypt train` for this "
+     "scheme, needed again to decrypt) medcrypt records its BLAKE2b id here"},
     {"tile", "256", "the networks run on tiles of tile x tile samples, 16..4096 (256: the paper's image size)"},
 };
 
@@ -68,29 +68,68 @@ static int check_net(const mc_nn_net *net, const char *name, mc_err *err) {
     return MC_OK;
 }
 
-/* Load the model named by the `model` parameter; id = BLAKE2b-128 of its
- * bytes. */
-static int load_model(const mc_scheme *s, const char *arch, const uint8_t *builtin, size_t builtin_len,
-                      const mc_scheme_ctx *ctx, mc_nn_model *m, uint8_t id[16], mc_err *err) {
+/* The model's bytes: the built-in model, or the caller's (mc_opts.model,
+ * `--model FILE`); never a file named by the input.  Encrypt records the
+ * caller's model as p.model=blake2b:<id>; decrypt of a file whose p.model is
+ * not `builtin` (an id, or a path in files of earlier builds) needs the
+ * caller's model, checked against model_id (mc_atres_decrypt). */
+static int select_model(const mc_scheme *s, const char *arch, size_t builtin_len, const mc_scheme_ctx *ctx, int enc,
+                        int *caller, mc_err *err) {
     const char *which = mc_scheme_param(ctx, s, "model");
+    int have = ctx->opts && ctx->opts->model;
+    *caller = 0;
+    if (enc && strcmp(which, "builtin"))
+        return mc_err_set(err, MC_ERR_ARG,
+                          "%s: model takes only 'builtin'; give a model file with --model FILE (mc_opts.model)",
+                          s->name);
+    if (enc ? have : strcmp(which, "builtin") != 0) {
+        if (!have)
+            return mc_err_set(err, MC_ERR_FORMAT,
+                              "%s: this file was encrypted with a model that is not built in: give it with "
+                              "--model FILE (mc_opts.model)",
+                              s->name);
+        *caller = 1;
+        return MC_OK;
+    }
+    if (!builtin_len)
+        return mc_err_set(err, MC_ERR_UNSUPPORTED,
+                          "%s: this build has no built-in model (models/%s.mcnn was missing): run `make "
+                          "train-models`, or give --model FILE",
+                          s->name, arch);
+    return MC_OK;
+}
+
+/* Load the model (select_model); id = BLAKE2b-128 of its bytes. */
+static int load_model(const mc_scheme *s, const char *arch, const uint8_t *builtin, size_t builtin_len,
+                      const mc_scheme_ctx *ctx, int encrypting, mc_nn_model *m, uint8_t id[16], mc_err *err) {
     const uint8_t *bytes = builtin;
     size_t len = builtin_len;
-    uint8_t *file = NULL;
-    int rc;
+    int caller, rc;
     mc_nn_model_init(m);
-    if (!strcmp(which, "builtin")) {
-        if (!builtin_len)
-            return mc_err_set(err, MC_ERR_UNSUPPORTED,
-                              "%s: this build has no built-in model (models/%s.mcnn was missing): run `make "
-                              "train-models`, or give --param model=FILE",
-                              s->name, arch);
-    } else {
-        if ((rc = mc_nn_model_read_file(which, &file, &len, err))) return rc;
-        bytes = file;
+    if ((rc = select_model(s, arch, builtin_len, ctx, encrypting, &caller, err))) return rc;
+    if (caller) {
+        bytes = ctx->opts->model;
+        len = ctx->opts->model_len;
     }
     crypto_generichash(id, 16, bytes, len, NULL, 0);
+    if (encrypting && caller) {
+        char v[8 + 33] = "blake2b:";
+        mc_hex_encode(v + 8, id, 16);
+        if (mc_meta_set(ctx->meta, MC_MK_PARAM_PREFIX "model", v)) return mc_err_set(err, MC_ERR_INTERNAL, "metadata");
+    }
+    if (!encrypting) { /* the model the file was made with, before parsing this one */
+        uint8_t want[16];
+        if (mc_meta_get_hex(ctx->meta, META_MODEL_ID, want, sizeof want))
+            return mc_err_set(err, MC_ERR_AUTH, "%s: missing or malformed model_id in metadata (tampered)", s->name);
+        if (memcmp(want, id, sizeof want)) {
+            char a[33], b[33];
+            mc_hex_encode(a, want, 16);
+            mc_hex_encode(b, id, 16);
+            return mc_err_set(err, MC_ERR_AUTH, "%s: the file was encrypted with model %.12s..., this model is %.12s...",
+                              s->name, a, b);
+        }
+    }
     rc = mc_nn_model_load_mem(m, bytes, len, NULL, err);
-    free(file);
     if (rc == MC_ERR_ARG) rc = mc_err_set(err, MC_ERR_UNSUPPORTED, "%s: encrypted model files cannot be used by a scheme", s->name);
     if (rc) return rc;
     if (strcmp(m->arch, arch)) {
@@ -312,7 +351,7 @@ static void run_free(atres_run *r) {
 }
 
 static int run_init(const mc_scheme *s, const char *arch, const uint8_t *builtin, size_t builtin_len,
-                    const mc_scheme_ctx *ctx, const mc_image *img, atres_run *r, mc_err *err) {
+                    const mc_scheme_ctx *ctx, const mc_image *img, int enc, atres_run *r, mc_err *err) {
     memset(r, 0, sizeof *r);
     mc_nn_model_init(&r->model);
     int rc = parse_tile(s, ctx, &r->tile, err);
@@ -326,7 +365,7 @@ static int run_init(const mc_scheme *s, const char *arch, const uint8_t *builtin
     if (ctx->profile == MC_PROFILE_HARDENED) r->zres = calloc(r->g.n ? r->g.n : 1, sizeof *r->zres);
     if (!r->j.x || !r->j.u || !r->j.q || !r->j.tb || (ctx->profile == MC_PROFILE_HARDENED && !r->zres))
         return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
-    if ((rc = load_model(s, arch, builtin, builtin_len, ctx, &r->model, r->id, err))) return rc;
+    if ((rc = load_model(s, arch, builtin, builtin_len, ctx, enc, &r->model, r->id, err))) return rc;
     r->j.enc = mc_nn_model_net(&r->model, "enc");
     r->j.dec = mc_nn_model_net(&r->model, "dec");
     r->j.g = &r->g;
@@ -386,7 +425,7 @@ static int run_tiles(const mc_scheme_ctx *ctx, mc_image *img, atres_run *r, int 
 int mc_atres_encrypt(const mc_scheme *s, const char *arch, const uint8_t *builtin, size_t builtin_len,
                      const mc_scheme_ctx *ctx, mc_image *img, mc_err *err) {
     atres_run r;
-    int rc = run_init(s, arch, builtin, builtin_len, ctx, img, &r, err);
+    int rc = run_init(s, arch, builtin, builtin_len, ctx, img, 1, &r, err);
     if (!rc && mc_meta_set_hex(ctx->meta, META_MODEL_ID, r.id, sizeof r.id))
         rc = mc_err_set(err, MC_ERR_INTERNAL, "metadata");
     if (!rc) rc = run_tiles(ctx, img, &r, 1, err);
@@ -398,18 +437,8 @@ int mc_atres_encrypt(const mc_scheme *s, const char *arch, const uint8_t *builti
 
 int mc_atres_decrypt(const mc_scheme *s, const char *arch, const uint8_t *builtin, size_t builtin_len,
                      const mc_scheme_ctx *ctx, mc_image *img, mc_err *err) {
-    atres_run r;
-    uint8_t want[16];
-    int rc = run_init(s, arch, builtin, builtin_len, ctx, img, &r, err);
-    if (!rc && mc_meta_get_hex(ctx->meta, META_MODEL_ID, want, sizeof want))
-        rc = mc_err_set(err, MC_ERR_AUTH, "%s: missing or malformed model_id in metadata (tampered)", s->name);
-    if (!rc && memcmp(want, r.id, sizeof want)) {
-        char a[33], b[33];
-        mc_hex_encode(a, want, 16);
-        mc_hex_encode(b, r.id, 16);
-        rc = mc_err_set(err, MC_ERR_UNSUPPORTED, "%s: the file was encrypted with model %.12s..., this model is %.12s...",
-                        s->name, a, b);
-    }
+    atres_run r; /* run_init checks the model against model_id */
+    int rc = run_init(s, arch, builtin, builtin_len, ctx, img, 0, &r, err);
     if (!rc && !r.zres && img->aux_len)
         rc = mc_err_set(err, MC_ERR_AUTH, "%s: a paper-profile file carries a residual (tampered)", s->name);
     if (!rc && r.zres) rc = residual_unpack(ctx, img, &r.g, r.zres, err);

@@ -24,7 +24,8 @@
  * The model comes from the caller (mc_opts.model: a file made by `medcrypt
  * train edg-net`, usually encrypted under a key: mc_opts.model_key, by
  * default the call's key) or is the built-in public model.  The file records
- * only the model's identifier, BLAKE2b-128 of the model file's bytes.
+ * only the model's identifier, BLAKE2b-128 of the model file's bytes
+ * (model_id; and p.model=blake2b:<id> for a caller's model, as at-resnet-cm).
  */
 #include "core/internal.h"
 #include "nn/builtin_models.h"
@@ -44,6 +45,9 @@
 #define BATCH_SAMPLES (1u << 18) /* tiles per forward pass: at most this many samples */
 
 static const mc_param_def edg_params[] = {
+    {"model", "builtin",
+     "'builtin' (the PUBLIC model shipped with medcrypt); with --model FILE (a secret model from `medcrypt train "
+     "edg-net`, the paper's key; needed again to decrypt) medcrypt records its BLAKE2b id here"},
     {"tile", "model",
      "the generators run on tiles of tile x tile samples: a multiple of 4 in 16..1024, or 'model' (the size the model "
      "was trained on)"},
@@ -65,9 +69,23 @@ typedef struct edg {
 
 /* ----------------------------------------------------------- the model */
 
-/* The model's bytes: the caller's, else the built-in one. */
-static int model_bytes(const mc_scheme_ctx *ctx, const uint8_t **bytes, size_t *len, mc_err *err) {
-    if (ctx->opts && ctx->opts->model) {
+/* The model's bytes: the built-in model, or the caller's (mc_opts.model,
+ * `--model FILE`), never a file named by the input.  Encrypt records the
+ * caller's model as p.model=blake2b:<id>; a file whose p.model is not
+ * `builtin` needs the caller's model to decrypt (checked against model_id). */
+static int model_bytes(const mc_scheme_ctx *ctx, int enc, const uint8_t **bytes, size_t *len, int *caller,
+                       mc_err *err) {
+    const char *which = mc_scheme_param(ctx, &mc_scheme_edg_net, "model");
+    const int have = ctx->opts && ctx->opts->model;
+    *caller = 0;
+    if (enc && strcmp(which, "builtin"))
+        return mc_err_set(err, MC_ERR_ARG, "edg-net: model takes only 'builtin'; give a model file with --model FILE");
+    if (enc ? have : strcmp(which, "builtin") != 0) {
+        if (!have)
+            return mc_err_set(err, MC_ERR_FORMAT,
+                              "edg-net: the file was encrypted with a model that is not the built-in one: give "
+                              "that model (--model FILE)");
+        *caller = 1;
         *bytes = ctx->opts->model;
         *len = ctx->opts->model_len;
         return MC_OK;
@@ -299,20 +317,20 @@ static int edg_init(const mc_scheme_ctx *ctx, const mc_image *img, edg *e, int e
     mc_nn_model_init(&e->model);
     const uint8_t *bytes = NULL;
     size_t len = 0;
-    int rc = model_bytes(ctx, &bytes, &len, err);
+    int caller = 0, rc = model_bytes(ctx, enc, &bytes, &len, &caller, err);
     if (rc) return rc;
     crypto_generichash(e->id, sizeof e->id, bytes, len, NULL, 0);
-    if (!enc) {
+    if (enc && caller) {
+        char v[8 + 33] = "blake2b:";
+        mc_hex_encode(v + 8, e->id, sizeof e->id);
+        if (mc_meta_set(ctx->meta, MC_MK_PARAM_PREFIX "model", v)) return mc_err_set(err, MC_ERR_INTERNAL, "metadata");
+    }
+    if (!enc) { /* the model the file was made with, before parsing this one */
         uint8_t want[16];
         if (mc_meta_get_hex(ctx->meta, META_MODEL_ID, want, sizeof want))
-            return mc_err_set(err, MC_ERR_FORMAT, "edg-net: missing or malformed model_id in the metadata");
-        if (sodium_memcmp(want, e->id, sizeof want)) {
-            if (!(ctx->opts && ctx->opts->model))
-                return mc_err_set(err, MC_ERR_FORMAT,
-                                  "edg-net: the file was encrypted with a model that is not the built-in one: give "
-                                  "that model (--model FILE)");
+            return mc_err_set(err, MC_ERR_AUTH, "edg-net: missing or malformed model_id in the metadata (tampered)");
+        if (sodium_memcmp(want, e->id, sizeof want))
             return mc_err_set(err, MC_ERR_AUTH, "edg-net: this is not the model the file was encrypted with");
-        }
     }
     if ((rc = load_model(ctx, bytes, len, e, err)) || (rc = parse_tile(ctx, e, enc, err))) return rc;
     e->w = img->width, e->h = img->height, e->d = img->depth, e->ch = img->channels;

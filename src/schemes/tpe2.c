@@ -22,11 +22,11 @@ static const mc_param_def tpe2_params[] = {
 };
 
 static int tpe2_encrypt(const mc_scheme_ctx *ctx, mc_image *img, mc_err *err) {
-    return tpe_group_run(ctx, &mc_scheme_tpe2, img, 3, 1, err);
+    return mc_tpe_group_run(ctx, &mc_scheme_tpe2, img, 3, 1, err);
 }
 
 static int tpe2_decrypt(const mc_scheme_ctx *ctx, mc_image *img, mc_err *err) {
-    return tpe_group_run(ctx, &mc_scheme_tpe2, img, 3, 0, err);
+    return mc_tpe_group_run(ctx, &mc_scheme_tpe2, img, 3, 0, err);
 }
 
 const mc_scheme mc_scheme_tpe2 = {

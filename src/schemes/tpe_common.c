@@ -5,7 +5,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 
-int tpe_param_uint(const mc_scheme_ctx *ctx, const mc_scheme *s, const char *name, unsigned lo, unsigned hi,
+int mc_tpe_param_uint(const mc_scheme_ctx *ctx, const mc_scheme *s, const char *name, unsigned lo, unsigned hi,
                    unsigned *out, mc_err *err) {
     const char *v = mc_scheme_param(ctx, s, name);
     unsigned long x = 0;
@@ -25,7 +25,7 @@ int tpe_param_uint(const mc_scheme_ctx *ctx, const mc_scheme *s, const char *nam
 
 /* ----------------------------------------------------------------- rng */
 
-void tpe_rng_init(tpe_rng *r, const uint8_t *key, const uint8_t *nonce, const char *label, uint64_t a,
+void mc_tpe_rng_init(tpe_rng *r, const uint8_t *key, const uint8_t *nonce, const char *label, uint64_t a,
                   uint64_t b) {
     mc_stream_init(&r->s, key, nonce, label, a, b);
     r->pos = sizeof r->pool;
@@ -33,18 +33,18 @@ void tpe_rng_init(tpe_rng *r, const uint8_t *key, const uint8_t *nonce, const ch
     r->nacc = 0;
 }
 
-void tpe_rng_refill(tpe_rng *r) {
+void mc_tpe_rng_refill(tpe_rng *r) {
     mc_stream_bytes(&r->s, r->pool, sizeof r->pool);
     r->pos = 0;
 }
 
-void tpe_rng_wipe(tpe_rng *r) {
+void mc_tpe_rng_wipe(tpe_rng *r) {
     sodium_memzero(r, sizeof *r);
 }
 
-void tpe_fill(tpe_rng *r, uint8_t *out, size_t n) {
+void mc_tpe_fill(tpe_rng *r, uint8_t *out, size_t n) {
     while (n > 0) {
-        if (r->pos == sizeof r->pool) tpe_rng_refill(r);
+        if (r->pos == sizeof r->pool) mc_tpe_rng_refill(r);
         size_t c = sizeof r->pool - r->pos;
         if (c > n) c = n;
         memcpy(out, r->pool + r->pos, c);
@@ -54,7 +54,7 @@ void tpe_fill(tpe_rng *r, uint8_t *out, size_t n) {
     }
 }
 
-void tpe_perm_draw(tpe_rng *r, uint32_t *perm, size_t n) {
+void mc_tpe_perm_draw(tpe_rng *r, uint32_t *perm, size_t n) {
     for (size_t i = 0; i < n; i++) perm[i] = (uint32_t)i;
     for (size_t i = n; i > 1; i--) {
         size_t j = tpe_uniform(r, i);
@@ -65,6 +65,14 @@ void tpe_perm_draw(tpe_rng *r, uint32_t *perm, size_t n) {
 }
 
 /* -------------------------------------------------------------- driver */
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define X86_RGB8 1 /* tpe_common_x86.c */
+#else
+#define X86_RGB8 0
+#define mc_tpe_rgb8_gather(row, stride, bh, n, ch, flip, v) ((void)0)
+#define mc_tpe_rgb8_scatter(row, stride, bh, n, ch, flip, v) ((void)0)
+#endif
 
 /* block b (rows y0.., columns x0.., channel ch of the slice at sample
  * `slice`) <-> b->v; the row loops are written per sample type with the
@@ -81,7 +89,7 @@ static void gather(const mc_image *img, size_t slice, uint32_t y0, uint32_t x0, 
     const size_t W = img->width;
     const uint32_t C = img->channels;
     if (rgb8) { /* a byte permute per 32 pixels */
-        tpe_x86_gather_rgb8((const uint8_t *)img->pixels + slice + ((size_t)y0 * W + x0) * 3, 3 * W, b->bh, b->bw, ch,
+        mc_tpe_rgb8_gather((const uint8_t *)img->pixels + slice + ((size_t)y0 * W + x0) * 3, 3 * W, b->bh, b->bw, ch,
                             flip, b->v);
         return;
     }
@@ -101,7 +109,7 @@ static void scatter(mc_image *img, size_t slice, uint32_t y0, uint32_t x0, uint3
     const size_t W = img->width;
     const uint32_t C = img->channels;
     if (rgb8) {
-        tpe_x86_scatter_rgb8((uint8_t *)img->pixels + slice + ((size_t)y0 * W + x0) * 3, 3 * W, b->bh, b->bw, ch, flip,
+        mc_tpe_rgb8_scatter((uint8_t *)img->pixels + slice + ((size_t)y0 * W + x0) * 3, 3 * W, b->bh, b->bw, ch, flip,
                              b->v);
         return;
     }
@@ -117,7 +125,7 @@ static void scatter(mc_image *img, size_t slice, uint32_t y0, uint32_t x0, uint3
 }
 #undef TPE_ROWS
 
-int tpe_for_each_block(const mc_scheme_ctx *ctx, mc_image *img, unsigned block, int enc, tpe_block_fn fn,
+int mc_tpe_for_each_block(const mc_scheme_ctx *ctx, mc_image *img, unsigned block, int enc, tpe_block_fn fn,
                        void *user, mc_err *err) {
     const uint32_t W = img->width, H = img->height, C = img->channels;
     const uint32_t flip = img->is_signed ? (img->bits == 8 ? 0x80u : 0x8000u) : 0u;
@@ -126,7 +134,7 @@ int tpe_for_each_block(const mc_scheme_ctx *ctx, mc_image *img, unsigned block, 
     const uint32_t nbx = (W + block - 1) / block, nby = (H + block - 1) / block;
     int rc = MC_OK;
     tpe_block b = {.ctx = ctx, .v = v, .bits = img->bits, .maxv = img->bits == 8 ? 0xffu : 0xffffu};
-    const int rgb8 = img->bits == 8 && C == 3 && tpe_x86_rgb8();
+    const int rgb8 = X86_RGB8 && img->bits == 8 && C == 3 && mc_cpu_has(MC_TPE_RGB8_CPU);
     for (uint32_t z = 0; z < img->depth && !rc; z++) {
         const size_t slice = (size_t)z * W * H * C;
         for (uint32_t ch = 0; ch < C && !rc; ch++) {
@@ -151,7 +159,7 @@ int tpe_for_each_block(const mc_scheme_ctx *ctx, mc_image *img, unsigned block, 
 
 /* ------------------------------------------------ sum-preserving pieces */
 
-void tpe_pair_enc(uint32_t *p, uint32_t *q, uint32_t r, uint32_t M) {
+void mc_tpe_pair_enc(uint32_t *p, uint32_t *q, uint32_t r, uint32_t M) {
     const uint32_t s = *p + *q;
     uint32_t np;
     if (s <= M) np = (*p + r) % (s + 1);
@@ -160,7 +168,7 @@ void tpe_pair_enc(uint32_t *p, uint32_t *q, uint32_t r, uint32_t M) {
     *q = s - np;
 }
 
-void tpe_pair_dec(uint32_t *p, uint32_t *q, uint32_t r, uint32_t M) {
+void mc_tpe_pair_dec(uint32_t *p, uint32_t *q, uint32_t r, uint32_t M) {
     const uint32_t s = *p + *q;
     uint32_t op;
     if (s <= M) {
@@ -184,18 +192,18 @@ static uint64_t pairs_upto(int64_t x, uint32_t M) {
     return (uint64_t)((m + 1) * (m + 1));
 }
 
-uint64_t tpe_triple_count(uint32_t s, uint32_t M) {
+uint64_t mc_tpe_triple_count(uint32_t s, uint32_t M) {
     return pairs_upto(s, M) - pairs_upto((int64_t)s - M - 1, M);
 }
 
-uint64_t tpe_triple_rank(uint32_t a, uint32_t b, uint32_t c, uint32_t M) {
+uint64_t mc_tpe_triple_rank(uint32_t a, uint32_t b, uint32_t c, uint32_t M) {
     const int64_t s = (int64_t)a + b + c;
     const int64_t rest = s - a;
     const uint32_t bmin = rest > (int64_t)M ? (uint32_t)(rest - M) : 0;
     return pairs_upto(s, M) - pairs_upto(s - a, M) + (b - bmin);
 }
 
-void tpe_triple_unrank(uint64_t rank, uint32_t s, uint32_t M, uint32_t *a, uint32_t *b, uint32_t *c) {
+void mc_tpe_triple_unrank(uint64_t rank, uint32_t s, uint32_t M, uint32_t *a, uint32_t *b, uint32_t *c) {
     const uint64_t gs = pairs_upto(s, M);
     /* largest a in [0, M] with G(s) - G(s - a) <= rank */
     uint32_t lo = 0, hi = M;
@@ -219,29 +227,29 @@ static void group_subst(tpe_rng *r, uint32_t *v, size_t n, unsigned group, uint3
     if (group == 3) {
         for (; i + 3 <= n; i += 3) {
             const uint32_t s = v[i] + v[i + 1] + v[i + 2];
-            const uint64_t cnt = tpe_triple_count(s, M);
+            const uint64_t cnt = mc_tpe_triple_count(s, M);
             const uint64_t k = tpe_uniform(r, cnt);
-            uint64_t rk = tpe_triple_rank(v[i], v[i + 1], v[i + 2], M);
+            uint64_t rk = mc_tpe_triple_rank(v[i], v[i + 1], v[i + 2], M);
             rk = enc ? (rk + k) % cnt : (rk + cnt - k) % cnt;
-            tpe_triple_unrank(rk, s, M, &v[i], &v[i + 1], &v[i + 2]);
+            mc_tpe_triple_unrank(rk, s, M, &v[i], &v[i + 1], &v[i + 2]);
         }
     }
     for (; i + 2 <= n; i += 2) {
         const uint32_t k = tpe_uniform(r, tpe_pair_size(v[i] + v[i + 1], M));
-        if (enc) tpe_pair_enc(&v[i], &v[i + 1], k, M);
-        else tpe_pair_dec(&v[i], &v[i + 1], k, M);
+        if (enc) mc_tpe_pair_enc(&v[i], &v[i + 1], k, M);
+        else mc_tpe_pair_dec(&v[i], &v[i + 1], k, M);
     }
 }
 
-int tpe_group_block(const tpe_block *b, unsigned rounds, unsigned group, const char *label, int enc,
+int mc_tpe_group_block(const tpe_block *b, unsigned rounds, unsigned group, const char *label, int enc,
                     uint32_t *scratch) {
     const size_t n = (size_t)b->bh * b->bw;
     uint32_t *perm = scratch, *tmp = scratch + n;
     tpe_rng r;
     for (unsigned i = 0; i < rounds; i++) {
         const unsigned round = enc ? i : rounds - 1 - i;
-        tpe_rng_init(&r, b->ctx->key, b->ctx->nonce, label, b->plane, b->index << 16 | round);
-        tpe_perm_draw(&r, perm, n);
+        mc_tpe_rng_init(&r, b->ctx->key, b->ctx->nonce, label, b->plane, b->index << 16 | round);
+        mc_tpe_perm_draw(&r, perm, n);
         if (enc) {
             group_subst(&r, b->v, n, group, b->maxv, 1);
             for (size_t j = 0; j < n; j++) tmp[j] = b->v[perm[j]];
@@ -251,7 +259,7 @@ int tpe_group_block(const tpe_block *b, unsigned rounds, unsigned group, const c
         }
         memcpy(b->v, tmp, n * sizeof *tmp);
     }
-    tpe_rng_wipe(&r);
+    mc_tpe_rng_wipe(&r);
     sodium_memzero(perm, n * sizeof *perm);
     return MC_OK;
 }
@@ -265,18 +273,18 @@ typedef struct group_run {
 static int group_fn(void *user, const tpe_block *b, int enc, mc_err *err) {
     (void)err;
     const group_run *g = user;
-    return tpe_group_block(b, g->rounds, g->group, g->s->name, enc, g->scratch);
+    return mc_tpe_group_block(b, g->rounds, g->group, g->s->name, enc, g->scratch);
 }
 
-int tpe_group_run(const mc_scheme_ctx *ctx, const mc_scheme *s, mc_image *img, unsigned group, int enc,
+int mc_tpe_group_run(const mc_scheme_ctx *ctx, const mc_scheme *s, mc_image *img, unsigned group, int enc,
                   mc_err *err) {
     unsigned block, rounds;
-    int rc = tpe_param_uint(ctx, s, "block", TPE_BLOCK_MIN, TPE_BLOCK_MAX, &block, err);
-    if (!rc) rc = tpe_param_uint(ctx, s, "rounds", TPE_ROUNDS_MIN, TPE_ROUNDS_MAX, &rounds, err);
+    int rc = mc_tpe_param_uint(ctx, s, "block", TPE_BLOCK_MIN, TPE_BLOCK_MAX, &block, err);
+    if (!rc) rc = mc_tpe_param_uint(ctx, s, "rounds", TPE_ROUNDS_MIN, TPE_ROUNDS_MAX, &rounds, err);
     if (rc) return rc;
     group_run g = {s, rounds, group, malloc(2 * sizeof(uint32_t) * block * block)};
     if (!g.scratch) return mc_err_set(err, MC_ERR_NOMEM, "out of memory");
-    rc = tpe_for_each_block(ctx, img, block, enc, group_fn, &g, err);
+    rc = mc_tpe_for_each_block(ctx, img, block, enc, group_fn, &g, err);
     sodium_memzero(g.scratch, 2 * sizeof(uint32_t) * block * block);
     free(g.scratch);
     return rc;

@@ -17,6 +17,7 @@
  * every tile of the thumbnail, partial or not, keeps its sum. */
 #ifndef MC_TPE_COMMON_H
 #define MC_TPE_COMMON_H
+#include "core/cpu.h"
 #include "core/internal.h"
 
 #define TPE_BLOCK_MIN 2u
@@ -28,13 +29,13 @@
 
 /* Parse parameter `name` of scheme s as an integer in [lo, hi];
  * MC_ERR_FORMAT with a one-line message otherwise. */
-int tpe_param_uint(const mc_scheme_ctx *ctx, const mc_scheme *s, const char *name, unsigned lo, unsigned hi,
+int mc_tpe_param_uint(const mc_scheme_ctx *ctx, const mc_scheme *s, const char *name, unsigned lo, unsigned hi,
                    unsigned *out, mc_err *err);
 
 /* --------------------------------------------------------------- sampler */
 
 /* Bits taken from an mc_stream through a byte pool; uniform integers by
- * rejection over ceil(log2 n) bits (no modulo bias).  Wipe with tpe_rng_wipe. */
+ * rejection over ceil(log2 n) bits (no modulo bias).  Wipe with mc_tpe_rng_wipe. */
 typedef struct tpe_rng {
     mc_stream s;
     uint8_t pool[512];
@@ -43,13 +44,13 @@ typedef struct tpe_rng {
     unsigned nacc;
 } tpe_rng;
 
-void tpe_rng_init(tpe_rng *r, const uint8_t *key, const uint8_t *nonce, const char *label, uint64_t a,
+void mc_tpe_rng_init(tpe_rng *r, const uint8_t *key, const uint8_t *nonce, const char *label, uint64_t a,
                   uint64_t b);
-void tpe_rng_wipe(tpe_rng *r);
-void tpe_rng_refill(tpe_rng *r);
+void mc_tpe_rng_wipe(tpe_rng *r);
+void mc_tpe_rng_refill(tpe_rng *r);
 
 static inline uint8_t tpe_byte(tpe_rng *r) {
-    if (r->pos == sizeof r->pool) tpe_rng_refill(r);
+    if (r->pos == sizeof r->pool) mc_tpe_rng_refill(r);
     return r->pool[r->pos++];
 }
 
@@ -85,10 +86,10 @@ static inline uint32_t tpe_uniform(tpe_rng *r, uint64_t n) {
 }
 
 /* n bytes. */
-void tpe_fill(tpe_rng *r, uint8_t *out, size_t n);
+void mc_tpe_fill(tpe_rng *r, uint8_t *out, size_t n);
 
 /* Keyed permutation of [0, n): Fisher-Yates, perm[i] = source index. */
-void tpe_perm_draw(tpe_rng *r, uint32_t *perm, size_t n);
+void mc_tpe_perm_draw(tpe_rng *r, uint32_t *perm, size_t n);
 
 /* ----------------------------------------------------------- block driver */
 
@@ -107,7 +108,7 @@ typedef int (*tpe_block_fn)(void *user, const tpe_block *b, int enc, mc_err *err
 
 /* Cut every plane of img into block x block tiles, hand each tile's levels to
  * fn, store them back.  Returns fn's first error. */
-int tpe_for_each_block(const mc_scheme_ctx *ctx, mc_image *img, unsigned block, int enc, tpe_block_fn fn,
+int mc_tpe_for_each_block(const mc_scheme_ctx *ctx, mc_image *img, unsigned block, int enc, tpe_block_fn fn,
                        void *user, mc_err *err);
 
 /* ------------------------------------------------ sum-preserving pieces */
@@ -118,14 +119,14 @@ static inline uint32_t tpe_pair_size(uint32_t s, uint32_t M) {
     return (s <= M ? s : 2 * M - s) + 1;
 }
 /* p' = (p + r) mod (s + 1) if s <= M, else M - ((p + r) mod (2M + 1 - s)); q' = s - p'. */
-void tpe_pair_enc(uint32_t *p, uint32_t *q, uint32_t r, uint32_t M);
-void tpe_pair_dec(uint32_t *p, uint32_t *q, uint32_t r, uint32_t M);
+void mc_tpe_pair_enc(uint32_t *p, uint32_t *q, uint32_t r, uint32_t M);
+void mc_tpe_pair_dec(uint32_t *p, uint32_t *q, uint32_t r, uint32_t M);
 
 /* Triples (a, b, c) in [0, M]^3 with a + b + c = s, ranked lexicographically
  * by (a, b).  Counts fit 64 bits (at most (M + 1)^2 per sum). */
-uint64_t tpe_triple_count(uint32_t s, uint32_t M);
-uint64_t tpe_triple_rank(uint32_t a, uint32_t b, uint32_t c, uint32_t M);
-void tpe_triple_unrank(uint64_t rank, uint32_t s, uint32_t M, uint32_t *a, uint32_t *b, uint32_t *c);
+uint64_t mc_tpe_triple_count(uint32_t s, uint32_t M);
+uint64_t mc_tpe_triple_rank(uint32_t a, uint32_t b, uint32_t c, uint32_t M);
+void mc_tpe_triple_unrank(uint64_t rank, uint32_t s, uint32_t M, uint32_t *a, uint32_t *b, uint32_t *c);
 
 
 /* The rank-then-encipher baselines (tpe-pair: group 2, tpe2: group 3), one
@@ -136,60 +137,22 @@ void tpe_triple_unrank(uint64_t rank, uint32_t s, uint32_t M, uint32_t *a, uint3
  * count); a trailing pair of a tpe2 block is substituted as a pair, a lone
  * trailing level is left; then move the levels by the permutation.
  * scratch holds 2 * bh * bw uint32. */
-int tpe_group_block(const tpe_block *b, unsigned rounds, unsigned group, const char *label, int enc,
+int mc_tpe_group_block(const tpe_block *b, unsigned rounds, unsigned group, const char *label, int enc,
                     uint32_t *scratch);
 /* The whole image: parameters "block" and "rounds" of scheme s (checked),
  * label = s->name. */
-int tpe_group_run(const mc_scheme_ctx *ctx, const mc_scheme *s, mc_image *img, unsigned group, int enc,
+int mc_tpe_group_run(const mc_scheme_ctx *ctx, const mc_scheme *s, mc_image *img, unsigned group, int enc,
                   mc_err *err);
 
-/* tpe-h2mwd, one block (b->v in place, key and nonce from b->ctx), all
- * `rounds` rounds: through its fastest path for the block's shape (general =
- * 0: the bit-board path with the vector kernel where the CPU has one), the
- * same without the vector kernel (general = 2), or always through the
- * byte-per-bit general path (general = 1).  For tests: all must give the
- * same cipher. */
-int tpe_h2mwd_block(const tpe_block *b, unsigned rounds, int enc, int general, mc_err *err);
-/* 1: tpe-h2mwd never uses its vector kernel in this process (benchmarks of
- * the portable code); 0: it does where the CPU has it (the default). */
-void tpe_h2mwd_portable(int on);
-
-/* tpe-h2mwd's vector kernels (tpe_h2mwd_x86.c), for its bit boards (side
- * K = 16, 32, 64; K^2 / 64 = nw words each, LSB first, raster order):
- * tpe_h2mwd_simd() is 1 where the CPU has them (x86-64 with AVX-512 F, BW,
- * DQ, VL, POPCNT, BMI1, BMI2), and only then may the others be called.  A context holds tables
- * built once (tpe_h2mwd_x86_new; NULL: out of memory).
- *  moves: (K = 8 too) PMH2M's moves of the L high boards H + q nw with the sequences kd,
- *         dd (128 bytes per plane: Imp1 / Vis1 for t < K, Imp2 / Vis2 at K + t);
- *  zmp:   ZMP's network (masks[q]: board q's model's Benes masks) and the
- *         rotation by s[q] of the L low boards X + q nw, or its inverse;
- *  ones:  the ones in nw words;
- *  seqs, wdpcs: see below;
- *  split / merge: 64 nw levels <-> P boards (bb + p nw). */
-/* The block driver's tiles of RGB 8-bit images (tpe_h2mwd_x86.c): 1 where
- * the CPU has AVX-512 VBMI; then bh rows (stride bytes apart) of n samples of
- * channel ch of the pixels at row (channel 0 of the first) <-> levels v (n
- * per row, XOR flip), a byte permute per 32 pixels. */
-int tpe_x86_rgb8(void);
-void tpe_x86_gather_rgb8(const uint8_t *row, size_t stride, uint32_t bh, uint32_t n, unsigned ch, uint32_t flip,
-                         uint32_t *v);
-void tpe_x86_scatter_rgb8(uint8_t *row, size_t stride, uint32_t bh, uint32_t n, unsigned ch, uint32_t flip,
-                          const uint32_t *v);
-
-typedef struct tpe_h2mwd_x86 tpe_h2mwd_x86;
-int tpe_h2mwd_simd(void);
-tpe_h2mwd_x86 *tpe_h2mwd_x86_new(void);
-void tpe_h2mwd_x86_free(tpe_h2mwd_x86 *x);
-void tpe_h2mwd_x86_moves(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, uint32_t K, const uint8_t *kd,
-                         const uint8_t *dd, int enc);
-void tpe_h2mwd_x86_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const *masks, const size_t *s, int enc);
-size_t tpe_h2mwd_x86_ones(const uint64_t *X, size_t nw);
-void tpe_h2mwd_x86_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb);
-void tpe_h2mwd_x86_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v);
-/* (K = 8 too for these two) seqs: the sequences of board X with the keyed
- * offsets at bit bp of fb (tpe_h2mwd_seqs.h); wdpcs: WDPCS of the P boards at
- * bb with key bytes wd, pairs lowest first (enc) or last */
-void tpe_h2mwd_x86_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist);
-void tpe_h2mwd_x86_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, int enc);
+/* The block driver's rows of RGB 8-bit images with AVX-512 VBMI
+ * (tpe_common_x86.c; x86-64 only, called only where mc_cpu_features() has
+ * MC_TPE_RGB8_CPU): bh rows (stride bytes apart) of n samples of channel ch
+ * of the pixels at row (channel 0 of the first) <-> levels v (n per row, XOR
+ * flip), a byte permute per 32 pixels. */
+#define MC_TPE_RGB8_CPU (MC_CPU_AVX512F | MC_CPU_AVX512BW | MC_CPU_AVX512VL | MC_CPU_AVX512VBMI)
+void mc_tpe_rgb8_gather(const uint8_t *row, size_t stride, uint32_t bh, uint32_t n, unsigned ch, uint32_t flip,
+                        uint32_t *v);
+void mc_tpe_rgb8_scatter(uint8_t *row, size_t stride, uint32_t bh, uint32_t n, unsigned ch, uint32_t flip,
+                         const uint32_t *v);
 
 #endif

@@ -21,11 +21,11 @@ static const mc_param_def tpe_pair_params[] = {
 };
 
 static int tpe_pair_encrypt(const mc_scheme_ctx *ctx, mc_image *img, mc_err *err) {
-    return tpe_group_run(ctx, &mc_scheme_tpe_pair, img, 2, 1, err);
+    return mc_tpe_group_run(ctx, &mc_scheme_tpe_pair, img, 2, 1, err);
 }
 
 static int tpe_pair_decrypt(const mc_scheme_ctx *ctx, mc_image *img, mc_err *err) {
-    return tpe_group_run(ctx, &mc_scheme_tpe_pair, img, 2, 0, err);
+    return mc_tpe_group_run(ctx, &mc_scheme_tpe_pair, img, 2, 0, err);
 }
 
 const mc_scheme mc_scheme_tpe_pair = {

@@ -99,11 +99,27 @@ for prof in paper hardened; do
   "$PY" -c "import sys; r=float(sys.argv[1]); sys.exit(0 if $want else 1)" "${r:-nan}" && ok || bad "attack cpa ($prof): correlation $r, want $want"
 done
 
+# a model from the caller: the file records its id, never its path; decryption
+# needs the same model (missing: exit 2 naming --model; another: exit 3)
+M_AT="$(dirname "$0")/../../models/at-resnet-cm.mcnn" M_RN="$(dirname "$0")/../../models/resnet-cm.mcnn"
+cp "$M_AT" "$T/mine.mcnn"
+expect 0 "--model: encrypt" -- "$MC" encrypt -s at-resnet-cm --model "$T/mine.mcnn" -k "$T/k.key" "$T/p8.png" -o "$T/m.png"
+grep -q "mine.mcnn" "$T/m.png" && bad "the model's path is in the file" || ok
+"$MC" info "$T/m.png" | grep -q "p.model *blake2b:" && ok || bad "p.model is not the model's id"
+expect 2 "--model: decrypt without it" -- "$MC" decrypt -k "$T/k.key" "$T/m.png" -o "$T/md.png"
+grep -q -- "--model" "$T/err" && ok || bad "missing model message: $(cat "$T/err")"
+one_line_err "decrypt without the model"
+expect 3 "--model: another model" -- "$MC" decrypt -k "$T/k.key" --model "$M_RN" "$T/m.png" -o "$T/md.png"
+no_file "$T/md.png" "decrypt with the wrong model"
+expect 0 "--model: decrypt" -- "$MC" decrypt -k "$T/k.key" --model "$T/mine.mcnn" "$T/m.png" -o "$T/md.png"
+same_pixels "$T/p8.png" "$T/md.png" "--model round trip"
+
 # errors
-expect 4 "missing model file" -- "$MC" encrypt -s at-resnet-cm --param model="$T/none.mcnn" -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
+expect 4 "missing model file" -- "$MC" encrypt -s at-resnet-cm --model "$T/none.mcnn" -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
 one_line_err "missing model file"
+expect 1 "a model named by a parameter" -- "$MC" encrypt -s at-resnet-cm --param model="$T/mine.mcnn" -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
 expect 1 "tile too small" -- "$MC" encrypt -s at-resnet-cm --param tile=8 -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
 : >"$T/empty.mcnn"
-expect 2 "an empty model file" -- "$MC" encrypt -s at-resnet-cm --param model="$T/empty.mcnn" -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
+expect 2 "an empty model file" -- "$MC" encrypt -s at-resnet-cm --model "$T/empty.mcnn" -k "$T/k.key" "$T/p8.png" -o "$T/x.png"
 no_file "$T/x.png" "failed encryptions leave no file"
 finish

@@ -30,21 +30,31 @@ no_file bad.pgm "bad parameters"
 # --- zigzag key image ----------------------------------------------------------
 "$MC" phantom -o key8.pgm --size 64 --bits 8 >/dev/null 2>&1 && ok || bad "key image"
 "$MC" phantom -o key48.pgm --size 48 --bits 8 >/dev/null 2>&1 && ok || bad "key image 48"
-expect 2 "key image wrong size" -- "$MC" encrypt -s zigzag -k k --param key-image=key48.pgm ph8.pgm -o bad.pgm
+expect 2 "key image wrong size" -- "$MC" encrypt -s zigzag -k k --key-image key48.pgm ph8.pgm -o bad.pgm
 one_line_err "key image wrong size"
 grep -q "48x48" "$T/err" && ok || bad "size message: $(cat "$T/err")"
-expect 2 "key image wrong bit depth" -- "$MC" encrypt -s zigzag -k k --param key-image=key8.pgm ph16.pgm -o bad.pgm
+expect 2 "key image wrong bit depth" -- "$MC" encrypt -s zigzag -k k --key-image key8.pgm ph16.pgm -o bad.pgm
 one_line_err "key image wrong bit depth"
-expect 4 "key image missing" -- "$MC" encrypt -s zigzag -k k --param key-image=nope.pgm ph8.pgm -o bad.pgm
+expect 4 "key image missing" -- "$MC" encrypt -s zigzag -k k --key-image nope.pgm ph8.pgm -o bad.pgm
+expect 1 "key image as a parameter" -- "$MC" encrypt -s zigzag -k k --param key-image=key8.pgm ph8.pgm -o bad.pgm
+grep -q -- "--key-image" "$T/err" && ok || bad "parameter message: $(cat "$T/err")"
+expect 1 "key image for a scheme without one" -- "$MC" encrypt -s aead -k k --key-image key8.pgm ph8.pgm -o bad.pgm
 no_file bad.pgm "bad key images"
 for prof in paper hardened; do
-  expect 0 "zigzag key image $prof" -- "$MC" encrypt -s zigzag -k k --profile $prof --param key-image=key8.pgm --param pattern=v ph8.pgm -o zk-$prof.pgm
-  expect 0 "zigzag key image $prof decrypt" -- "$MC" decrypt -k k --profile $prof zk-$prof.pgm -o zk-$prof.dec.pgm
+  expect 0 "zigzag key image $prof" -- "$MC" encrypt -s zigzag -k k --profile $prof --key-image key8.pgm --param pattern=v ph8.pgm -o zk-$prof.pgm
+  grep -q "key8" zk-$prof.pgm && bad "zigzag $prof: the key image's name is in the file" || ok
+  expect 2 "zigzag key image $prof: decrypt without it" -- "$MC" decrypt -k k --profile $prof zk-$prof.pgm -o zk-$prof.dec.pgm
+  grep -q -- "--key-image" "$T/err" && ok || bad "missing key image message: $(cat "$T/err")"
+  no_file zk-$prof.dec.pgm "zigzag $prof without key image"
+  expect 0 "zigzag key image $prof decrypt" -- "$MC" decrypt -k k --profile $prof --key-image key8.pgm zk-$prof.pgm -o zk-$prof.dec.pgm
   same_pixels ph8.pgm zk-$prof.dec.pgm "zigzag key image $prof"
 done
-flip_byte key8.pgm -100
-expect 3 "hardened: changed key image" -- "$MC" decrypt -k k zk-hardened.pgm -o zk-x.pgm
+cp key8.pgm key8b.pgm
+flip_byte key8b.pgm -100
+expect 3 "hardened: changed key image" -- "$MC" decrypt -k k --key-image key8b.pgm zk-hardened.pgm -o zk-x.pgm
 no_file zk-x.pgm "changed key image"
+expect 3 "paper: changed key image" -- "$MC" decrypt -k k --profile paper --key-image key8b.pgm zk-paper.pgm -o zk-x.pgm
+no_file zk-x.pgm "changed key image (paper)"
 
 # --- attacks -----------------------------------------------------------------------
 "$PY" - <<'PYEOF'

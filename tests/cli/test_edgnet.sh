@@ -102,8 +102,10 @@ same_pixels "$T/p64.png" "$T/sd.png" "secret-model round trip"
 expect 3 "secret model, another key" -- "$MC" encrypt -s edg-net --profile paper -k "$T/k2.key" --model "$T/secret.mcnn" "$T/p64.png" -o "$T/x.png"
 expect 2 "decrypt without the model" -- "$MC" decrypt -k "$T/k.key" "$T/s.png" -o "$T/x.png"
 grep -q -- "--model" "$T/err" && ok || bad "the error does not name --model: $(cat "$T/err")"
-expect 3 "decrypt with another model" -- "$MC" decrypt -k "$T/k.key" --model "$T/secret.mcnn" "$T/h1.png" -o "$T/x.png"
+expect 0 "train another secret model" -- "$MC" train edg-net --data "$T/ph8.png" --epochs 1 --steps 1 --seed 2 -k "$T/k.key" -o "$T/secret2.mcnn"
+expect 3 "decrypt with another model" -- "$MC" decrypt -k "$T/k.key" --model "$T/secret2.mcnn" "$T/s.png" -o "$T/x.png"
 no_file "$T/x.png" "wrong model"
+expect 1 "a model named by a parameter" -- "$MC" encrypt -s edg-net -k "$T/k.key" --param model="$T/secret.mcnn" "$T/p64.png" -o "$T/x.png"
 
 # paper: refused without --profile paper, deterministic, lossy
 expect 0 "paper encrypt" -- "$MC" encrypt -s edg-net --profile paper -k "$T/k.key" "$T/p64.png" -o "$T/pa.png"

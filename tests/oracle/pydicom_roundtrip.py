@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""pydicom_roundtrip.py - `medcrypt convert IN -o OUT.dcm` checked by pydicom.
+"""pydicom_roundtrip.py - `medcrypt convert IN -o OUT.dcm` checked by pydicom
+(a plain conversion: the restore record is not applied; encrypt/decrypt
+round trips are dicom_restore_oracle.py's).
 
 For each sample, the output must decode in pydicom to exactly the same array
 (shape, dtype kind and size, values) as the input, be Explicit VR Little
@@ -17,11 +19,8 @@ import subprocess
 import sys
 import tempfile
 
-
-def skip(why):
-    print("SKIP: " + why)
-    sys.exit(77)
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from oracle_common import Tally, cli_and_samples, skip  # noqa: E402
 
 try:
     import numpy as np
@@ -81,16 +80,11 @@ def check_output(out, ref_arr, old_uid):
 
 
 def main():
-    cli = os.environ.get("MEDCRYPT")
-    if not cli or not os.access(cli, os.X_OK):
-        skip("$MEDCRYPT (the medcrypt CLI) is not set or not executable")
-    samples = os.path.join(os.environ.get("MEDCRYPT_SAMPLES", ".cache/samples"), "dicom")
-    if not os.path.isdir(samples):
-        skip("DICOM samples missing in %s (run scripts/fetch-samples.sh)" % samples)
+    cli, samples = cli_and_samples("dicom")
     if shutil.which("dcmdump") is None:
         skip("dcmdump (dcmtk) not installed")
 
-    passed = failed = 0
+    t = Tally()
     tmp = tempfile.mkdtemp(prefix="mc-pydicom-")
     try:
         for name, ref in CASES:
@@ -108,11 +102,9 @@ def main():
                 except Exception as e:  # pydicom failure is a test failure
                     why = "%s: %s" % (type(e).__name__, e)
             if why:
-                failed += 1
-                print("FAIL: %s: %s" % (name, why))
+                t.fail("%s: %s" % (name, why))
             else:
-                passed += 1
-                print("ok: %s" % name)
+                t.ok(name)
 
         # synthetic: PGM (16-bit) -> new Secondary Capture dataset
         h, w = 7, 9
@@ -133,18 +125,12 @@ def main():
             except Exception as e:
                 why = "%s: %s" % (type(e).__name__, e)
         if why:
-            failed += 1
-            print("FAIL: synthetic PGM: %s" % why)
+            t.fail("synthetic PGM: %s" % why)
         else:
-            passed += 1
-            print("ok: synthetic PGM -> DICOM")
+            t.ok("synthetic PGM -> DICOM")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-    print("%d passed, %d failed" % (passed, failed))
-    if passed == 0 and failed == 0:
-        sys.exit(77)
-    sys.exit(1 if failed else 0)
+    t.finish()
 
 
 if __name__ == "__main__":

@@ -72,13 +72,25 @@ static double psnr(const mc_image *a, const mc_image *b) {
     return se == 0 ? INFINITY : 10 * log10(maxv * maxv / (se / (double)n));
 }
 
+/* Options carrying the model file at path (read again at every call, so a
+ * file rewritten in place is seen), for both profiles. */
+static const mc_opts *mopts(const char *path) {
+    static uint8_t *bytes;
+    static mc_opts o;
+    free(bytes);
+    size_t n = 0;
+    bytes = mc_test_slurp(path, &n);
+    assert_non_null(bytes);
+    o = (mc_opts){.flags = MC_DECRYPT_UNAUTHENTICATED, .model = bytes, .model_len = n};
+    return &o;
+}
+
 static int encrypt_with(mc_image *img, const char *scheme, mc_profile prof, const char *model, const char *tile,
                         const mc_key *key, mc_err *err) {
-    char pm[4096], pt[64];
-    snprintf(pm, sizeof pm, "model=%s", model);
+    char pt[64];
     snprintf(pt, sizeof pt, "tile=%s", tile);
-    const char *params[2] = {pm, pt};
-    return mc_encrypt(img, scheme, prof, params, 2, key, NULL, err);
+    const char *params[1] = {pt};
+    return mc_encrypt(img, scheme, prof, params, 1, key, mopts(model), err);
 }
 
 /* hardened: exact over the geometry matrix, both schemes; tile 16 makes edge
@@ -101,7 +113,7 @@ static void test_hardened_exact(void **st) {
                         assert_non_null(img->aux);
                         assert_true(img->aux_len > 16);
                         assert_non_null(mc_meta_get(&img->meta, "model_id"));
-                        assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
+                        assert_int_equal(mc_decrypt(img, key, mopts(models[s]), &err), MC_OK);
                         assert_true(same_pixels(orig, img));
                         assert_null(img->aux);
                         mc_image_free(orig);
@@ -124,8 +136,8 @@ static void test_paper_profile(void **st) {
     assert_true(same_pixels(a, b));
     assert_null(a->aux);
     assert_null(mc_meta_get(&a->meta, "nonce"));
-    assert_int_equal(mc_decrypt(a, key, MC_TEST_OPTS, &err), MC_OK);
-    assert_int_equal(mc_decrypt(b, key, MC_TEST_OPTS, &err), MC_OK);
+    assert_int_equal(mc_decrypt(a, key, mopts(model), &err), MC_OK);
+    assert_int_equal(mc_decrypt(b, key, mopts(model), &err), MC_OK);
     assert_true(same_pixels(a, b));
     assert_false(same_pixels(a, orig)); /* an untrained model does not reconstruct */
     mc_image_free(orig);
@@ -161,10 +173,10 @@ static void test_auth(void **st) {
     mc_err err = {0};
     assert_int_equal(encrypt_with(img, "at-resnet-cm", MC_PROFILE_HARDENED, model, "16", key, &err), MC_OK);
     mc_image *cipher = mc_test_clone(img);
-    assert_int_equal(mc_decrypt(img, other, MC_TEST_OPTS, &err), MC_ERR_AUTH);
+    assert_int_equal(mc_decrypt(img, other, mopts(model), &err), MC_ERR_AUTH);
     assert_true(same_pixels(img, cipher));
     img->aux[img->aux_len / 2] ^= 1;
-    assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_ERR_AUTH);
+    assert_int_equal(mc_decrypt(img, key, mopts(model), &err), MC_ERR_AUTH);
     assert_true(same_pixels(img, cipher));
     img->aux[img->aux_len / 2] ^= 1;
     uint8_t *keep = malloc(img->aux_len);
@@ -172,9 +184,9 @@ static void test_auth(void **st) {
     assert_non_null(keep);
     memcpy(keep, img->aux, keep_len);
     assert_int_equal(mc_image_set_aux(img, NULL, 0, &err), MC_OK);
-    assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_ERR_AUTH);
+    assert_int_equal(mc_decrypt(img, key, mopts(model), &err), MC_ERR_AUTH);
     assert_int_equal(mc_image_set_aux(img, keep, keep_len, &err), MC_OK);
-    assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
+    assert_int_equal(mc_decrypt(img, key, mopts(model), &err), MC_OK);
     assert_true(same_pixels(img, orig));
     free(keep);
     mc_image_free(cipher);
@@ -193,11 +205,20 @@ static void test_model_checks(void **st) {
     mc_image *orig = test_image(20, 20, 1, 1, 8, 0), *img = mc_test_clone(orig);
     mc_err err = {0};
     assert_int_equal(encrypt_with(img, "at-resnet-cm", MC_PROFILE_HARDENED, at, "16", key, &err), MC_OK);
+    assert_string_not_equal(mc_meta_get(&img->meta, "p.model"), at); /* the id, not the path */
+    assert_memory_equal(mc_meta_get(&img->meta, "p.model"), "blake2b:", 8);
+    mc_image *again = mc_test_clone(img); /* without the model: refused, naming --model */
+    again->meta = img->meta;
+    again->has_meta = 1;
+    assert_int_equal(mc_image_set_aux(again, img->aux, img->aux_len, &err), MC_OK);
+    assert_int_equal(mc_decrypt(again, key, MC_TEST_OPTS, &err), MC_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "--model"));
+    mc_image_free(again);
     make_model("at-resnet-cm", "m.mcnn", 99); /* same path, other weights */
-    assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_ERR_UNSUPPORTED);
+    assert_int_equal(mc_decrypt(img, key, mopts(at), &err), MC_ERR_AUTH);
     assert_non_null(strstr(err.msg, "model"));
     make_model("at-resnet-cm", "m.mcnn", 7); /* the original again: decrypts */
-    assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
+    assert_int_equal(mc_decrypt(img, key, mopts(at), &err), MC_OK);
     assert_true(same_pixels(img, orig));
 
     const char *rn = make_model("resnet-cm", "rn.mcnn", 8);
@@ -210,9 +231,11 @@ static void test_model_checks(void **st) {
     x = mc_test_clone(orig);
     assert_int_not_equal(encrypt_with(x, "at-resnet-cm", MC_PROFILE_HARDENED, junk, "16", key, &err), MC_OK);
     mc_image_free(x);
+    /* a model is never named by a parameter (no path is ever opened) */
     x = mc_test_clone(orig);
-    assert_int_equal(encrypt_with(x, "at-resnet-cm", MC_PROFILE_HARDENED, mc_test_path("absent.mcnn"), "16", key, &err),
-                     MC_ERR_IO);
+    const char *mp[1] = {"model=/etc/passwd"};
+    assert_int_equal(mc_encrypt(x, "at-resnet-cm", MC_PROFILE_HARDENED, mp, 1, key, NULL, &err), MC_ERR_ARG);
+    assert_non_null(strstr(err.msg, "--model"));
     mc_image_free(x);
     static const char *const bad_tiles[] = {"15", "4097", "0", "-16", "16x", ""};
     for (size_t i = 0; i < sizeof bad_tiles / sizeof bad_tiles[0]; i++) {

@@ -423,6 +423,132 @@ static void test_write_refusals(void **state) {
     mc_image_free(plain);
 }
 
+/* ------------------------------------------------- storage, table-driven
+ *
+ * Per format: the cipher with a blob is written once (the layout checked by
+ * hand), then every edit of a table is applied to a copy of the file and the
+ * copy read back: the reader's status, and when it reads, the blob it found
+ * and mc_decrypt's status.  Then a sweep of cuts through the blob's region,
+ * and a declared size over the cap. */
+
+#define ANY_ERROR 1 /* want_read: any status but MC_OK */
+#define SAME_AUX (-1L) /* want_aux: the blob as written */
+
+typedef struct storage {
+    const char *ext;
+    uint8_t *f0;
+    size_t n0;
+    size_t at;              /* the anchor the edits' offsets count from */
+    size_t pos[4];          /* further offsets a format's edits need */
+    char text[128];         /* and a text (PNM: the last aux line) */
+    const uint8_t *aux;
+    size_t aux_len;
+    const mc_image *plain;
+    void (*fix)(uint8_t *f, const struct storage *st); /* after a byte edit (PNG: the CRC) */
+} storage;
+
+enum { ED_XOR, ED_SET, ED_ZERO8, ED_REPLACE, ED_FN };
+
+typedef struct edit {
+    const char *what;
+    int kind;
+    size_t off;      /* ED_XOR, ED_SET, ED_ZERO8: from st->at */
+    uint8_t v;       /* ED_XOR mask, ED_SET value */
+    int fix;         /* call st->fix afterwards */
+    const char *old, *new_; /* ED_REPLACE */
+    uint8_t *(*fn)(uint8_t *f, size_t *n, const storage *st, int arg); /* ED_FN */
+    int arg;
+    int want_read;   /* MC_OK, a status, or ANY_ERROR */
+    long want_aux;   /* read ok: aux_len, or SAME_AUX */
+    int want_dec;    /* read ok: mc_decrypt's status (MC_OK: the plain pixels back) */
+    const char *msg; /* substring of the read error, or NULL */
+} edit;
+
+static void run_edits(const storage *st, const edit *ed, size_t ned) {
+    for (size_t i = 0; i < ned; i++) {
+        const edit *e = &ed[i];
+        size_t n = st->n0;
+        uint8_t *f = malloc(n);
+        assert_non_null(f);
+        memcpy(f, st->f0, n);
+        switch (e->kind) {
+        case ED_XOR: f[st->at + e->off] ^= e->v; break;
+        case ED_SET: f[st->at + e->off] = e->v; break;
+        case ED_ZERO8: memset(f + st->at + e->off, 0, 8); break;
+        case ED_REPLACE: f = replace(f, &n, e->old, e->new_); break;
+        default: f = e->fn(f, &n, st, e->arg);
+        }
+        if (e->fix) st->fix(f, st);
+        char name[64];
+        snprintf(name, sizeof name, "edit%zu.%s", i, st->ext);
+        assert_int_equal(mc_test_spit(mc_test_path(name), f, n), 0);
+        free(f);
+        mc_image *r = NULL;
+        mc_err err = {0};
+        int rc = mc_image_read(mc_test_path(name), NULL, &r, &err);
+        if (e->want_read == ANY_ERROR ? rc == MC_OK : rc != e->want_read)
+            fail_msg("%s %s: read status %d, want %d (%s)", st->ext, e->what, rc, e->want_read, err.msg);
+        if (e->msg && !strstr(err.msg, e->msg)) fail_msg("%s %s: message '%s' lacks '%s'", st->ext, e->what, err.msg, e->msg);
+        if (rc == MC_OK) {
+            if (e->want_aux == SAME_AUX) assert_aux(r, st->aux, st->aux_len);
+            else if ((long)r->aux_len != e->want_aux)
+                fail_msg("%s %s: aux_len %zu, want %ld", st->ext, e->what, r->aux_len, e->want_aux);
+            if (e->want_dec == MC_OK) decrypt_ok(r, st->plain);
+            else if (decrypt_rc(r) != e->want_dec) fail_msg("%s %s: decrypt status, want %d", st->ext, e->what, e->want_dec);
+        }
+        mc_image_free(r);
+    }
+}
+
+/* Cut the file at from, from + step, ... < to: refused, never a crash. */
+static void cut_sweep(const storage *st, size_t from, size_t to, size_t step) {
+    mc_err err = {0};
+    char name[32];
+    snprintf(name, sizeof name, "cut.%s", st->ext);
+    for (size_t cut = from; cut < to; cut += step) assert_int_not_equal(read_bytes_rc(name, st->f0, cut, &err), MC_OK);
+}
+
+/* A cipher with a 1.5 MiB blob, over the cap once the geometry the file
+ * declares is shrunk by `shrink` (512 rows -> 16): refused before the value is
+ * read (MC_ERR_LIMITS). */
+static void over_cap_by_geometry(const char *ext, void (*shrink)(uint8_t *g, size_t n)) {
+    mc_image *p2, *c2 = make_cipher(512, 512, 16, &p2);
+    size_t big = 3u << 19;
+    uint8_t *aux2 = rand_bytes(big);
+    attach_aux(c2, aux2, big);
+    char name[32];
+    size_t n2;
+    snprintf(name, sizeof name, "big.%s", ext);
+    uint8_t *g = mc_test_slurp(write_file(c2, name), &n2);
+    snprintf(name, sizeof name, "big2.%s", ext);
+    mc_image *r = read_bytes_ok(name, g, n2);
+    assert_aux(r, aux2, big);
+    mc_image_free(r);
+    shrink(g, n2);
+    mc_err err = {0};
+    assert_int_equal(read_bytes_rc(name, g, n2, &err), MC_ERR_LIMITS);
+    assert_non_null(strstr(err.msg, "exceeds the cap"));
+    free(g);
+    free(aux2);
+    mc_image_free(c2);
+    mc_image_free(p2);
+}
+
+/* The file of cipher c (a blob of len bytes attached) in format ext. */
+static void storage_write(storage *st, const char *ext, mc_image *c, const uint8_t *aux, size_t len,
+                          const mc_image *plain) {
+    memset(st, 0, sizeof *st);
+    attach_aux(c, aux, len);
+    char name[32];
+    snprintf(name, sizeof name, "t.%s", ext);
+    st->ext = ext;
+    st->f0 = mc_test_slurp(write_file(c, name), &st->n0);
+    assert_non_null(st->f0);
+    st->aux = aux;
+    st->aux_len = len;
+    st->plain = plain;
+}
+
 /* ------------------------------------------------------------------ PNG */
 
 /* Offset of the first chunk of this type (its length field), or 0. */
@@ -451,75 +577,51 @@ static uint8_t *png_make_chunk(const char *type, const uint8_t *data, size_t len
     return ch;
 }
 
+static void png_fix(uint8_t *f, const storage *st) { png_fix_crc(f + st->at); }
+
+/* arg 0: the mcAX chunk removed; 1: twice; 2: replaced by an empty one;
+ * 3: the metadata keyword renamed (aux without metadata) */
+static uint8_t *png_edit(uint8_t *f, size_t *n, const storage *st, int arg) {
+    const size_t ax = st->at, clen = 12 + st->aux_len;
+    if (arg == 0) return splice(f, n, ax, clen, NULL, 0);
+    if (arg == 1) return splice(f, n, ax, 0, st->f0 + ax, clen);
+    if (arg == 2) {
+        uint8_t *empty = png_make_chunk("mcAX", NULL, 0);
+        f = splice(f, n, ax, clen, empty, 12);
+        free(empty);
+        return f;
+    }
+    size_t it = find(f, *n, "iTXtmedcrypt\0", 13) - 4;
+    f[it + 8 + 7] = 'X';
+    png_fix_crc(f + it);
+    return f;
+}
+
 static void test_png_storage(void **state) {
     (void)state;
     mc_image *plain, *c = make_cipher(32, 24, 16, &plain);
     uint8_t *aux = rand_bytes(1000);
-    attach_aux(c, aux, 1000);
-    size_t n0;
-    uint8_t *f0 = mc_test_slurp(write_file(c, "t.png"), &n0);
-    assert_non_null(f0);
-    size_t ax = png_chunk(f0, n0, "mcAX"), idat = png_chunk(f0, n0, "IDAT");
+    storage st;
+    storage_write(&st, "png", c, aux, 1000, plain);
+    size_t ax = png_chunk(st.f0, st.n0, "mcAX"), idat = png_chunk(st.f0, st.n0, "IDAT");
     assert_true(ax > 0 && idat > 0 && ax > idat); /* after the image data */
-    assert_int_equal(be32(f0 + ax), 1000);
-    assert_memory_equal(f0 + ax + 8, aux, 1000);
-    mc_err err = {0};
-
-    /* one byte of the data: the CRC catches it (corrupt file, exit 2) */
-    size_t n = n0;
-    uint8_t *f = malloc(n);
-    memcpy(f, f0, n);
-    f[ax + 8 + 123] ^= 0x10;
-    assert_int_equal(read_bytes_rc("p1.png", f, n, &err), MC_ERR_FORMAT);
-    /* ... with the CRC fixed as well: the MAC (exit 3) */
-    png_fix_crc(f + ax);
-    mc_image *r = read_bytes_ok("p2.png", f, n);
-    assert_int_equal(r->aux_len, 1000);
-    assert_int_equal(decrypt_rc(r), MC_ERR_AUTH);
-    mc_image_free(r);
-    free(f);
-
-    /* chunk removed: reads without aux, fails the MAC */
-    n = n0;
-    f = malloc(n);
-    memcpy(f, f0, n);
-    f = splice(f, &n, ax, 12 + 1000, NULL, 0);
-    r = read_bytes_ok("p3.png", f, n);
-    assert_int_equal(r->aux_len, 0);
-    assert_int_equal(decrypt_rc(r), MC_ERR_AUTH);
-    mc_image_free(r);
-    free(f);
-
-    /* two chunks; an empty one */
-    n = n0;
-    f = malloc(n);
-    memcpy(f, f0, n);
-    f = splice(f, &n, ax, 0, f0 + ax, 12 + 1000);
-    assert_int_equal(read_bytes_rc("p4.png", f, n, &err), MC_ERR_AUTH);
-    free(f);
-    uint8_t *empty = png_make_chunk("mcAX", NULL, 0);
-    n = n0;
-    f = malloc(n);
-    memcpy(f, f0, n);
-    f = splice(f, &n, ax, 12 + 1000, empty, 12);
-    assert_int_equal(read_bytes_rc("p5.png", f, n, &err), MC_ERR_AUTH);
-    free(f);
-    free(empty);
-
-    /* aux without metadata: the metadata keyword renamed */
-    n = n0;
-    f = malloc(n);
-    memcpy(f, f0, n);
-    size_t it = find(f, n, "iTXtmedcrypt\0", 13) - 4;
-    f[it + 8 + 7] = 'X';
-    png_fix_crc(f + it);
-    assert_int_equal(read_bytes_rc("p6.png", f, n, &err), MC_ERR_AUTH);
-    assert_non_null(strstr(err.msg, "without medcrypt metadata"));
-    free(f);
-
-    /* cut anywhere in the chunk: refused, never a crash */
-    for (size_t cut = ax + 2; cut < ax + 12 + 1000; cut += 97)
-        assert_int_not_equal(read_bytes_rc("p7.png", f0, cut, &err), MC_OK);
+    assert_int_equal(be32(st.f0 + ax), 1000);
+    assert_memory_equal(st.f0 + ax + 8, aux, 1000);
+    st.at = ax;
+    st.fix = png_fix;
+    static const edit ed[] = {
+        /* one byte of the data: the CRC catches it (corrupt file, exit 2) */
+        {"blob byte", ED_XOR, 8 + 123, 0x10, 0, NULL, NULL, NULL, 0, MC_ERR_FORMAT, 0, 0, NULL},
+        /* ... with the CRC fixed as well: the MAC (exit 3) */
+        {"blob byte, CRC fixed", ED_XOR, 8 + 123, 0x10, 1, NULL, NULL, NULL, 0, MC_OK, 1000, MC_ERR_AUTH, NULL},
+        /* chunk removed: reads without aux, fails the MAC */
+        {"chunk removed", ED_FN, 0, 0, 0, NULL, NULL, png_edit, 0, MC_OK, 0, MC_ERR_AUTH, NULL},
+        {"two chunks", ED_FN, 0, 0, 0, NULL, NULL, png_edit, 1, MC_ERR_AUTH, 0, 0, NULL},
+        {"an empty chunk", ED_FN, 0, 0, 0, NULL, NULL, png_edit, 2, MC_ERR_AUTH, 0, 0, NULL},
+        {"aux without metadata", ED_FN, 0, 0, 0, NULL, NULL, png_edit, 3, MC_ERR_AUTH, 0, 0, "without medcrypt metadata"},
+    };
+    run_edits(&st, ed, sizeof ed / sizeof ed[0]);
+    cut_sweep(&st, ax + 2, ax + 12 + 1000, 97);
 
     /* a declared size over the cap: refused before allocating (exit 2) */
     mc_image *p2, *small = make_cipher(16, 16, 8, &p2);
@@ -529,6 +631,7 @@ static void test_png_storage(void **state) {
     uint8_t *zeros = calloc(1, big);
     uint8_t *ch = png_make_chunk("mcAX", zeros, big);
     g = splice(g, &n1, n1 - 12, 0, ch, 12 + big);
+    mc_err err = {0};
     assert_int_equal(read_bytes_rc("p8.png", g, n1, &err), MC_ERR_LIMITS);
     free(g);
     free(ch);
@@ -536,7 +639,7 @@ static void test_png_storage(void **state) {
     mc_image_free(small);
     mc_image_free(p2);
 
-    free(f0);
+    free(st.f0);
     free(aux);
     mc_image_free(c);
     mc_image_free(plain);
@@ -544,127 +647,95 @@ static void test_png_storage(void **state) {
 
 /* ------------------------------------------------------------- PGM/PPM */
 
+/* pos[0]: the size line's '\n'; pos[1]: the first data line (after its
+ * '\n'); text: the last data line + "\n32 24\n". */
+static uint8_t *pnm_edit(uint8_t *f, size_t *n, const storage *st, int arg) {
+    const size_t sz = st->pos[0], l1 = st->pos[1];
+    const char *lastl = st->text;
+    const size_t ll = find(f, *n, lastl, strlen(lastl)) + 1;
+    /* a full line: "# medcrypt-aux " (15) + 76 + '\n' = 92 bytes */
+    switch (arg) {
+    case 0: { /* one character changed to another valid one */
+        size_t ch = sz + 25 + 16 + 10;
+        f[ch] = f[ch] == 'A' ? 'B' : 'A';
+        return f;
+    }
+    case 1: return splice(f, n, l1 + 92, 92, NULL, 0);                /* the second line removed */
+    case 2: return splice(f, n, ll, strlen(lastl) - 7, NULL, 0);      /* the last line removed */
+    case 3: return splice(f, n, l1 + 15 + 72, 4, NULL, 0);            /* a line of 72 characters */
+    case 4: return splice(f, n, l1 + 15 + 76, 0, "AAAA", 4);          /* a line of 80 */
+    case 5: return splice(f, n, l1 + 92, 0, "# x\n", 4);              /* a comment in between */
+    case 6: {                                                          /* unused bits set in the last quantum */
+        size_t end = ll - 1 + strlen(lastl) - 7;                       /* the '\n' ending the last line */
+        f[end - 3] = f[end - 3] == 'B' ? 'C' : 'B';
+        return f;
+    }
+    case 7: return splice(f, n, sz + 1, ll + strlen(lastl) - 7 - (sz + 1), NULL, 0); /* every line removed */
+    default: { /* the lines moved after the dimensions: they may sit anywhere, together */
+        size_t blen = ll + strlen(lastl) - 7 - (sz + 1);
+        uint8_t *block = malloc(blen);
+        assert_non_null(block);
+        memcpy(block, f + sz + 1, blen);
+        f = splice(f, n, sz + 1, blen, NULL, 0);
+        size_t dims = find(f, *n, "32 24\n", 6) + 6;
+        f = splice(f, n, dims, 0, block, blen);
+        free(block);
+        return f;
+    }
+    }
+}
+
 static void test_pnm_storage(void **state) {
     (void)state;
     mc_image *plain, *c = make_cipher(32, 24, 8, &plain);
     uint8_t *aux = rand_bytes(1000); /* 17 lines of 76 characters, one of 44 */
-    attach_aux(c, aux, 1000);
-    size_t n0;
-    uint8_t *f0 = mc_test_slurp(write_file(c, "t.pgm"), &n0);
-    assert_non_null(f0);
+    storage st;
+    storage_write(&st, "pgm", c, aux, 1000, plain);
     /* the layout: size line, then base64 lines, after the metadata comment */
-    size_t meta = find(f0, n0, "\n# medcrypt medcrypt=1;", 23), sz = find(f0, n0, "\n# medcrypt-aux-size 1000\n", 26);
+    size_t meta = find(st.f0, st.n0, "\n# medcrypt medcrypt=1;", 23), sz = find(st.f0, st.n0, "\n# medcrypt-aux-size 1000\n", 26);
     assert_true(meta < sz);
     char line1[128] = "\n# medcrypt-aux ";
     mc_b64_encode(line1 + 16, aux, 57);
     line1[16 + 76] = '\n';
     line1[16 + 77] = 0;
-    assert_int_equal(find(f0, n0, line1, strlen(line1)), sz + 25);
-    char lastl[128] = "\n# medcrypt-aux "; /* zero-filled: the base64 ends in a NUL */
+    assert_int_equal(find(st.f0, st.n0, line1, strlen(line1)), sz + 25);
+    char *lastl = st.text; /* zero-filled: the base64 ends in a NUL */
+    strcpy(lastl, "\n# medcrypt-aux ");
     mc_b64_encode(lastl + 16, aux + 17 * 57, 1000 - 17 * 57);
     strcat(lastl, "\n32 24\n");
-    find(f0, n0, lastl, strlen(lastl));
-    mc_err err = {0};
-
-    /* one character changed to another valid one: the MAC */
-    size_t n = n0;
-    uint8_t *f = malloc(n);
-    memcpy(f, f0, n);
-    size_t ch = sz + 25 + 16 + 10;
-    f[ch] = f[ch] == 'A' ? 'B' : 'A';
-    mc_image *r = read_bytes_ok("n1.pgm", f, n);
-    assert_int_equal(r->aux_len, 1000);
-    assert_int_equal(decrypt_rc(r), MC_ERR_AUTH);
-    mc_image_free(r);
-    /* ... to a character outside base64 */
-    f[ch] = '*';
-    assert_int_equal(read_bytes_rc("n2.pgm", f, n, &err), MC_ERR_AUTH);
-    free(f);
-
-    struct {
-        const char *name, *old, *new_;
-        int want;
-    } cases[] = {
-        {"n3.pgm", "# medcrypt-aux-size 1000\n", "# medcrypt-aux-size 1000\n# medcrypt-aux-size 1000\n", MC_ERR_AUTH},
-        {"n4.pgm", "# medcrypt-aux-size 1000\n", "# medcrypt-aux-size 99999999999\n", MC_ERR_LIMITS},
-        {"n5.pgm", "# medcrypt-aux-size 1000\n", "# medcrypt-aux-size 1001\n", MC_ERR_AUTH},
-        {"n6.pgm", "# medcrypt-aux-size 1000\n", "# medcrypt-aux-size 999\n", MC_ERR_AUTH},
-        {"n7.pgm", "# medcrypt-aux-size 1000\n", "# medcrypt-aux-size 01000\n", MC_ERR_AUTH},
-        {"n8.pgm", "# medcrypt-aux-size 1000\n", "# medcrypt-aux-size 0\n", MC_ERR_AUTH},
-        {"n9.pgm", "# medcrypt-aux-size 1000\n", "# medcrypt-aux-size +1000\n", MC_ERR_AUTH},
-        {"na.pgm", "# medcrypt-aux-size 1000\n", "", MC_ERR_AUTH},                       /* data, no size */
-        {"nb.pgm", "# medcrypt medcrypt=1;", "# medcrypX medcrypt=1;", MC_ERR_AUTH},    /* no metadata */
-        {"nc.pgm", "\n32 24\n", "\n# medcrypt-aux AAAA\n32 24\n", MC_ERR_AUTH},        /* after the last */
-        {"nd.pgm", "\n32 24\n", "\n# other\n# medcrypt-aux AAAA\n32 24\n", MC_ERR_AUTH}, /* interrupted */
+    find(st.f0, st.n0, lastl, strlen(lastl));
+    size_t ll = find(st.f0, st.n0, lastl, strlen(lastl)) + strlen(lastl) - 7;
+    assert_int_equal(st.f0[ll - 1], '='); /* 1000 = 3 * 333 + 1: "xy==" */
+    st.at = sz;
+    st.pos[0] = sz;
+    st.pos[1] = sz + 25 + 1;
+    static const char *const S = "# medcrypt-aux-size 1000\n";
+    static const edit ed[] = {
+        {"a character changed (valid)", ED_FN, 0, 0, 0, NULL, NULL, pnm_edit, 0, MC_OK, 1000, MC_ERR_AUTH, NULL},
+        {"a character outside base64", ED_SET, 25 + 16 + 10, '*', 0, NULL, NULL, NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"size line twice", ED_REPLACE, 0, 0, 0, S, "# medcrypt-aux-size 1000\n# medcrypt-aux-size 1000\n", NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"size over the cap", ED_REPLACE, 0, 0, 0, S, "# medcrypt-aux-size 99999999999\n", NULL, 0, MC_ERR_LIMITS, 0, 0, NULL},
+        {"size + 1", ED_REPLACE, 0, 0, 0, S, "# medcrypt-aux-size 1001\n", NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"size - 1", ED_REPLACE, 0, 0, 0, S, "# medcrypt-aux-size 999\n", NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"size with a leading 0", ED_REPLACE, 0, 0, 0, S, "# medcrypt-aux-size 01000\n", NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"size 0", ED_REPLACE, 0, 0, 0, S, "# medcrypt-aux-size 0\n", NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"size with a sign", ED_REPLACE, 0, 0, 0, S, "# medcrypt-aux-size +1000\n", NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"data, no size", ED_REPLACE, 0, 0, 0, S, "", NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"no metadata", ED_REPLACE, 0, 0, 0, "# medcrypt medcrypt=1;", "# medcrypX medcrypt=1;", NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"a line after the last", ED_REPLACE, 0, 0, 0, "\n32 24\n", "\n# medcrypt-aux AAAA\n32 24\n", NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"interrupted", ED_REPLACE, 0, 0, 0, "\n32 24\n", "\n# other\n# medcrypt-aux AAAA\n32 24\n", NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"second line removed", ED_FN, 0, 0, 0, NULL, NULL, pnm_edit, 1, MC_ERR_AUTH, 0, 0, NULL},
+        {"last line removed", ED_FN, 0, 0, 0, NULL, NULL, pnm_edit, 2, MC_ERR_AUTH, 0, 0, NULL},
+        {"a short line", ED_FN, 0, 0, 0, NULL, NULL, pnm_edit, 3, MC_ERR_AUTH, 0, 0, NULL},
+        {"a long line", ED_FN, 0, 0, 0, NULL, NULL, pnm_edit, 4, MC_ERR_AUTH, 0, 0, NULL},
+        {"a comment in between", ED_FN, 0, 0, 0, NULL, NULL, pnm_edit, 5, MC_ERR_AUTH, 0, 0, "out of order or interrupted"},
+        {"non-canonical last quantum", ED_FN, 0, 0, 0, NULL, NULL, pnm_edit, 6, MC_ERR_AUTH, 0, 0, NULL},
+        {"every line removed", ED_FN, 0, 0, 0, NULL, NULL, pnm_edit, 7, MC_OK, 0, MC_ERR_AUTH, NULL},
+        {"lines moved, together", ED_FN, 0, 0, 0, NULL, NULL, pnm_edit, 8, MC_OK, SAME_AUX, MC_OK, NULL},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        n = n0;
-        f = malloc(n);
-        memcpy(f, f0, n);
-        f = replace(f, &n, cases[i].old, cases[i].new_);
-        int rc = read_bytes_rc(cases[i].name, f, n, &err);
-        if (rc != cases[i].want) fail_msg("%s: status %d, want %d (%s)", cases[i].name, rc, cases[i].want, err.msg);
-        free(f);
-    }
-    /* a line removed in the middle, at the end; a short line in the middle;
-     * a long one; a comment between two lines */
-    for (int k = 0; k < 5; k++) {
-        n = n0;
-        f = malloc(n);
-        memcpy(f, f0, n);
-        size_t l1 = sz + 25 + 1; /* first data line, after its '\n' */
-        size_t ll = find(f, n, lastl, strlen(lastl)) + 1;
-        /* a full line: "# medcrypt-aux " (15) + 76 + '\n' = 92 bytes */
-        if (k == 0) f = splice(f, &n, l1 + 92, 92, NULL, 0);                /* the second line */
-        else if (k == 1) f = splice(f, &n, ll, strlen(lastl) - 7, NULL, 0); /* the last line */
-        else if (k == 2) f = splice(f, &n, l1 + 15 + 72, 4, NULL, 0);       /* 72 characters */
-        else if (k == 3) f = splice(f, &n, l1 + 15 + 76, 0, "AAAA", 4);     /* 80 characters */
-        else f = splice(f, &n, l1 + 92, 0, "# x\n", 4);
-        int rc = read_bytes_rc("ne.pgm", f, n, &err);
-        if (rc != MC_ERR_AUTH) fail_msg("line case %d: status %d (%s)", k, rc, err.msg);
-        if (k == 4) assert_non_null(strstr(err.msg, "out of order or interrupted"));
-        free(f);
-    }
-    /* non-canonical last quantum (unused bits set) */
-    n = n0;
-    f = malloc(n);
-    memcpy(f, f0, n);
-    size_t ll = find(f, n, lastl, strlen(lastl)) + strlen(lastl) - 7; /* the '\n' ending the last line */
-    assert_int_equal(f[ll - 1], '=');                                   /* 1000 = 3 * 333 + 1: "xy==" */
-    f[ll - 3] = f[ll - 3] == 'B' ? 'C' : 'B';
-    assert_int_equal(read_bytes_rc("nf.pgm", f, n, &err), MC_ERR_AUTH);
-    free(f);
-    /* everything removed: no aux, so the MAC fails */
-    n = n0;
-    f = malloc(n);
-    memcpy(f, f0, n);
-    size_t from = sz + 1, to = find(f, n, lastl, strlen(lastl)) + strlen(lastl) - 7 + 1;
-    f = splice(f, &n, from, to - from, NULL, 0);
-    r = read_bytes_ok("ng.pgm", f, n);
-    assert_int_equal(r->aux_len, 0);
-    assert_int_equal(decrypt_rc(r), MC_ERR_AUTH);
-    mc_image_free(r);
-    free(f);
-    /* cut in the middle of the aux lines */
-    for (size_t cut = sz; cut < sz + 1700; cut += 111) assert_int_not_equal(read_bytes_rc("nh.pgm", f0, cut, &err), MC_OK);
-    /* the lines may sit anywhere in the header as long as they stay together */
-    n = n0;
-    f = malloc(n);
-    memcpy(f, f0, n);
-    size_t blk = sz + 1, blen = to - from;
-    uint8_t *block = malloc(blen);
-    memcpy(block, f + blk, blen);
-    f = splice(f, &n, blk, blen, NULL, 0);
-    size_t dims = find(f, n, "32 24\n", 6) + 6;
-    f = splice(f, &n, dims, 0, block, blen);
-    r = read_bytes_ok("ni.pgm", f, n);
-    assert_aux(r, aux, 1000);
-    decrypt_ok(r, plain);
-    mc_image_free(r);
-    free(block);
-    free(f);
-
-    free(f0);
+    run_edits(&st, ed, sizeof ed / sizeof ed[0]);
+    cut_sweep(&st, sz, sz + 1700, 111);
+    free(st.f0);
     free(aux);
     mc_image_free(c);
     mc_image_free(plain);
@@ -672,75 +743,55 @@ static void test_pnm_storage(void **state) {
 
 /* --------------------------------------------------------------- DICOM */
 
+static uint8_t *dicom_edit(uint8_t *f, size_t *n, const storage *st, int arg) {
+    (void)n;
+    if (arg == 0) { /* declared length 2^40: over the cap */
+        memset(f + st->at, 0, 8);
+        f[st->at + 5] = 1;
+    } else { /* a text VR */
+        memcpy(f + st->at - 8, "LO", 2);
+    }
+    return f;
+}
+
+/* Rows 512 -> 16 */
+static void dicom_shrink(uint8_t *g, size_t n) {
+    static const uint8_t rows[] = {0x28, 0x00, 0x10, 0x00, 'U', 'S', 0x02, 0x00, 0x00, 0x02};
+    size_t ro = find(g, n, rows, sizeof rows);
+    g[ro + 8] = 16;
+    g[ro + 9] = 0;
+}
+
 static void test_dicom_storage(void **state) {
     (void)state;
     mc_image *plain, *c = make_cipher(32, 24, 16, &plain);
     uint8_t *aux = rand_bytes(1001); /* odd: DICOM pads it */
-    attach_aux(c, aux, 1001);
-    size_t n0;
-    uint8_t *f0 = mc_test_slurp(write_file(c, "t.dcm"), &n0);
-    assert_non_null(f0);
+    storage st;
+    storage_write(&st, "dcm", c, aux, 1001, plain);
     /* (0009,xx02) OB, length 1010 = 8 + 1001 + pad: LE u64 length || blob */
     uint8_t pat[16] = {0xe9, 0x03, 0, 0, 0, 0, 0, 0};
     memcpy(pat + 8, aux, 8);
-    size_t at = find(f0, n0, pat, sizeof pat);
+    size_t at = find(st.f0, st.n0, pat, sizeof pat);
+    const uint8_t *f0 = st.f0;
     assert_int_equal(f0[at - 12], 0x09);
     assert_int_equal(f0[at - 11], 0x00);
     assert_int_equal(f0[at - 10], 0x02); /* element xx02 */
     assert_memory_equal(f0 + at - 8, "OB\0\0", 4);
     assert_int_equal(f0[at - 4] | f0[at - 3] << 8, 1010);
     assert_int_equal(f0[at + 8 + 1001], 0);
-    mc_err err = {0};
-
-    size_t n = n0;
-    uint8_t *f = malloc(n);
-    memcpy(f, f0, n);
-    f[at + 8 + 700] ^= 0x80; /* the blob: the MAC */
-    mc_image *r = read_bytes_ok("d1.dcm", f, n);
-    assert_int_equal(r->aux_len, 1001);
-    assert_int_equal(decrypt_rc(r), MC_ERR_AUTH);
-    mc_image_free(r);
-    memcpy(f, f0, n);
-    f[at] = 0xe8; /* 1000: does not match the element */
-    assert_int_equal(read_bytes_rc("d2.dcm", f, n, &err), MC_ERR_AUTH);
-    memset(f + at, 0, 8); /* 0 */
-    assert_int_equal(read_bytes_rc("d3.dcm", f, n, &err), MC_ERR_AUTH);
-    f[at + 5] = 1; /* 2^40: over the cap */
-    assert_int_equal(read_bytes_rc("d4.dcm", f, n, &err), MC_ERR_LIMITS);
-    memcpy(f, f0, n);
-    f[at + 8 + 1001] = 1; /* the padding */
-    assert_int_equal(read_bytes_rc("d5.dcm", f, n, &err), MC_ERR_AUTH);
-    memcpy(f, f0, n);
-    memcpy(f + at - 8, "LO", 2); /* a text VR */
-    assert_int_not_equal(read_bytes_rc("d6.dcm", f, n, &err), MC_OK);
-    free(f);
-    for (size_t cut = at - 6; cut < at + 1010; cut += 101)
-        assert_int_not_equal(read_bytes_rc("d7.dcm", f0, cut, &err), MC_OK);
-
-    /* over the cap of the geometry the file declares: Rows 512 -> 16 makes
-     * the cap 1 MiB + 32 KiB, the element holds 1.5 MiB: refused before the
-     * value is read */
-    mc_image *p2, *c2 = make_cipher(512, 512, 16, &p2);
-    size_t big = 3u << 19;
-    uint8_t *aux2 = rand_bytes(big);
-    attach_aux(c2, aux2, big);
-    size_t n2;
-    uint8_t *g = mc_test_slurp(write_file(c2, "big.dcm"), &n2);
-    r = read_bytes_ok("d8.dcm", g, n2);
-    assert_aux(r, aux2, big);
-    mc_image_free(r);
-    static const uint8_t rows[] = {0x28, 0x00, 0x10, 0x00, 'U', 'S', 0x02, 0x00, 0x00, 0x02};
-    size_t ro = find(g, n2, rows, sizeof rows);
-    g[ro + 8] = 16;
-    g[ro + 9] = 0;
-    assert_int_equal(read_bytes_rc("d9.dcm", g, n2, &err), MC_ERR_LIMITS);
-    assert_non_null(strstr(err.msg, "exceeds the cap"));
-    free(g);
-    free(aux2);
-    mc_image_free(c2);
-    mc_image_free(p2);
-
-    free(f0);
+    st.at = at;
+    static const edit ed[] = {
+        {"blob byte", ED_XOR, 8 + 700, 0x80, 0, NULL, NULL, NULL, 0, MC_OK, 1001, MC_ERR_AUTH, NULL},
+        {"length 1000", ED_SET, 0, 0xe8, 0, NULL, NULL, NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"length 0", ED_ZERO8, 0, 0, 0, NULL, NULL, NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"length 2^40", ED_FN, 0, 0, 0, NULL, NULL, dicom_edit, 0, MC_ERR_LIMITS, 0, 0, NULL},
+        {"the padding", ED_SET, 8 + 1001, 1, 0, NULL, NULL, NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"a text VR", ED_FN, 0, 0, 0, NULL, NULL, dicom_edit, 1, ANY_ERROR, 0, 0, NULL},
+    };
+    run_edits(&st, ed, sizeof ed / sizeof ed[0]);
+    cut_sweep(&st, at - 6, at + 1010, 101);
+    over_cap_by_geometry("dcm", dicom_shrink);
+    free(st.f0);
     free(aux);
     mc_image_free(c);
     mc_image_free(plain);
@@ -761,26 +812,43 @@ static int32_t rd32(const uint8_t *b) {
 }
 static void wr32(uint8_t *b, int32_t v) { memcpy(b, &v, 4); }
 
+/* arg 0: another ecode (an ordinary extension); 1: the metadata extension
+ * made a plain comment; 2: the aux extension twice */
+static uint8_t *nifti_edit(uint8_t *f, size_t *n, const storage *st, int arg) {
+    const size_t m = st->at;
+    if (arg == 0) wr32(f + m - 4, 4);
+    else if (arg == 1) f[find(f, *n, "medcrypt=1;", 11)] = 'M';
+    else {
+        f = splice(f, n, m - 8 + 1040, 0, st->f0 + m - 8, 1040);
+        wrf(f + 108, rdf(f + 108) + 1040.0f);
+    }
+    return f;
+}
+
+/* dim[2] 512 -> 16 */
+static void nifti_shrink(uint8_t *g, size_t n) {
+    (void)n;
+    int16_t d2 = 16;
+    memcpy(g + 44, &d2, 2);
+}
+
 static void test_nifti_storage(void **state) {
     (void)state;
     mc_image *plain, *c = make_cipher(32, 24, 16, &plain);
     uint8_t *aux = rand_bytes(1000);
-    attach_aux(c, aux, 1000);
-    size_t n0;
-    const char *path = write_file(c, "t.nii");
-    uint8_t *f0 = mc_test_slurp(path, &n0);
-    assert_non_null(f0);
-    size_t m = find(f0, n0, "medcrypt-aux-v1", 16); /* with its NUL */
+    storage st;
+    storage_write(&st, "nii", c, aux, 1000, plain);
+    const uint8_t *f0 = st.f0;
+    size_t m = find(f0, st.n0, "medcrypt-aux-v1", 16); /* with its NUL */
     /* esize 1040 (8 + 24 + 1000, padded to 16), ecode 0, length, blob */
     assert_int_equal(rd32(f0 + m - 8), 1040);
     assert_int_equal(rd32(f0 + m - 4), 0);
     assert_int_equal(f0[m + 16] | f0[m + 17] << 8, 1000);
     assert_memory_equal(f0 + m + 24, aux, 1000);
     assert_true(m - 8 + 1040 == (size_t)rdf(f0 + 108)); /* the last extension */
-    mc_err err = {0};
 
     /* niftilib reads the file: both extensions, the voxels */
-    nifti_image *nim = nifti_image_read(path, 1);
+    nifti_image *nim = nifti_image_read(mc_test_path("t.nii"), 1);
     assert_non_null(nim);
     assert_int_equal(nim->nx, 32);
     assert_int_equal(nim->ny, 24);
@@ -792,78 +860,22 @@ static void test_nifti_storage(void **state) {
     assert_true(memcmp(nim->data, c->pixels, c->nbytes) == 0);
     nifti_image_free(nim);
 
-    size_t n = n0;
-    uint8_t *f = malloc(n);
-    memcpy(f, f0, n);
-    f[m + 24 + 10] ^= 1; /* the blob: the MAC */
-    mc_image *r = read_bytes_ok("x1.nii", f, n);
-    assert_int_equal(r->aux_len, 1000);
-    assert_int_equal(decrypt_rc(r), MC_ERR_AUTH);
-    mc_image_free(r);
-    struct {
-        size_t off;
-        uint8_t v;
-        int want;
-    } pokes[] = {
-        {16, 0x84, MC_ERR_AUTH},    /* length 900: does not fit esize */
-        {17, 0x00, MC_ERR_AUTH},    /* length 232 */
-        {21, 0x01, MC_ERR_LIMITS},  /* length 2^40 + 1000: over the cap */
-        {24 + 1000, 1, MC_ERR_AUTH}, /* the padding */
+    st.at = m;
+    static const edit ed[] = {
+        {"blob byte", ED_XOR, 24 + 10, 1, 0, NULL, NULL, NULL, 0, MC_OK, 1000, MC_ERR_AUTH, NULL},
+        {"length 900: does not fit esize", ED_SET, 16, 0x84, 0, NULL, NULL, NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"length 232", ED_SET, 17, 0x00, 0, NULL, NULL, NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"length 2^40 + 1000: over the cap", ED_SET, 21, 0x01, 0, NULL, NULL, NULL, 0, MC_ERR_LIMITS, 0, 0, NULL},
+        {"the padding", ED_SET, 24 + 1000, 1, 0, NULL, NULL, NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"length 0", ED_ZERO8, 16, 0, 0, NULL, NULL, NULL, 0, MC_ERR_AUTH, 0, 0, NULL},
+        {"another ecode: no aux", ED_FN, 0, 0, 0, NULL, NULL, nifti_edit, 0, MC_OK, 0, MC_ERR_AUTH, NULL},
+        {"aux without metadata", ED_FN, 0, 0, 0, NULL, NULL, nifti_edit, 1, MC_ERR_AUTH, 0, 0, "without medcrypt metadata"},
+        {"two aux extensions", ED_FN, 0, 0, 0, NULL, NULL, nifti_edit, 2, MC_ERR_AUTH, 0, 0, NULL},
     };
-    for (size_t i = 0; i < sizeof pokes / sizeof pokes[0]; i++) {
-        memcpy(f, f0, n);
-        f[m + pokes[i].off] = pokes[i].v;
-        int rc = read_bytes_rc("x2.nii", f, n, &err);
-        if (rc != pokes[i].want) fail_msg("poke %zu: status %d (%s)", i, rc, err.msg);
-    }
-    memcpy(f, f0, n);
-    memset(f + m + 16, 0, 8); /* length 0 */
-    assert_int_equal(read_bytes_rc("x3.nii", f, n, &err), MC_ERR_AUTH);
-    /* another ecode: an ordinary extension, so no aux: the MAC */
-    memcpy(f, f0, n);
-    wr32(f + m - 4, 4);
-    r = read_bytes_ok("x4.nii", f, n);
-    assert_int_equal(r->aux_len, 0);
-    assert_int_equal(decrypt_rc(r), MC_ERR_AUTH);
-    mc_image_free(r);
-    /* the metadata extension made a plain comment: aux without metadata */
-    memcpy(f, f0, n);
-    size_t me = find(f, n, "medcrypt=1;", 11);
-    f[me] = 'M';
-    assert_int_equal(read_bytes_rc("x5.nii", f, n, &err), MC_ERR_AUTH);
-    assert_non_null(strstr(err.msg, "without medcrypt metadata"));
-    free(f);
-    /* two aux extensions */
-    n = n0;
-    f = malloc(n);
-    memcpy(f, f0, n);
-    f = splice(f, &n, m - 8 + 1040, 0, f0 + m - 8, 1040);
-    wrf(f + 108, rdf(f + 108) + 1040.0f);
-    assert_int_equal(read_bytes_rc("x6.nii", f, n, &err), MC_ERR_AUTH);
-    free(f);
-    for (size_t cut = m - 6; cut < m + 1040; cut += 103)
-        assert_int_not_equal(read_bytes_rc("x7.nii", f0, cut, &err), MC_OK);
-
-    /* over the cap of the geometry the header declares (dim[2] 512 -> 16) */
-    mc_image *p2, *c2 = make_cipher(512, 512, 16, &p2);
-    size_t big = 3u << 19;
-    uint8_t *aux2 = rand_bytes(big);
-    attach_aux(c2, aux2, big);
-    size_t n2;
-    uint8_t *g = mc_test_slurp(write_file(c2, "big.nii"), &n2);
-    r = read_bytes_ok("x8.nii", g, n2);
-    assert_aux(r, aux2, big);
-    mc_image_free(r);
-    int16_t d2 = 16;
-    memcpy(g + 44, &d2, 2);
-    assert_int_equal(read_bytes_rc("x9.nii", g, n2, &err), MC_ERR_LIMITS);
-    assert_non_null(strstr(err.msg, "exceeds the cap"));
-    free(g);
-    free(aux2);
-    mc_image_free(c2);
-    mc_image_free(p2);
-
-    free(f0);
+    run_edits(&st, ed, sizeof ed / sizeof ed[0]);
+    cut_sweep(&st, m - 6, m + 1040, 103);
+    over_cap_by_geometry("nii", nifti_shrink);
+    free(st.f0);
     free(aux);
     mc_image_free(c);
     mc_image_free(plain);

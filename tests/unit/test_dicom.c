@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include "core/internal.h"
+#include "io/io.h"
 
 /* FNV-1a over the raw sample values (8-bit bytes or 16-bit words), the same
  * as the Python snippet used to compute the expected values from pydicom's
@@ -124,32 +125,40 @@ static void test_mr_variants(void **state) {
     mc_image_free(ref);
 }
 
-static void test_other_encodings(void **state) {
-    (void)state;
-    static const struct {
-        const char *rel;
-        uint32_t w, h, d;
-        unsigned ch, bits;
-        uint64_t hash;
-    } cases[] = {
-        {"dicom/ExplVR_BigEnd.dcm", 80, 60, 1, 3, 8, 0xc98c0f523062ee17ull},         /* RGB planar 1, BE */
-        {"dicom/SC_rgb_rle_2frame.dcm", 100, 100, 2, 3, 8, 0x7ad89b21b89afdd3ull},     /* RLE, 2 frames */
-        {"dicom/SC_rgb_rle_16bit_2frame.dcm", 100, 100, 2, 3, 16, 0xf4962fc0187891d3ull},
-        {"dicom/image_dfl.dcm", 512, 512, 1, 1, 8, 0x4c1631d60df03e2full},             /* deflated */
-        {"dicom/SC_rgb_small_odd.dcm", 3, 3, 1, 3, 8, 0x8580d906658bc3c8ull},          /* odd length */
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+/* A sample, its geometry and the hash of its decoded samples. */
+typedef struct decoded_case {
+    const char *rel;
+    uint32_t w, h, d;
+    unsigned ch, bits;
+    int sgn;
+    uint64_t hash;
+} decoded_case;
+
+static void check_decoded(const decoded_case *cases, size_t n) {
+    for (size_t i = 0; i < n; i++) {
         mc_image *img = read_ok(cases[i].rel);
         assert_int_equal(img->width, cases[i].w);
         assert_int_equal(img->height, cases[i].h);
         assert_int_equal(img->depth, cases[i].d);
         assert_int_equal(img->channels, cases[i].ch);
         assert_int_equal(img->bits, cases[i].bits);
-        assert_int_equal(img->is_signed, 0);
+        assert_int_equal(img->is_signed, cases[i].sgn);
         if (sample_hash(img) != cases[i].hash) fprintf(stderr, "%s: pixel hash mismatch\n", cases[i].rel);
         assert_true(sample_hash(img) == cases[i].hash);
         mc_image_free(img);
     }
+}
+
+static void test_other_encodings(void **state) {
+    (void)state;
+    static const decoded_case cases[] = {
+        {"dicom/ExplVR_BigEnd.dcm", 80, 60, 1, 3, 8, 0, 0xc98c0f523062ee17ull},         /* RGB planar 1, BE */
+        {"dicom/SC_rgb_rle_2frame.dcm", 100, 100, 2, 3, 8, 0, 0x7ad89b21b89afdd3ull},     /* RLE, 2 frames */
+        {"dicom/SC_rgb_rle_16bit_2frame.dcm", 100, 100, 2, 3, 16, 0, 0xf4962fc0187891d3ull},
+        {"dicom/image_dfl.dcm", 512, 512, 1, 1, 8, 0, 0x4c1631d60df03e2full},             /* deflated */
+        {"dicom/SC_rgb_small_odd.dcm", 3, 3, 1, 3, 8, 0, 0x8580d906658bc3c8ull},          /* odd length */
+    };
+    check_decoded(cases, sizeof cases / sizeof *cases);
     /* first RGB triple of the 2-frame RLE file is pure red */
     mc_image *img = read_ok("dicom/SC_rgb_rle_2frame.dcm");
     const uint8_t *p = img->pixels;
@@ -413,18 +422,147 @@ static void test_synthetic(void **state) {
 
 static void test_unsupported(void **state) {
     (void)state;
-    static const char *const j2k[] = {"dicom/JPEG2000.dcm", "dicom/MR_small_jp2klossless.dcm"};
-    for (size_t i = 0; i < 2; i++) {
-        const char *p = mc_test_sample(j2k[i]);
-        mc_test_need(p, j2k[i]);
-        expect_err(p, NULL, MC_ERR_UNSUPPORTED, "JPEG 2000");
-    }
-    static const char *const other[] = {"dicom/SC_rgb_rle_32bit.dcm", "dicom/liver_1frame.dcm",
-                                        "dicom/SC_ybr_full_422_uncompressed.dcm", "dicom/rtdose.dcm"};
+    static const char *const other[] = {"dicom/SC_rgb_rle_32bit.dcm", "dicom/liver_1frame.dcm", "dicom/rtdose.dcm"};
     for (size_t i = 0; i < sizeof other / sizeof *other; i++) {
         const char *p = mc_test_sample(other[i]);
         mc_test_need(p, other[i]);
         expect_err(p, NULL, MC_ERR_UNSUPPORTED, NULL);
+    }
+    /* a JPEG 2000 codestream whose header claims another (huge) image:
+     * refused from the header, before decoding (Pillow refuses it too) */
+    const char *p = mc_test_sample("dicom/JPEG2000-embedded-sequence-delimiter.dcm");
+    mc_test_need(p, "dicom/JPEG2000-embedded-sequence-delimiter.dcm");
+    expect_err(p, NULL, MC_ERR_FORMAT, "JPEG 2000");
+}
+
+/* JPEG 2000 through OpenJPEG; the hashes are of the arrays decoded by
+ * pydicom (Pillow), or by opj_decompress where Pillow fails (GDCMJ2K). */
+static void test_j2k(void **state) {
+    (void)state;
+    static const decoded_case cases[] = {
+        {"dicom/JPEG2000.dcm", 256, 1024, 1, 1, 16, 1, 0xcf461aa1bf8fe625ull},           /* .91, 16-bit signed */
+        {"dicom/693_J2KI.dcm", 512, 512, 1, 1, 16, 1, 0xb87438207f1dbcc9ull},            /* .91, 14 bits stored */
+        {"dicom/GDCMJ2K_TextGBR.dcm", 400, 400, 1, 3, 8, 0, 0xc23976079cfdac9cull},      /* .90, YBR_RCT -> RGB */
+        {"dicom/J2K_pixelrep_mismatch.dcm", 512, 512, 1, 1, 16, 1, 0x29fd73e506eea375ull}, /* unsigned J2K, signed DICOM */
+        {"dicom/SC_rgb_gdcm_KY.dcm", 100, 100, 1, 3, 8, 0, 0x9bede46627a668bbull},       /* .91 RGB */
+    };
+    check_decoded(cases, sizeof cases / sizeof *cases);
+    /* the lossless MR is the uncompressed MR */
+    mc_image *ref = read_ok("dicom/MR_small.dcm"), *j = read_ok("dicom/MR_small_jp2klossless.dcm");
+    assert_same_image(j, ref);
+    mc_image_free(j);
+    mc_image_free(ref);
+}
+
+/* Corrupt the JPEG 2000 codestream byte by byte: any status, no crash, no
+ * leak (OpenJPEG under the sanitizers in the ASan build). */
+static void test_j2k_fuzz(void **state) {
+    (void)state;
+    const char *p = mc_test_sample("dicom/MR_small_jp2klossless.dcm");
+    mc_test_need(p, "dicom/MR_small_jp2klossless.dcm");
+    size_t n = 0;
+    uint8_t *b = mc_test_slurp(p, &n);
+    assert_non_null(b);
+    static const uint8_t soc[] = {0xFF, 0x4F, 0xFF, 0x51};
+    const uint8_t *cs = find_bytes(b, n, soc, sizeof soc);
+    assert_non_null(cs);
+    const size_t start = (size_t)(cs - b);
+    unsigned ok = 0, bad = 0;
+    for (size_t i = start; i < n; i += (i < start + 256 ? 1 : 97)) {
+        static const uint8_t vals[] = {0x00, 0xFF, 0x5A};
+        for (size_t v = 0; v < sizeof vals; v++) {
+            const uint8_t save = b[i];
+            if (save == vals[v]) continue;
+            b[i] = vals[v];
+            mc_image *img = NULL;
+            mc_err err = {0};
+            int rc = mc_dicom_read_mem(b, n, NULL, &img, &err);
+            b[i] = save;
+            if (rc == MC_OK) {
+                ok++;
+                mc_image_free(img);
+            } else {
+                assert_null(img);
+                assert_true(err.msg[0] != 0);
+                bad++;
+            }
+        }
+    }
+    fprintf(stderr, "J2K fuzz: %u read, %u refused\n", ok, bad);
+    assert_true(bad > 0);
+    free(b);
+}
+
+/* YBR_FULL_422 uncompressed is expanded (as pydicom shows it) and stored
+ * subsampled again while every pair shares its chroma; JPEG YCbCr stays
+ * YCbCr. */
+static void test_ybr(void **state) {
+    (void)state;
+    mc_image *img = read_ok("dicom/SC_ybr_full_422_uncompressed.dcm");
+    assert_int_equal(img->channels, 3);
+    assert_true(sample_hash(img) == 0x3fd3633e8203695bull);
+    const char *out = mc_test_path("ybr.dcm");
+    mc_err err = {0};
+    assert_int_equal(mc_dicom_write(img, out, &err), MC_OK);
+    assert_true(file_contains(out, "YBR_FULL_422", 12));
+    static const uint8_t pd20000[] = {0xe0, 0x7f, 0x10, 0x00, 'O', 'B', 0, 0, 0x20, 0x4e, 0, 0}; /* 20000 bytes */
+    assert_true(file_contains(out, pd20000, sizeof pd20000));
+    mc_image *back = NULL;
+    assert_int_equal(mc_dicom_read(out, NULL, &back, &err), MC_OK);
+    assert_same_image(back, img);
+    mc_image_free(back);
+    /* one Cb that no longer matches its pair's: stored full (YBR_FULL) */
+    ((uint8_t *)img->pixels)[1] ^= 1;
+    assert_int_equal(mc_dicom_write(img, out, &err), MC_OK);
+    assert_false(file_contains(out, "YBR_FULL_422", 12));
+    assert_true(file_contains(out, "YBR_FULL", 8));
+    assert_int_equal(mc_dicom_read(out, NULL, &back, &err), MC_OK);
+    assert_same_image(back, img);
+    mc_image_free(back);
+    mc_image_free(img);
+    img = read_ok("dicom/SC_rgb_dcmtk_+eb+cy+np.dcm"); /* JPEG baseline, YBR_FULL_422 */
+    assert_true(sample_hash(img) == 0x8c27ac7e9ae45067ull);
+    assert_int_equal(mc_dicom_write(img, out, &err), MC_OK);
+    assert_true(file_contains(out, "YBR_FULL", 8));
+    mc_image_free(img);
+}
+
+/* The path reader is the memory reader on the file's bytes; the memory
+ * writer's bytes read back to the same image. */
+static void test_memory(void **state) {
+    (void)state;
+    static const char *const files[] = {"dicom/CT_small.dcm", "dicom/MR_small_RLE.dcm", "dicom/image_dfl.dcm",
+                                        "dicom/MR_small_jp2klossless.dcm", "dicom/no_meta.dcm"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        const char *p = mc_test_sample(files[i]);
+        mc_test_need(p, files[i]);
+        size_t n = 0;
+        uint8_t *b = mc_test_slurp(p, &n);
+        assert_non_null(b);
+        mc_image *a = NULL, *m = NULL;
+        mc_err err = {0};
+        int ra = mc_dicom_read(p, NULL, &a, &err), rm = mc_dicom_read_mem(b, n, NULL, &m, &err);
+        assert_int_equal(ra, rm);
+        if (ra == MC_OK) {
+            assert_same_image(a, m);
+            uint8_t *w = NULL;
+            size_t wn = 0;
+            assert_int_equal(mc_dicom_write_mem(m, &w, &wn, &err), MC_OK);
+            mc_image *r = NULL;
+            assert_int_equal(mc_dicom_read_mem(w, wn, NULL, &r, &err), MC_OK);
+            assert_same_image(r, a);
+            mc_image_free(r);
+            mc_buffer_free(w, wn);
+        }
+        mc_image_free(a);
+        mc_image_free(m);
+        /* cut buffers fail the same way as cut files */
+        for (size_t cut = 0; ra == MC_OK && cut < n; cut += n / 7 + 1) {
+            int r1 = mc_dicom_read_mem(b, cut, NULL, &m, &err);
+            assert_true(r1 < 0);
+            assert_null(m);
+        }
+        free(b);
     }
 }
 
@@ -619,6 +757,10 @@ int main(void) {
         cmocka_unit_test(test_meta_other_slot),
         cmocka_unit_test(test_synthetic),
         cmocka_unit_test(test_unsupported),
+        cmocka_unit_test(test_j2k),
+        cmocka_unit_test(test_j2k_fuzz),
+        cmocka_unit_test(test_ybr),
+        cmocka_unit_test(test_memory),
         cmocka_unit_test(test_no_pixels_and_missing),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_limits_and_geometry),

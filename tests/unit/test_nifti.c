@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "io/io.h"
 
 
 /* ---------------------------------------------------- header builder */

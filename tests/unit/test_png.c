@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "io/io.h"
 
 /* ------------------------------------------------------------ helpers */
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "io/io.h"
 
 
 static mc_image *random_image(uint32_t w, uint32_t h, unsigned ch, unsigned bits, unsigned maxval) {

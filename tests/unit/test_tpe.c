@@ -6,7 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "testutil.h"
 #include "core/internal.h"
-#include "schemes/tpe_common.h"
+#include "schemes/tpe_h2mwd/h2mwd.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -131,11 +131,11 @@ static void test_pair_bijection(void **st) {
             memset(seen, 0, sizeof seen);
             for (uint32_t p = lo; p < lo + size; p++) {
                 uint32_t a = p, b = s - p;
-                tpe_pair_enc(&a, &b, r, M);
+                mc_tpe_pair_enc(&a, &b, r, M);
                 assert_true(a <= M && b <= M && a + b == s);
                 assert_false(seen[a]);
                 seen[a] = 1;
-                tpe_pair_dec(&a, &b, r, M);
+                mc_tpe_pair_dec(&a, &b, r, M);
                 assert_int_equal(a, p);
                 assert_int_equal(b, s - p);
             }
@@ -147,9 +147,9 @@ static void test_pair_bijection(void **st) {
         for (int i = 0; i < 20000; i++) {
             uint32_t M2 = Ms[k], p = mc_test_rand() % (M2 + 1), q = mc_test_rand() % (M2 + 1);
             uint32_t r = mc_test_rand() % tpe_pair_size(p + q, M2), a = p, b = q;
-            tpe_pair_enc(&a, &b, r, M2);
+            mc_tpe_pair_enc(&a, &b, r, M2);
             assert_true(a <= M2 && b <= M2 && a + b == p + q);
-            tpe_pair_dec(&a, &b, r, M2);
+            mc_tpe_pair_dec(&a, &b, r, M2);
             assert_int_equal(a, p);
             assert_int_equal(b, q);
         }
@@ -166,32 +166,32 @@ static void test_triple_rank(void **st) {
             for (uint32_t b = 0; b <= M; b++) {
                 if (a + b > s || s - a - b > M) continue;
                 uint32_t c = s - a - b, x, y, z;
-                assert_int_equal(tpe_triple_rank(a, b, c, M), k);
-                tpe_triple_unrank(k, s, M, &x, &y, &z);
+                assert_int_equal(mc_tpe_triple_rank(a, b, c, M), k);
+                mc_tpe_triple_unrank(k, s, M, &x, &y, &z);
                 assert_int_equal(x, a);
                 assert_int_equal(y, b);
                 assert_int_equal(z, c);
                 k++;
             }
-        assert_int_equal(tpe_triple_count(s, M), k);
+        assert_int_equal(mc_tpe_triple_count(s, M), k);
         total += k;
     }
     assert_int_equal(total, (uint64_t)(M + 1) * (M + 1) * (M + 1));
     /* 8 and 16 bits: counts add up, rank/unrank are inverse */
     uint64_t t8 = 0;
-    for (uint32_t s = 0; s <= 765; s++) t8 += tpe_triple_count(s, 255);
+    for (uint32_t s = 0; s <= 765; s++) t8 += mc_tpe_triple_count(s, 255);
     assert_int_equal(t8, 256ULL * 256 * 256);
     /* the largest class, by inclusion-exclusion: C(98304,2) - 3 C(32768,2) = 3 * 2^30 < 2^32 */
-    assert_int_equal(tpe_triple_count(98302, 65535), 3ULL << 30);
-    assert_true(tpe_triple_count(98301, 65535) < 3ULL << 30);
+    assert_int_equal(mc_tpe_triple_count(98302, 65535), 3ULL << 30);
+    assert_true(mc_tpe_triple_count(98301, 65535) < 3ULL << 30);
     const uint32_t Ms[2] = {255, 65535};
     for (int k = 0; k < 2; k++)
         for (int i = 0; i < 20000; i++) {
             uint32_t M2 = Ms[k], a = mc_test_rand() % (M2 + 1), b = mc_test_rand() % (M2 + 1),
                      c = mc_test_rand() % (M2 + 1), x, y, z;
-            uint64_t r = tpe_triple_rank(a, b, c, M2);
-            assert_true(r < tpe_triple_count(a + b + c, M2));
-            tpe_triple_unrank(r, a + b + c, M2, &x, &y, &z);
+            uint64_t r = mc_tpe_triple_rank(a, b, c, M2);
+            assert_true(r < mc_tpe_triple_count(a + b + c, M2));
+            mc_tpe_triple_unrank(r, a + b + c, M2, &x, &y, &z);
             assert_int_equal(x, a);
             assert_int_equal(y, b);
             assert_int_equal(z, c);
@@ -204,7 +204,7 @@ static void test_uniform_unbiased(void **st) {
      * (not a power of two, so rejection is exercised); 5 dof, 0.001 crit 20.5 */
     uint8_t k[MC_KEY_BYTES] = {1};
     tpe_rng r;
-    tpe_rng_init(&r, k, NULL, "test", 0, 0);
+    mc_tpe_rng_init(&r, k, NULL, "test", 0, 0);
     uint64_t h[6] = {0};
     const int N = 120000;
     for (int i = 0; i < N; i++) {
@@ -218,12 +218,12 @@ static void test_uniform_unbiased(void **st) {
     /* a permutation is a permutation */
     uint32_t perm[257];
     uint8_t seen[257] = {0};
-    tpe_perm_draw(&r, perm, 257);
+    mc_tpe_perm_draw(&r, perm, 257);
     for (int i = 0; i < 257; i++) {
         assert_true(perm[i] < 257 && !seen[perm[i]]);
         seen[perm[i]] = 1;
     }
-    tpe_rng_wipe(&r);
+    mc_tpe_rng_wipe(&r);
 }
 
 /* --------------------------------------------------------------- schemes */
@@ -278,24 +278,36 @@ static void test_property(void **st) {
     }
 }
 
-/* tpe-h2mwd's fast paths (square blocks: the bit-board path for K = 8, 16,
- * 32, 64 with the vector kernels where the CPU has them, and without them;
- * the packed tile path for K = 48) against its byte-per-bit general path,
- * one block at a time: same cipher, and the fast decryptions invert it.
- * Shapes the fast paths do not take are run too (all calls then take the
- * general path: the hook must not fail). */
-static void test_h2mwd_fast_path(void **st) {
+/* tpe-h2mwd's implementations (src/schemes/tpe_h2mwd/h2mwd.h): every one in
+ * the table that this process may run (mc_tpe_h2mwd_impl_get: the CPU has
+ * it and MEDCRYPT_CPU allows it) against "ref", the construction held one
+ * byte per bit.  Random blocks of many shapes, one at a time (square 8, 16,
+ * 32, 64: bit boards; 48: tiles; the others take ref.c in every
+ * implementation, and must not fail), 8- and 16-bit, paper and hardened,
+ * uniform, sparse and dense bits: the same cipher, and each implementation's
+ * decryption inverts it. */
+static void test_h2mwd_impl_blocks(void **st) {
     (void)st;
     static const uint32_t shapes[][2] = {{16, 16}, {32, 32}, {48, 48}, {64, 64}, {32, 16},
                                          {8, 8},   {30, 30}, {17, 32}, {4, 4},   {24, 24}, {2, 2}};
+    size_t ni;
+    const mc_tpe_h2mwd_impl *const *impls = mc_tpe_h2mwd_impls(&ni);
+    const mc_tpe_h2mwd_impl *ref = mc_tpe_h2mwd_impl_get("ref");
+    assert_non_null(ref);
+    assert_non_null(mc_tpe_h2mwd_impl_get("portable"));
+    assert_null(mc_tpe_h2mwd_impl_get("no-such-implementation"));
+    unsigned ran = 0;
+    for (size_t i = 0; i < ni; i++) {
+        if (mc_tpe_h2mwd_impl_get(impls[i]->name)) ran++;
+        else fprintf(stderr, "tpe-h2mwd implementation %s: not on this CPU (or MEDCRYPT_CPU), not tested\n", impls[i]->name);
+    }
+    assert_true(ran >= 2);
     uint8_t key[32], nonce[MC_NONCE_BYTES];
     mc_scheme_ctx ctx = {.key = key, .nonce = NULL, .profile = MC_PROFILE_PAPER, .meta = NULL};
-    uint32_t *v = malloc(64 * 64 * sizeof *v), *a = malloc(64 * 64 * sizeof *a), *g = malloc(64 * 64 * sizeof *g),
-             *p = malloc(64 * 64 * sizeof *p);
+    uint32_t *v = malloc(64 * 64 * sizeof *v), *g = malloc(64 * 64 * sizeof *g), *a = malloc(64 * 64 * sizeof *a);
     assert_non_null(v);
-    assert_non_null(p);
-    assert_non_null(a);
     assert_non_null(g);
+    assert_non_null(a);
     for (unsigned it = 0; it < 66; it++) {
         const uint32_t *sh = shapes[it % (sizeof shapes / sizeof shapes[0])];
         const unsigned bits = (it / 8) % 2 ? 16 : 8, rounds = 1 + mc_test_rand() % 3;
@@ -312,29 +324,107 @@ static void test_h2mwd_fast_path(void **st) {
         }
         tpe_block b = {.ctx = &ctx, .bh = sh[0], .bw = sh[1], .maxv = maxv, .bits = bits, .plane = it, .index = 7 * it};
         for (int enc = 1; enc >= 0; enc--) {
-            memcpy(a, v, n * sizeof *v);
             memcpy(g, v, n * sizeof *v);
-            b.v = a;
-            assert_int_equal(tpe_h2mwd_block(&b, rounds, enc, 0, NULL), MC_OK);
             b.v = g;
-            assert_int_equal(tpe_h2mwd_block(&b, rounds, enc, 1, NULL), MC_OK);
-            assert_memory_equal(a, g, n * sizeof *a);
-            memcpy(p, v, n * sizeof *v); /* the portable fast path (no vector kernel) */
-            b.v = p;
-            assert_int_equal(tpe_h2mwd_block(&b, rounds, enc, 2, NULL), MC_OK);
-            assert_memory_equal(p, g, n * sizeof *p);
-            b.v = a; /* and back with the fast path, and with the portable one */
-            assert_int_equal(tpe_h2mwd_block(&b, rounds, !enc, 0, NULL), MC_OK);
-            assert_memory_equal(a, v, n * sizeof *a);
-            b.v = p;
-            assert_int_equal(tpe_h2mwd_block(&b, rounds, !enc, 2, NULL), MC_OK);
-            assert_memory_equal(p, v, n * sizeof *p);
+            assert_int_equal(mc_tpe_h2mwd_block(&b, rounds, enc, ref, NULL), MC_OK);
+            if (n >= 256) assert_memory_not_equal(g, v, n * sizeof *g); /* (not a no-op) */
+            for (size_t i = 0; i < ni; i++) {
+                if (!mc_tpe_h2mwd_impl_get(impls[i]->name)) continue;
+                memcpy(a, v, n * sizeof *v);
+                b.v = a;
+                assert_int_equal(mc_tpe_h2mwd_block(&b, rounds, enc, impls[i], NULL), MC_OK);
+                if (memcmp(a, g, n * sizeof *a))
+                    fprintf(stderr, "tpe-h2mwd %s: %ux%u %u-bit %s differs from ref\n", impls[i]->name, sh[0], sh[1],
+                            bits, enc ? "encryption" : "decryption");
+                assert_memory_equal(a, g, n * sizeof *a);
+                assert_int_equal(mc_tpe_h2mwd_block(&b, rounds, !enc, impls[i], NULL), MC_OK);
+                assert_memory_equal(a, v, n * sizeof *a);
+            }
         }
     }
     free(v);
-    free(a);
     free(g);
-    free(p);
+    free(a);
+}
+
+/* The choice (mc_tpe_h2mwd_impl_best): the fastest implementation that
+ * mc_cpu_features() allows, so MEDCRYPT_CPU=portable|avx2 forces a lower one
+ * (the ctest entries unit.test_tpe.cpu_* run this file under each level). */
+static void test_h2mwd_choice(void **st) {
+    (void)st;
+    const char *level = getenv("MEDCRYPT_CPU");
+    const uint32_t raw = mc_cpu_features_raw();
+    const char *best = mc_tpe_h2mwd_impl_best()->name;
+    const int has512 = (raw & (MC_CPU_LEVEL_AVX512 | MC_CPU_FAST_PDEP)) == (MC_CPU_LEVEL_AVX512 | MC_CPU_FAST_PDEP);
+    const int has2 = (raw & MC_CPU_LEVEL_AVX2) == MC_CPU_LEVEL_AVX2, pdep = (raw & MC_CPU_FAST_PDEP) != 0;
+    const char *want = "portable";
+#if MC_TPE_X86
+    if (!level || strcmp(level, "portable")) {
+        if (has512 && (!level || strcmp(level, "avx2"))) want = "avx512";
+        else if (has2) want = pdep ? "avx2-pdep" : "avx2";
+    }
+#else
+    (void)has512, (void)has2, (void)pdep;
+#endif
+    fprintf(stderr, "tpe-h2mwd: MEDCRYPT_CPU=%s, CPU level %s: implementation %s\n", level ? level : "(unset)",
+            mc_cpu_level_name(), best);
+    assert_string_equal(best, want);
+    assert_non_null(mc_tpe_h2mwd_impl_get(best));
+    if (level && !strcmp(level, "portable")) {
+        assert_null(mc_tpe_h2mwd_impl_get("avx2"));
+        assert_null(mc_tpe_h2mwd_impl_get("avx2-pdep"));
+        assert_null(mc_tpe_h2mwd_impl_get("avx512"));
+    }
+    if (level && !strcmp(level, "avx2")) assert_null(mc_tpe_h2mwd_impl_get("avx512"));
+}
+
+/* Whole random images through each implementation (the block driver, edge
+ * blocks, every channel and slice): the same cipher as "ref", and the round
+ * trip. */
+static void test_h2mwd_impl_images(void **st) {
+    (void)st;
+    static const struct {
+        uint32_t w, h, d;
+        unsigned ch, bits, block, rounds;
+        int sgn;
+    } cases[] = {{100, 70, 1, 3, 8, 32, 10, 0}, {130, 67, 1, 1, 16, 32, 4, 1}, {97, 96, 2, 1, 8, 48, 3, 0},
+                 {70, 140, 1, 3, 8, 16, 5, 0},  {150, 131, 1, 1, 8, 64, 2, 0}, {41, 44, 1, 3, 16, 8, 3, 0}};
+    size_t ni;
+    const mc_tpe_h2mwd_impl *const *impls = mc_tpe_h2mwd_impls(&ni);
+    uint8_t key[32], nonce[MC_NONCE_BYTES];
+    mc_meta *meta = calloc(1, sizeof *meta);
+    assert_non_null(meta);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        for (unsigned i = 0; i < sizeof key; i++) key[i] = (uint8_t)mc_test_rand();
+        for (unsigned i = 0; i < sizeof nonce; i++) nonce[i] = (uint8_t)mc_test_rand();
+        char val[16];
+        mc_meta_clear(meta);
+        snprintf(val, sizeof val, "%u", cases[c].block);
+        assert_int_equal(mc_meta_set(meta, "p.block", val), MC_OK);
+        snprintf(val, sizeof val, "%u", cases[c].rounds);
+        assert_int_equal(mc_meta_set(meta, "p.rounds", val), MC_OK);
+        mc_scheme_ctx ctx = {.key = key, .nonce = c % 2 ? NULL : nonce,
+                             .profile = c % 2 ? MC_PROFILE_PAPER : MC_PROFILE_HARDENED, .meta = meta};
+        mc_image *plain = test_image(cases[c].w, cases[c].h, cases[c].d, cases[c].ch, cases[c].bits, cases[c].sgn, c % 3 == 0);
+        mc_image *want = mc_test_clone(plain);
+        assert_int_equal(mc_tpe_h2mwd_image(&ctx, want, 1, mc_tpe_h2mwd_impl_get("ref"), NULL), MC_OK);
+        assert_memory_not_equal(want->pixels, plain->pixels, plain->nbytes);
+        for (size_t i = 0; i < ni; i++) {
+            if (!mc_tpe_h2mwd_impl_get(impls[i]->name)) continue;
+            mc_image *img = mc_test_clone(plain);
+            assert_int_equal(mc_tpe_h2mwd_image(&ctx, img, 1, impls[i], NULL), MC_OK);
+            if (memcmp(img->pixels, want->pixels, plain->nbytes))
+                fprintf(stderr, "tpe-h2mwd %s: image case %zu differs from ref\n", impls[i]->name, c);
+            assert_memory_equal(img->pixels, want->pixels, plain->nbytes);
+            assert_int_equal(mc_tpe_h2mwd_image(&ctx, img, 0, impls[i], NULL), MC_OK);
+            assert_memory_equal(img->pixels, plain->pixels, plain->nbytes);
+            mc_image_free(img);
+        }
+        mc_image_free(want);
+        mc_image_free(plain);
+    }
+    mc_meta_clear(meta);
+    free(meta);
 }
 
 /* Comparable mixing (docs/schemes/tpe-h2mwd.md): the benchmark runs tpe-pair
@@ -365,12 +455,12 @@ static double mix_share(const char *scheme, unsigned rounds, unsigned trials) {
         tpe_block bb = ba;
         bb.v = b;
         if (!strcmp(scheme, "tpe-h2mwd")) {
-            assert_int_equal(tpe_h2mwd_block(&ba, rounds, 1, 0, NULL), MC_OK);
-            assert_int_equal(tpe_h2mwd_block(&bb, rounds, 1, 0, NULL), MC_OK);
+            assert_int_equal(mc_tpe_h2mwd_block(&ba, rounds, 1, mc_tpe_h2mwd_impl_best(), NULL), MC_OK);
+            assert_int_equal(mc_tpe_h2mwd_block(&bb, rounds, 1, mc_tpe_h2mwd_impl_best(), NULL), MC_OK);
         } else {
             const unsigned group = strcmp(scheme, "tpe2") ? 2 : 3;
-            assert_int_equal(tpe_group_block(&ba, rounds, group, scheme, 1, scratch), MC_OK);
-            assert_int_equal(tpe_group_block(&bb, rounds, group, scheme, 1, scratch), MC_OK);
+            assert_int_equal(mc_tpe_group_block(&ba, rounds, group, scheme, 1, scratch), MC_OK);
+            assert_int_equal(mc_tpe_group_block(&bb, rounds, group, scheme, 1, scratch), MC_OK);
         }
         unsigned diff = 0;
         for (unsigned i = 0; i < N; i++) diff += a[i] != b[i];
@@ -510,7 +600,9 @@ int main(void) {
         cmocka_unit_test(test_pair_bijection),   cmocka_unit_test(test_triple_rank),
         cmocka_unit_test(test_uniform_unbiased), cmocka_unit_test(test_block_sums),
         cmocka_unit_test(test_property),         cmocka_unit_test(test_profiles_and_nonce),
-        cmocka_unit_test(test_h2mwd_fast_path), cmocka_unit_test(test_params),
+        cmocka_unit_test(test_h2mwd_impl_blocks), cmocka_unit_test(test_h2mwd_impl_images),
+        cmocka_unit_test(test_h2mwd_choice),
+        cmocka_unit_test(test_params),
         cmocka_unit_test(test_extremes),         cmocka_unit_test(test_mixing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,7 @@
-/* tpe_h2mwd_x86.c - tpe-h2mwd's bit-board path with AVX-512 (F, BW, DQ, VL),
- * taken at run time where the CPU has it (tpe_h2mwd_simd); elsewhere
- * tpe_h2mwd.c does the same in portable C.  Both give the same cipher
- * (test_tpe compares them with the byte-per-bit general path where the CPU
- * has AVX-512, test_tpe_golden pins the cipher).  Nothing here is secret-
+/* impl_avx512.c - tpe-h2mwd's bit-board kernels with AVX-512 (F, BW, DQ,
+ * VL) + POPCNT + BMI2 (h2mwd.h), chosen where mc_cpu_features() has them.
+ * The same cipher as ref.c (test_tpe compares them on random blocks,
+ * test_tpe_golden pins the cipher).  Nothing here is secret-
  * dependent in its memory addresses or branches beyond what the portable
  * code already is (table lookups by keyed and data-dependent indices).
  *
@@ -25,24 +24,17 @@
  *
  * Split / merge.  64 levels at a time: packed to bytes, one test per bit
  * plane gives the plane's word; back: a masked byte broadcast per plane. */
-#include "schemes/tpe_common.h"
+#include "schemes/tpe_h2mwd/h2mwd.h"
 
 #include <stdlib.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if MC_TPE_X86
 #include <immintrin.h>
 
 #define X86_TARGET "avx512f,avx512bw,avx512dq,avx512vl,popcnt,bmi,bmi2"
 #define X86_AVX512 __attribute__((target(X86_TARGET)))
 #define X86_INLINE static inline __attribute__((always_inline, target(X86_TARGET)))
 #define X86_UNROLL _Pragma("GCC unroll 8") /* so that vectors indexed by the loop stay in registers */
-
-int tpe_h2mwd_simd(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
-}
 
 /* the permutation of a population word by d: (ror(w, a) & m) | (ror(w, b) & ~m) */
 typedef struct mv_par {
@@ -56,7 +48,7 @@ typedef struct mv_d32 {
     uint32_t m, line, a, b;
 } mv_d32;
 
-struct tpe_h2mwd_x86 {
+typedef struct a512_tables {
     __m512i lb32[2 * 96]; /* K = 32: lane bits, entry 32 s + B (2 zmm): 1 << (A_s r + B mod 32) */
     mv_d32 d32[2][4][32]; /* K = 32: [enc][kind][d] */
     uint16_t lo32[64][4]; /* K = 32: [t][kind]: the lane bits of the population (index into lb32) */
@@ -65,7 +57,7 @@ struct tpe_h2mwd_x86 {
     __m256i lb16[48];     /* K = 16: entry 16 s + B: 1 << (A_s r + B mod 16) */
     mv_par pp[3][2][128]; /* [K = 16, 32, 64][enc]: [d] rows and columns, [64 + d] diagonals */
     uint8_t li[3][512];   /* [K]: lane-bit entry of (step 3, kind, t), see mv_lane_index */
-};
+} a512_tables;
 
 /* step 2 (t < K): the populations through (0, t); step 3: through (t, 0).
  * Lane bit of a column / diagonal: A r + B, A from k_asel, B = t k_bcoef. */
@@ -81,7 +73,7 @@ static void mv_params(mv_par *pp, uint32_t K, int enc) {
             p->m = q->m = full;
             continue;
         }
-        /* even cells k go to k - d, odd ones to k + d (tpe_h2mwd.c: line_word) */
+        /* even cells k go to k - d, odd ones to k + d (tiles.h: line_word) */
         p->a = enc ? d : K - d;
         p->b = K - p->a;
         p->m = ((enc && (d & 1)) ? 0xAAAAAAAAAAAAAAAAULL : 0x5555555555555555ULL) & full;
@@ -102,8 +94,8 @@ static void mv_lane_index(uint8_t *li, uint32_t K) {
             }
 }
 
-X86_AVX512 tpe_h2mwd_x86 *tpe_h2mwd_x86_new(void) {
-    tpe_h2mwd_x86 *x = aligned_alloc(64, sizeof *x);
+X86_AVX512 static void *a512_tables_new(void) {
+    a512_tables *x = aligned_alloc(64, sizeof *x);
     if (!x) return NULL;
     static const uint32_t ks[3] = {16, 32, 64};
     for (unsigned i = 0; i < 3; i++) {
@@ -160,7 +152,7 @@ X86_AVX512 tpe_h2mwd_x86 *tpe_h2mwd_x86_new(void) {
     return x;
 }
 
-void tpe_h2mwd_x86_free(tpe_h2mwd_x86 *x) {
+static void a512_tables_free(void *x) {
     free(x);
 }
 
@@ -221,7 +213,7 @@ X86_INLINE void mv32(__m512i *z0, __m512i *z1, const mv_d32 *dp, const __m512i *
         }                                                                                                          \
     } while (0)
 
-X86_AVX512 static void moves32(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
+X86_AVX512 static void moves32(const a512_tables *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
                                int enc) {
     const mv_d32(*dt)[32] = x->d32[enc != 0];
     const __m512i *lb = x->lb32;
@@ -300,7 +292,7 @@ X86_INLINE void mv64(__m512i *Z, unsigned kind, unsigned d, unsigned step3, unsi
         }                                                                                                          \
     } while (0)
 
-X86_AVX512 static void moves64(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
+X86_AVX512 static void moves64(const a512_tables *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
                                int enc) {
     const mv_par *pp = x->pp[2][enc != 0];
     __m512i iot[24];
@@ -386,7 +378,7 @@ X86_INLINE void mv16(__m256i *z, unsigned kind, unsigned d, const __m256i *bits,
         MV16_T(16 + (r), (r));                                                                                     \
     } while (0)
 
-X86_AVX512 static void moves16(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
+X86_AVX512 static void moves16(const a512_tables *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
                                int enc) {
     const mv_par *pp = x->pp[0][enc != 0];
     const uint8_t *li = x->li[0];
@@ -452,7 +444,7 @@ X86_INLINE void mv8(uint64_t *b, const mv_d32 *dp, uint64_t M) {
     *b = (*b & ~M) | _pdep_u64(nw, M);
 }
 
-X86_AVX512 static void moves8(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
+X86_AVX512 static void moves8(const a512_tables *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd,
                               int enc) {
     const mv_d32(*dt)[8] = x->d8[enc != 0];
     for (unsigned q0 = 0; q0 < L; q0 += 4) {
@@ -470,8 +462,10 @@ X86_AVX512 static void moves8(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, c
     }
 }
 
-void tpe_h2mwd_x86_moves(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, uint32_t K, const uint8_t *kd,
-                         const uint8_t *dd, int enc) {
+static void a512_moves(const void *tables, uint64_t *H, unsigned L, uint32_t K, const uint8_t *kd, const uint8_t *dd,
+                       int enc, uint64_t *scratch) {
+    const a512_tables *x = tables;
+    (void)scratch;
     switch (K) {
     case 8: moves8(x, H, L, kd, dd, enc); break;
     case 16: moves16(x, H, L, kd, dd, enc); break;
@@ -596,49 +590,26 @@ X86_AVX512 static void zmp64(uint64_t *X, unsigned L, const uint64_t *const *mas
     for (unsigned q = 0; q < L; q++) zmp_k(X + 64 * q, 1, 8, 64, 12, masks + q, s + q, enc);
 }
 
-void tpe_h2mwd_x86_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const *masks, const size_t *s, int enc) {
+static void a512_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const *masks, const size_t *s, int enc,
+                     uint64_t *scratch) {
     switch (K) {
+    case 8: /* one word a board: plain C */
+        for (unsigned q = 0; q < L; q++) h2_board_zmp(X + q, scratch, masks[q], s[q], enc, 8);
+        break;
     case 16: zmp16(X, L, masks, s, enc); break;
     case 32: zmp32(X, L, masks, s, enc); break;
     default: zmp64(X, L, masks, s, enc); break;
     }
 }
 
-X86_AVX512 size_t tpe_h2mwd_x86_ones(const uint64_t *X, size_t nw) {
-    size_t c = 0;
-    for (size_t w = 0; w < nw; w++) c += (size_t)__builtin_popcountll(X[w]);
-    return c;
-}
 
 /* ------------------------------------------------- sequences, WDPCS */
 
 #define H2S_FN static inline __attribute__((always_inline, unused, target(X86_TARGET)))
-#define H2S_HW 1
-#include "schemes/tpe_h2mwd_seqs.h"
-#undef H2S_FN
-#undef H2S_HW
-
-X86_AVX512 static void seqs16(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    h2s_seqs(X, 16, 4, fb, bp, 1, kind, dist);
-}
-X86_AVX512 static void seqs32(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    h2s_seqs(X, 32, 5, fb, bp, 1, kind, dist);
-}
-X86_AVX512 static void seqs64(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    h2s_seqs(X, 64, 6, fb, bp, 1, kind, dist);
-}
-X86_AVX512 static void seqs8(const uint64_t *X, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    h2s_seqs(X, 8, 3, fb, bp, 1, kind, dist);
-}
-
-void tpe_h2mwd_x86_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    switch (K) {
-    case 8: seqs8(X, fb, bp, kind, dist); break;
-    case 16: seqs16(X, fb, bp, kind, dist); break;
-    case 32: seqs32(X, fb, bp, kind, dist); break;
-    default: seqs64(X, fb, bp, kind, dist); break;
-    }
-}
+#define H2S_DISPATCH X86_AVX512 static
+#define H2S_POPCNT 1
+#define H2S_PDEP 1
+#include "schemes/tpe_h2mwd/seqs.h"
 
 X86_INLINE void wdpcs_k(uint64_t *bb, unsigned P, const uint8_t *wd, int enc, const uint32_t K) {
     const size_t nw = (size_t)K * K / 64, wdb = (size_t)K * K / 16;
@@ -698,7 +669,7 @@ X86_AVX512 static void wdpcs64(uint64_t *bb, unsigned P, const uint8_t *wd, int 
     wdpcs_v(bb, P, wd, enc, 64);
 }
 
-void tpe_h2mwd_x86_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, int enc) {
+static void a512_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, int enc) {
     switch (K) {
     case 8: wdpcs8(bb, P, wd, enc); break;
     case 16: wdpcs16(bb, P, wd, enc); break;
@@ -729,7 +700,7 @@ X86_INLINE void bytes_levels16(__m128i lo, __m128i hi, int two, uint32_t *v) {
     _mm512_storeu_si512((void *)v, y);
 }
 
-X86_AVX512 void tpe_h2mwd_x86_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
+X86_AVX512 static void a512_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
     for (size_t w = 0; w < nw; w++)
         for (unsigned half = 0; half < P / 8; half++) {
             const __m512i x = levels_bytes(v + 64 * w, half);
@@ -738,7 +709,7 @@ X86_AVX512 void tpe_h2mwd_x86_split(const uint32_t *v, size_t nw, unsigned P, ui
         }
 }
 
-X86_AVX512 void tpe_h2mwd_x86_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
+X86_AVX512 static void a512_merge(uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
     for (size_t w = 0; w < nw; w++) {
         __m512i x[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
         for (unsigned half = 0; half < P / 8; half++) {
@@ -756,130 +727,18 @@ X86_AVX512 void tpe_h2mwd_x86_merge(const uint64_t *bb, size_t nw, unsigned P, u
     }
 }
 
-/* ------------------------------------------------ RGB 8-bit block rows */
-
-#define X86_VBMI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi")))
-
-int tpe_x86_rgb8(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi");
-}
-
-/* bytes 3k + ch, k < 32, of a 96-byte row chunk as lane k */
-X86_VBMI static __m512i rgb8_index(unsigned ch) {
-    const __m512i k = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43,
-                                      42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22,
-                                      21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    /* 3k + ch for k < 32 (<= 95: the two-source permute's 128 bytes) */
-    const __m512i k16lo = _mm512_cvtepu8_epi16(_mm512_castsi512_si256(k));
-    const __m512i idx16 = _mm512_add_epi16(_mm512_mullo_epi16(k16lo, _mm512_set1_epi16(3)), _mm512_set1_epi16((short)ch));
-    return _mm512_castsi256_si512(_mm512_cvtepi16_epi8(idx16));
-}
-
-X86_VBMI void tpe_x86_gather_rgb8(const uint8_t *row, size_t stride, uint32_t bh, uint32_t n, unsigned ch, uint32_t flip,
-                                  uint32_t *v) {
-    const __m512i idx = rgb8_index(ch), f = _mm512_set1_epi8((char)flip);
-    for (uint32_t y = 0; y < bh; y++, row += stride) {
-        const uint8_t *r = row;
-        for (uint32_t x = 0; x < n; x += 32, r += 96, v += 32) {
-            const uint32_t m = n - x < 32 ? n - x : 32, nb = 3 * m; /* pixels, bytes of this chunk */
-            const __m512i lo = _mm512_maskz_loadu_epi8(nb >= 64 ? ~0ULL : (1ULL << nb) - 1, r);
-            const __m512i hi = _mm512_maskz_loadu_epi8(nb > 64 ? (1ULL << (nb - 64)) - 1 : 0, r + 64);
-            const __m512i g = _mm512_xor_si512(_mm512_permutex2var_epi8(lo, idx, hi), f);
-            const __mmask16 k0 = m >= 16 ? 0xFFFF : (__mmask16)((1u << m) - 1);
-            const __mmask16 k1 = m > 16 ? (__mmask16)(m >= 32 ? 0xFFFF : (1u << (m - 16)) - 1) : 0;
-            _mm512_mask_storeu_epi32(v, k0, _mm512_cvtepu8_epi32(_mm512_castsi512_si128(g)));
-            _mm512_mask_storeu_epi32(v + 16, k1, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(g, 1)));
-        }
-        v -= (n + 31) / 32 * 32 - n; /* the rows of v are n apart */
-    }
-}
-
-X86_VBMI void tpe_x86_scatter_rgb8(uint8_t *row, size_t stride, uint32_t bh, uint32_t n, unsigned ch, uint32_t flip,
-                                   const uint32_t *v) {
-    /* byte j of a chunk (j = 3k + ch) takes lane k = (j - ch) / 3 */
-    uint8_t lane[128] = {0};
-    uint64_t own[2] = {0, 0}; /* the bytes j = 3k + ch */
-    for (unsigned j = 0; j < 96; j++) {
-        lane[j] = (uint8_t)(j >= ch ? (j - ch) / 3 : 0);
-        if (j >= ch && (j - ch) % 3 == 0) own[j / 64] |= 1ULL << (j % 64);
-    }
-    const __m512i i0 = _mm512_loadu_si512((const void *)lane), i1 = _mm512_loadu_si512((const void *)(lane + 64));
-    const __m512i f = _mm512_set1_epi8((char)flip);
-    for (uint32_t y = 0; y < bh; y++, row += stride) {
-        uint8_t *r = row;
-        for (uint32_t x = 0; x < n; x += 32, r += 96, v += 32) {
-            const uint32_t m = n - x < 32 ? n - x : 32, nb = 3 * m;
-            const __mmask16 k0 = m >= 16 ? 0xFFFF : (__mmask16)((1u << m) - 1);
-            const __mmask16 k1 = m > 16 ? (__mmask16)(m >= 32 ? 0xFFFF : (1u << (m - 16)) - 1) : 0;
-            const __m128i b0 = _mm512_cvtepi32_epi8(_mm512_maskz_loadu_epi32(k0, v));
-            const __m128i b1 = _mm512_cvtepi32_epi8(_mm512_maskz_loadu_epi32(k1, v + 16));
-            const __m512i src = _mm512_xor_si512(_mm512_inserti32x4(_mm512_castsi128_si512(b0), b1, 1), f);
-            const uint64_t in0 = nb >= 64 ? ~0ULL : (1ULL << nb) - 1, in1 = nb > 64 ? (1ULL << (nb - 64)) - 1 : 0;
-            _mm512_mask_storeu_epi8(r, own[0] & in0, _mm512_permutexvar_epi8(i0, src));
-            _mm512_mask_storeu_epi8(r + 64, own[1] & in1, _mm512_permutexvar_epi8(i1, src));
-        }
-        v -= (n + 31) / 32 * 32 - n;
-    }
-}
-
-#else
-
-int tpe_x86_rgb8(void) {
-    return 0;
-}
-
-void tpe_x86_gather_rgb8(const uint8_t *row, size_t stride, uint32_t bh, uint32_t n, unsigned ch, uint32_t flip,
-                         uint32_t *v) {
-    (void)row, (void)stride, (void)bh, (void)n, (void)ch, (void)flip, (void)v;
-}
-
-void tpe_x86_scatter_rgb8(uint8_t *row, size_t stride, uint32_t bh, uint32_t n, unsigned ch, uint32_t flip,
-                          const uint32_t *v) {
-    (void)row, (void)stride, (void)bh, (void)n, (void)ch, (void)flip, (void)v;
-}
-
-int tpe_h2mwd_simd(void) {
-    return 0;
-}
-
-tpe_h2mwd_x86 *tpe_h2mwd_x86_new(void) {
-    return NULL;
-}
-
-void tpe_h2mwd_x86_free(tpe_h2mwd_x86 *x) {
-    (void)x;
-}
-
-void tpe_h2mwd_x86_moves(const tpe_h2mwd_x86 *x, uint64_t *H, unsigned L, uint32_t K, const uint8_t *kd,
-                         const uint8_t *dd, int enc) {
-    (void)x, (void)H, (void)L, (void)K, (void)kd, (void)dd, (void)enc;
-}
-
-void tpe_h2mwd_x86_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const *masks, const size_t *s, int enc) {
-    (void)X, (void)L, (void)K, (void)masks, (void)s, (void)enc;
-}
-
-size_t tpe_h2mwd_x86_ones(const uint64_t *X, size_t nw) {
-    (void)X, (void)nw;
-    return 0;
-}
-
-void tpe_h2mwd_x86_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
-    (void)v, (void)nw, (void)P, (void)bb;
-}
-
-void tpe_h2mwd_x86_seqs(const uint64_t *X, uint32_t K, const uint8_t *fb, size_t bp, uint8_t *kind, uint8_t *dist) {
-    (void)X, (void)K, (void)fb, (void)bp, (void)kind, (void)dist;
-}
-
-void tpe_h2mwd_x86_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, int enc) {
-    (void)bb, (void)P, (void)K, (void)wd, (void)enc;
-}
-
-void tpe_h2mwd_x86_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
-    (void)bb, (void)nw, (void)P, (void)v;
-}
+const mc_tpe_h2mwd_impl mc_tpe_h2mwd_impl_avx512 = {
+    .name = "avx512",
+    .cpu = MC_CPU_LEVEL_AVX512 | MC_CPU_FAST_PDEP,
+    .tables_new = a512_tables_new,
+    .tables_free = a512_tables_free,
+    .split = a512_split,
+    .merge = a512_merge,
+    .ones = h2s_ones,
+    .zmp = a512_zmp,
+    .seqs = h2s_seqs_any,
+    .moves = a512_moves,
+    .wdpcs = a512_wdpcs,
+};
 
 #endif
