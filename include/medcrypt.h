@@ -327,6 +327,9 @@ typedef struct mc_opts {
     const mc_image *key_image;   /* key image (zigzag: --key-image FILE); NULL: none */
     const uint8_t *model;        /* a model file's bytes for a neural scheme; NULL: built-in */
     size_t model_len;
+    /* The key that opens `model` when the model file is encrypted (a secret
+     * model: edg-net's weights are its key); NULL: the key of the call. */
+    const mc_key *model_key;
 } mc_opts;
 
 /* DANGEROUS: let mc_decrypt accept a `paper`-profile file, which carries no

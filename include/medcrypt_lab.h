@@ -171,6 +171,29 @@ MC_LAB_API int mc_thumb_compare(const mc_image *a, const mc_image *b, unsigned b
  * the file expansion figure. */
 MC_LAB_API int mc_png_size(const mc_image *img, uint64_t *bytes, mc_err *err);
 
+/* ------------------------------------------------------ feature distances */
+
+/* Frechet distance and kernel distance (KID: unbiased squared MMD with the
+ * polynomial kernel (x.y / d + 1)^3) between two sets of images, over a fixed
+ * feature extractor shipped with medcrypt: "rc64", a random convolutional
+ * network with constant weights (4 convolutions, global average and max
+ * pooling: MC_FEAT_DIM features per plane) on the engine's bit-exact
+ * reference kernels.  Published FID/KID use Inception-v3, which is not
+ * available here: these are FD-rc64 and KID-rc64, comparable only with
+ * themselves (docs/schemes/edg-net.md). */
+#define MC_FEAT_DIM 64
+typedef struct mc_featx mc_featx;
+MC_LAB_API int mc_featx_new(mc_featx **out, mc_err *err) MC_WUR;
+MC_LAB_API void mc_featx_free(mc_featx *f);
+/* Features of one plane (one channel, one slice; at least 8x8). */
+MC_LAB_API int mc_featx_compute(mc_featx *f, const mc_image *img, int channel, int slice, double feat[MC_FEAT_DIM],
+                                mc_err *err) MC_WUR;
+/* Between na and nb feature vectors of d values (row after row). */
+MC_LAB_API int mc_frechet_distance(const double *a, size_t na, const double *b, size_t nb, size_t d, double *fd,
+                                   mc_err *err) MC_WUR;
+MC_LAB_API int mc_kernel_distance(const double *a, size_t na, const double *b, size_t nb, size_t d, double *kid,
+                                  mc_err *err) MC_WUR;
+
 /* ---------------------------------------------------------------- bundles */
 
 /* Everything single-image `analyze` reports for one selection. */
@@ -294,6 +317,33 @@ MC_LAB_API int mc_attack_corr(const mc_image *a, const mc_image *b, double *r, m
 
 /* Samples of a equal to those of b (same geometry, else MC_ERR_FORMAT). */
 MC_LAB_API int mc_attack_score(const mc_image *a, const mc_image *b, size_t *matched, size_t *total, mc_err *err) MC_WUR;
+
+
+/* Surrogate decryption: from n known pairs (plain[i], cipher[i]) made under
+ * one secret (a key, or edg-net's secret weights, in the paper profile),
+ * learn a network mapping ciphers to plains and apply it to other ciphers.
+ * The surrogate has edg-net's decryption architecture (a U-GAT-IT light
+ * generator: public, only the weights are secret), trained by L1 regression
+ * on co-located random crops.  Pairs: gray images of equal geometry per pair,
+ * at least patch x patch.  Deterministic for a given seed and machine (the
+ * fast kernels' bits depend on the CPU). */
+typedef struct mc_surrogate_opts {
+    uint32_t ngf, n_res;   /* generator base channels, blocks (0: 8, 4) */
+    uint64_t steps;        /* optimisation steps (0: 1000) */
+    uint32_t batch, patch; /* crops per step, crop size (0: 8, 64) */
+    float lr;              /* Adam learning rate, falling linearly to 0 over the second half (0: 1e-3) */
+    uint64_t seed;
+    /* after every step; nonzero stops (MC_ERR_ARG); may be NULL */
+    int (*progress)(void *ud, uint64_t step, uint64_t steps, double loss);
+    void *ud;
+} mc_surrogate_opts;
+typedef struct mc_surrogate mc_surrogate;
+MC_LAB_API int mc_surrogate_train(const mc_image *const *plain, const mc_image *const *cipher, size_t n,
+                                  const mc_surrogate_opts *o, mc_surrogate **out, mc_err *err) MC_WUR;
+/* The surrogate's decryption of cipher (tile by tile, tiles of the patch
+ * size): a new image of cipher's geometry and sample type, no metadata. */
+MC_LAB_API int mc_surrogate_apply(mc_surrogate *s, const mc_image *cipher, mc_image **recovered, mc_err *err) MC_WUR;
+MC_LAB_API void mc_surrogate_free(mc_surrogate *s);
 
 
 /* ======================================================== neural training */

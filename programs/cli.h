@@ -158,10 +158,15 @@ int cmd_phantom(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_attack(int argc, char **argv);
+int cmd_attack_surrogate(int argc, char **argv); /* cmd_surrogate.c */
 int cmd_train(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_keyimage(int argc, char **argv);
+
+/* An integer option value in [lo, hi] into *out; else a usage error naming
+ * `cmd: what` (exit 1). */
+int cli_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out, const char *cmd, const char *what);
 
 /* An integer option value in [lo, hi] into *out; else a usage error naming
  * `cmd: what` (exit 1). */

@@ -13,7 +13,9 @@ static void help_attack(FILE *f) {
             "Usage: medcrypt attack kpa [-s SCHEME] [--profile P] --known PLAIN KNOWN_CIPHER TARGET_CIPHER\n"
             "                           -o RECOVERED [--truth PLAIN2] [-f]\n"
             "       medcrypt attack cpa [-s SCHEME] (-k KEY | --passphrase) [--profile P] [--param k=v]...\n"
-            "                           TARGET_CIPHER -o RECOVERED [--truth PLAIN2] [-f]\n\n"
+            "                           TARGET_CIPHER -o RECOVERED [--truth PLAIN2] [-f]\n"
+            "       medcrypt attack surrogate --plain P --cipher C ... TARGET_CIPHER -o RECOVERED\n"
+            "                           (a network trained on known pairs: attack surrogate --help)\n\n"
             "kpa: known-plaintext attack.  From one known pair (PLAIN, KNOWN_CIPHER) made with\n"
             "     the same key, recover the keystream (cipher = order(plain) XOR keystream) and\n"
             "     apply it to TARGET_CIPHER.\n"
@@ -83,9 +85,10 @@ int cmd_attack(int argc, char **argv) {
         return argc < 2 ? EX_USAGE_ : EX_OK_;
     }
     const char *mode = argv[1];
+    if (!strcmp(mode, "surrogate")) return cmd_attack_surrogate(argc - 1, argv + 1);
     int kpa = !strcmp(mode, "kpa");
     if (!kpa && strcmp(mode, "cpa"))
-        return cli_error(EX_USAGE_, "attack: unknown attack '%s' (kpa or cpa; see --help)", mode);
+        return cli_error(EX_USAGE_, "attack: unknown attack '%s' (kpa, cpa or surrogate; see --help)", mode);
     attack_opts ao = {0};
     cli_extra ex = {lo, NULL, attack_opt, &ao};
     cli_opts o;

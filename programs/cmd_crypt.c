@@ -25,8 +25,9 @@ static void help_encrypt(FILE *f) {
                "  --param NAME=VALUE      scheme parameter (repeatable)\n"
                "  --key-image FILE        zigzag: the key image (the file records only its keyed\n"
                "                          hash; decryption needs FILE again)\n"
-               "  --model FILE            at-resnet-cm, resnet-cm: a model from `medcrypt train`\n"
-               "                          (the file records its hash; decryption needs FILE again)\n"
+               "  --model FILE            at-resnet-cm, resnet-cm, edg-net: a model from `medcrypt\n"
+               "                          train` (the file records its hash; decryption needs FILE\n"
+               "                          again); edg-net's secret model opens with the same key\n"
                "  -o, --output OUT        output file ('-' = stdout, IN's format)\n"
                "  -f, --force             overwrite OUT if it exists\n"
                "  -r, --recursive         directory mode: IN and OUT are directories (see the manual)\n\n"
@@ -80,6 +81,9 @@ int cli_crypt_image(const cli_crypt *c, mc_image *img, const char *in) {
     if (c->enc) {
         if (mc_encrypt(img, o->scheme, o->profile, o->params, o->np, c->in->key, &c->in->opts, &err))
             return cli_fail(&err);
+        if (!c->in->opts.model && o->profile == MC_PROFILE_PAPER && !strcmp(o->scheme, "edg-net"))
+            cli_warn("edg-net paper profile with the built-in PUBLIC model: anyone can decrypt %s (give a secret "
+                     "model: --model)", in);
         return EX_OK_;
     }
     if (!img->has_meta) return cli_error(EX_INPUT_, "%s: no medcrypt metadata: not encrypted by medcrypt", in);

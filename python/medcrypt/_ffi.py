@@ -109,6 +109,7 @@ typedef struct mc_opts {
     const mc_image *key_image;
     const uint8_t *model;
     size_t model_len;
+    const mc_key *model_key;
 } mc_opts;
 typedef struct mc_scheme {
     const char *name;
@@ -172,7 +173,7 @@ CHECKED_STRUCTS = {
                  "nbytes", "format", "src", "src_free", "has_meta", "meta", "aux", "aux_len", "restore", "restore_len",
                  "restore_apply"],
     "mc_param_def": ["name", "default_value", "help"],
-    "mc_opts": ["flags", "key_image", "model", "model_len"],
+    "mc_opts": ["flags", "key_image", "model", "model_len", "model_key"],
     "mc_scheme": ["name", "title", "paper", "bits", "profiles", "params", "nparams", "encrypt", "decrypt", "flags"],
 }
 CHECKED_LAB_STRUCTS = {

@@ -112,13 +112,15 @@ static int check_scheme_fits(const mc_scheme *s, const mc_image *img, mc_profile
     return MC_OK;
 }
 
-static int run_scheme(const mc_scheme *s, mc_image *img, mc_profile profile, const mc_opts *opts, int enc,
-                      const uint8_t *nonce, op_secrets *sec, mc_err *err) {
+static int run_scheme(const mc_scheme *s, mc_image *img, mc_profile profile, const mc_opts *opts, const mc_key *key,
+                      int enc, const uint8_t *nonce, op_secrets *sec, mc_err *err) {
     char purpose[64];
     snprintf(purpose, sizeof purpose, "scheme/%s", s->name);
     if (mc_subkey(sec->master, purpose, sec->sub)) return mc_err_set(err, MC_ERR_CRYPTO, "sub-key derivation failed");
-    static const mc_opts defaults = {0};
-    mc_scheme_ctx ctx = {sec->sub, nonce, profile, &img->meta, opts ? opts : &defaults};
+    mc_opts o = {0};
+    if (opts) o = *opts;
+    if (!o.model_key) o.model_key = key; /* an encrypted model opens with the call's key by default */
+    mc_scheme_ctx ctx = {sec->sub, nonce, profile, &img->meta, &o};
     if (enc) return s->encrypt(&ctx, img, err);
     int rc = s->decrypt(&ctx, img, err);
     /* A scheme reports a bad parameter value as MC_ERR_ARG, a usage error at
@@ -181,7 +183,7 @@ int mc_encrypt(mc_image *img, const char *scheme, mc_profile profile, const char
         /* the reader's restore record, encrypted into metadata entries the MAC covers */
         if (!rc) rc = mc_restore_seal(img, sec->master, nonce, err);
     }
-    if (!rc) rc = run_scheme(s, img, profile, opts, 1, profile == MC_PROFILE_HARDENED ? nonce : NULL, sec, err);
+    if (!rc) rc = run_scheme(s, img, profile, opts, key, 1, profile == MC_PROFILE_HARDENED ? nonce : NULL, sec, err);
     if (!rc && profile == MC_PROFILE_HARDENED && !(s->flags & MC_SCHEME_SELF_AUTH)) {
         uint8_t mac[MC_MAC_BYTES];
         rc = mc_image_mac(img, sec->master, mac);
@@ -255,7 +257,7 @@ int mc_decrypt(mc_image *img, const mc_key *key, const mc_opts *opts, mc_err *er
         else if (sodium_memcmp(mac, want, sizeof mac) != 0)
             rc = mc_err_set(err, MC_ERR_AUTH, "authentication failed: wrong key, or the file was modified");
     }
-    if (!rc) rc = run_scheme(s, img, profile, opts, 0, profile == MC_PROFILE_HARDENED ? nonce : NULL, sec, err);
+    if (!rc) rc = run_scheme(s, img, profile, opts, key, 0, profile == MC_PROFILE_HARDENED ? nonce : NULL, sec, err);
     /* authenticated and decrypted: the original's record replaces the reader's */
     if (!rc) mc_restore_open(img, rct, rlen, sec->master, nonce);
     else free(rct);

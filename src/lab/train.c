@@ -57,6 +57,24 @@ static int merge_hp(const mc_nn_config *cfg, const char *const *hp, size_t nhp, 
     return MC_OK;
 }
 
+/* A finished model keeps only the networks inference needs (checkpoints
+ * keep everything). */
+static void keep_infer_nets(mc_nn_model *m, const mc_nn_arch *arch) {
+    if (!arch->infer_nets) return;
+    size_t k = 0;
+    for (size_t i = 0; i < m->nnets; i++) {
+        int keep = 0;
+        for (size_t j = 0; j < arch->ninfer; j++) keep |= !strcmp(m->net[i]->name, arch->infer_nets[j]);
+        if (!keep) {
+            mc_nn_net_free(m->net[i]);
+            continue;
+        }
+        m->net[k] = m->net[i];
+        m->opt[k++] = m->opt[i];
+    }
+    m->nnets = k;
+}
+
 int mc_train(const mc_train_args *a, const mc_key *key, mc_err *err) {
     const mc_nn_arch *arch = a->arch ? mc_nn_arch_find(a->arch) : NULL;
     if (!arch) return mc_err_set(err, MC_ERR_ARG, "unknown architecture '%s' (medcrypt train --help lists them)", a->arch ? a->arch : "");
@@ -128,6 +146,7 @@ int mc_train(const mc_train_args *a, const mc_key *key, mc_err *err) {
     mc_nn_train_opts to = {epochs, steps, (uint32_t)batch, (uint32_t)patch, !a->no_flip, a->seed, a->checkpoint, key,
                            on_progress, &r};
     if ((rc = mc_nn_train(&m, arch, &ds, &to, err))) goto out;
+    keep_infer_nets(&m, arch);
     rc = mc_nn_model_save(&m, a->out, key, 0, err);
 out:
     free(hp);

@@ -477,9 +477,14 @@ typedef struct mc_nn_arch {
     int scale;                     /* mc_nn_scale the data needs by default (0: [-1, 1]) */
     const mc_nn_config *configs;   /* the first one is the default */
     size_t nconfigs;
+    /* The networks inference needs: a finished model (not a checkpoint)
+     * keeps only these (e.g. a GAN's generators).  NULL: every network. */
+    const char *const *infer_nets;
+    size_t ninfer;
 } mc_nn_arch;
 /* Architectures defined outside the registry's file (src/nn/train/arch_*.c). */
-extern const mc_nn_arch mc_nn_arch_at_resnet_cm, mc_nn_arch_resnet_cm, mc_nn_arch_zz_gan;
+extern const mc_nn_arch mc_nn_arch_at_resnet_cm, mc_nn_arch_resnet_cm, mc_nn_arch_zz_gan,
+    mc_nn_arch_edg_net;
 const mc_nn_config *mc_nn_arch_config(const mc_nn_arch *a, const char *name);
 size_t mc_nn_arch_count(void);
 const mc_nn_arch *mc_nn_arch_at(size_t i);

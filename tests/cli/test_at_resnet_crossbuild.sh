@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test_at_resnet_crossbuild.sh - a cipher of the neural schemes made by this
+# test_at_resnet_crossbuild.sh - a cipher of the neural schemes (at-resnet-cm,
+# resnet-cm, edg-net) made by this
 # build decrypts bit-exactly with the binary of the other build of `make
 # test` (gcc RelWithDebInfo in build/, clang Debug + sanitizers in
 # build-asan/), and the other way round, and both builds make the same paper
@@ -23,7 +24,7 @@ n=0
 for rel in dicom/CT_small.dcm dicom/MR_small.dcm itk/BrainT1Slice.png; do
   in=$(sample "$rel"); [ -n "$in" ] || continue
   ext=${rel##*.}
-  for s in at-resnet-cm resnet-cm; do
+  for s in at-resnet-cm resnet-cm edg-net; do
     # paper: no nonce, so both builds must make the very same cipher
     expect 0 "$s $rel: paper encrypt (this build)" -- "$MC" encrypt -s "$s" --profile paper -k "$T/k.key" "$in" -o "$T/pm.$ext" -f
     expect 0 "$s $rel: paper encrypt (other build)" -- "$other" encrypt -s "$s" --profile paper -k "$T/k.key" "$in" -o "$T/po.$ext" -f

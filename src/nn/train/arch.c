@@ -1,8 +1,8 @@
 /*
  * arch.c - the registry of trainable architectures (`medcrypt train`):
  * denoise (arch_denoise.c, the engine's own example), at-resnet-cm and
- * resnet-cm (step_atresnet.c), zz-gan (step_zzgan.c).  Scheme issues append
- * theirs to arch_list.
+ * resnet-cm (step_atresnet.c), zz-gan (step_zzgan.c), edg-net
+ * (step_edgnet.c).  Scheme issues append theirs to arch_list.
  */
 #include "nn/nn.h"
 
@@ -40,6 +40,7 @@ static const mc_nn_arch *const arch_list[] = {
     &mc_nn_arch_at_resnet_cm,
     &mc_nn_arch_resnet_cm,
     &mc_nn_arch_zz_gan,
+    &mc_nn_arch_edg_net,
 };
 
 const mc_nn_config *mc_nn_arch_config(const mc_nn_arch *a, const char *name) {

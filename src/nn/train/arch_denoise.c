@@ -80,4 +80,6 @@ const mc_nn_arch mc_nn_arch_denoise = {
     MC_NN_SCALE_PM1,
     NULL,
     0,
+    NULL,
+    0,
 };

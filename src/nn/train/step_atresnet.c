@@ -86,6 +86,8 @@ const mc_nn_arch mc_nn_arch_at_resnet_cm = {
     MC_NN_SCALE_01,
     atres_configs,
     sizeof atres_configs / sizeof atres_configs[0],
+    NULL,
+    0,
 };
 
 const mc_nn_arch mc_nn_arch_resnet_cm = {
@@ -98,4 +100,6 @@ const mc_nn_arch mc_nn_arch_resnet_cm = {
     MC_NN_SCALE_01,
     atres_configs,
     sizeof atres_configs / sizeof atres_configs[0],
+    NULL,
+    0,
 };

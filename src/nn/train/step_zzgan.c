@@ -77,6 +77,9 @@ static const mc_nn_config zz_configs[] = {
     {"paper", 200, 0, 1, 256, 1, paper_hp, 2},
 };
 
+/* a finished model keeps only the generator (the key image's network) */
+static const char *const zz_infer[] = {"gen"};
+
 const mc_nn_arch mc_nn_arch_zz_gan = {
     "zz-gan",
     "ZZ-GAN key generator: DeepKeyGen's generator and a PatchGAN discriminator (LSGAN)",
@@ -87,4 +90,6 @@ const mc_nn_arch mc_nn_arch_zz_gan = {
     MC_NN_SCALE_PM1,
     zz_configs,
     sizeof zz_configs / sizeof zz_configs[0],
+    zz_infer,
+    1,
 };
