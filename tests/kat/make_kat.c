@@ -68,6 +68,7 @@ static const char *g_dir;
 static FILE *g_manifest;
 static int g_new_rows;
 
+MC_PRINTF(1, 2) static void die(const char *fmt, ...);
 static void die(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
