@@ -125,43 +125,54 @@ PYEOF
 fi
 
 # --- tampering: a flipped bit in pixels or in metadata gives exit 3 ---------
-"$MC" encrypt -s aead -k k1 ph16.pgm -o t.pgm && ok || bad "encrypt t.pgm"
-for what in pixel meta-nonce meta-tag meta-scheme; do
-  cp t.pgm tt.pgm
-  case $what in
-    pixel) flip_byte tt.pgm -100 ;;
-    meta-nonce) flip_byte tt.pgm $(( $(offset_of tt.pgm "nonce=") + 10 )) ;;
-    meta-tag) flip_byte tt.pgm $(( $(offset_of tt.pgm "tag=") + 5 )) ;;
-    meta-scheme) flip_byte tt.pgm $(( $(offset_of tt.pgm "scheme=") + 8 )) ;;
+# One row per case: EXIT INPUT WHAT WHERE.  INPUT is encrypted (aead, key k1)
+# once into t.EXT, copied to tt.EXT, one bit is flipped, and decrypt must exit
+# EXIT and write nothing.  WHERE: -N = N bytes before the end; NAME=+N = N
+# bytes after the first "NAME=" (the metadata text); via-pgm:W = flip at W in a
+# PGM conversion of tt.EXT and convert back (PNG: a direct flip breaks a chunk
+# CRC, which is the exit-2 row).
+tamper_cases=(
+  "3 ph16.pgm pixel       -100"
+  "3 ph16.pgm meta-nonce  nonce=+10"
+  "3 ph16.pgm meta-tag    tag=+5"
+  "3 ph16.pgm meta-scheme scheme=+8"
+  "3 ph16.dcm pixel       -3"
+  "3 ph16.dcm meta-nonce  nonce=+9"
+  "3 vol.nii  pixel       -7"
+  "3 vol.nii  meta-tag    tag=+6"
+  "3 ph8.png  pixel       via-pgm:-1"
+  "2 ph8.png  broken-crc  -20"
+)
+for row in "${tamper_cases[@]}"; do
+  read -r want in what where extra <<<"$row"
+  ext=${in#*.}
+  case="$ext tampered $what"
+  if [ -z "$where" ] || [ -n "$extra" ]; then bad "$case: malformed row '$row'"; continue; fi
+  if [ ! -f "t.$ext" ]; then
+    "$MC" encrypt -s aead -k k1 "$in" -o "t.$ext" && ok || { bad "encrypt t.$ext"; continue; }
+  fi
+  cp "t.$ext" "tt.$ext"
+  file=tt.$ext
+  case $where in
+    via-pgm:*) rm -f tt-as.pgm; "$MC" convert "tt.$ext" -o tt-as.pgm && ok || { bad "$case: convert to pgm"; continue; }
+               file=tt-as.pgm; where=${where#via-pgm:} ;;
   esac
-  expect 3 "pgm tampered $what" -- "$MC" decrypt -k k1 tt.pgm -o tt-dec.pgm
-  no_file tt-dec.pgm "pgm tampered $what"
+  case $where in
+    -[0-9]*) off=$where ;;
+    *=+[0-9]*) at=$(offset_of "$file" "${where%+*}")
+               if [ "$at" -lt 0 ]; then bad "$case: no '${where%+*}' in $file"; continue; fi
+               off=$((at + ${where#*=+})) ;;
+    *) bad "$case: bad WHERE '$where'"; continue ;;
+  esac
+  flip_byte "$file" "$off" || { bad "$case: flip at $off"; continue; }
+  if [ "$file" != "tt.$ext" ]; then
+    rm -f "tt.$ext"
+    "$MC" convert "$file" -o "tt.$ext" && ok || { bad "$case: convert back"; continue; }
+  fi
+  expect "$want" "$case" -- "$MC" decrypt -k k1 "tt.$ext" -o "tt-dec.$ext"
+  [ "$want" = 2 ] && one_line_err "$case"
+  no_file "tt-dec.$ext" "$case"
 done
-"$MC" encrypt -s aead -k k1 ph16.dcm -o t.dcm && ok || bad "encrypt t.dcm"
-for what in pixel meta; do
-  cp t.dcm tt.dcm
-  if [ $what = pixel ]; then flip_byte tt.dcm -3; else flip_byte tt.dcm $(( $(offset_of tt.dcm "nonce=") + 9 )); fi
-  expect 3 "dicom tampered $what" -- "$MC" decrypt -k k1 tt.dcm -o tt-dec.dcm
-  no_file tt-dec.dcm "dicom tampered $what"
-done
-"$MC" encrypt -s aead -k k1 vol.nii -o t.nii && ok || bad "encrypt t.nii"
-for what in pixel meta; do
-  cp t.nii tt.nii
-  if [ $what = pixel ]; then flip_byte tt.nii -7; else flip_byte tt.nii $(( $(offset_of tt.nii "tag=") + 6 )); fi
-  expect 3 "nifti tampered $what" -- "$MC" decrypt -k k1 tt.nii -o tt-dec.nii
-  no_file tt-dec.nii "nifti tampered $what"
-done
-# PNG: a flipped bit breaks the chunk CRC (exit 2); change a pixel through a
-# conversion instead, which keeps the metadata
-"$MC" encrypt -s aead -k k1 ph8.png -o t.png && ok || bad "encrypt t.png"
-"$MC" convert t.png -o t-as.pgm && ok || bad "convert encrypted png"
-flip_byte t-as.pgm -1
-"$MC" convert t-as.pgm -o tt.png && ok || bad "convert back"
-expect 3 "png tampered pixel" -- "$MC" decrypt -k k1 tt.png -o tt-dec.png
-no_file tt-dec.png "png tampered pixel"
-cp t.png ttc.png; flip_byte ttc.png -20
-expect 2 "png broken crc" -- "$MC" decrypt -k k1 ttc.png -o ttc-dec.png
-one_line_err "png broken crc"
 
 # --- encrypted files survive format conversion ---------------------------------
 expect 0 "convert encrypted dcm -> nii" -- "$MC" convert t.dcm -o t-conv.nii
