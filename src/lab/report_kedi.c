@@ -100,8 +100,8 @@ static void keys_part(rp_ctx *c) {
     if (got) {
         rp_fmt(v, sizeof v,
                "%u key images (the demo key with its last byte XOR 0..%u): min %.4f, max %.4f; a uniform "
-               "random 256x256 image gives %.4f; the paper's 7.45 is a clearly biased key image",
-               got, got - 1, hmin, hmax, rp_uniform_entropy((double)KSIZE(c) * KSIZE(c)));
+               "random %ux%u image gives %.4f; the paper's 7.45 is a clearly biased key image",
+               got, got - 1, hmin, hmax, ks, ks, rp_uniform_entropy((double)ks * ks));
         rp_set(c, "K01", RP_MEASURED, where, cmd, v, "%.4f (mean of %u)", hs / got, got);
     }
     if (pairs) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test_deep_kedi.sh - deep-kedi through the CLI with the built-in ZZ-GAN:
 # hardened round trips of held-out images (never seen in training) through
-# every format and bit depth (8/16, signed CT, RGB, a volume) and both speckle
-# domains; wrong key, tampered pixels and residual (exit 3, no output); the
+# every format and bit depth (8/16, signed CT, RGB 8/16-bit in DICOM, PNG and
+# PPM, a volume) and both speckle domains; wrong key, tampered pixels and residual (exit 3, no output); the
 # paper profile (needs --profile paper, deterministic, lossy); the key image
 # (`keyimage`) is what the paper profile XORs a zero image with, and the
 # hardened one what a file's nonce gives; its statistics (entropy > 7.99 for
@@ -44,6 +44,23 @@ for in in "${inputs[@]}"; do
       same_pixels "$in" "$T/dec.$ext" "$b via .$ext ($sp)"
     done
   done
+done
+
+# RGB: 8-bit (DICOM, and converted to PNG and PPM) and 16-bit two-frame
+# DICOM (RGB, 16 bits and a volume at once), channel by channel
+rgb=$(sample dicom/SC_rgb_rle.dcm)
+if [ -n "$rgb" ]; then
+  expect 0 "SC_rgb_rle -> png" -- "$MC" convert "$rgb" -o "$T/rgb.png"
+  expect 0 "SC_rgb_rle -> ppm" -- "$MC" convert "$rgb" -o "$T/rgb.ppm"
+fi
+for in in "$rgb" "$T/rgb.png" "$T/rgb.ppm" "$(sample dicom/SC_rgb_rle_16bit_2frame.dcm)"; do
+  [ -n "$in" ] && [ -f "$in" ] || continue
+  b=$(basename "$in") ext=${in##*.}
+  expect 0 "$b (RGB): encrypt" -- "$MC" encrypt -s deep-kedi -k "$T/k.key" "$in" -o "$T/rgbc-$b"
+  expect 0 "$b (RGB): decrypt" -- "$MC" decrypt -k "$T/k.key" "$T/rgbc-$b" -o "$T/rgbd.$ext" -f
+  same_pixels "$in" "$T/rgbd.$ext" "$b (RGB)"
+  expect 3 "$b (RGB): wrong key" -- "$MC" decrypt -k "$T/k2.key" "$T/rgbc-$b" -o "$T/w.$ext"
+  no_file "$T/w.$ext" "$b (RGB): wrong key"
 done
 
 # wrong key, tampered pixels, tampered residual: exit 3, one line, no output

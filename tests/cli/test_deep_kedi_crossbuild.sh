@@ -6,7 +6,8 @@
 # cipher and the same paper decryption: the generator runs on the engine's
 # reference kernels and the ripplet transform and despeckling are fixed
 # sequences of IEEE operations (src/dsp/speckle.h), so the bits must not
-# depend on the compiler or the optimisation level.  Skipped (77) when the
+# depend on the compiler or the optimisation level.  Images: signed CT, MR,
+# an 8-bit brain slice and a 16-bit two-frame RGB DICOM.  Skipped (77) when the
 # other build is not there (make test-fast builds only one) or the build has
 # no built-in ZZ-GAN model.
 source "$(dirname "$0")/lib.bash"
@@ -27,7 +28,7 @@ if ! "$MC" encrypt -s deep-kedi -k "$T/k.key" "$T/ph16.dcm" -o "$T/probe.dcm" 2>
   grep -q "built-in" "$T/err" && { echo "SKIP: $(cat "$T/err")" >&2; exit 77; }
 fi
 n=0
-for rel in dicom/CT_small.dcm dicom/MR_small.dcm itk/BrainT1Slice.png; do
+for rel in dicom/CT_small.dcm dicom/MR_small.dcm itk/BrainT1Slice.png dicom/SC_rgb_rle_16bit_2frame.dcm; do
   in=$(sample "$rel"); [ -n "$in" ] || continue
   ext=${rel##*.}
   for sp in pixel ripplet; do
