@@ -85,7 +85,7 @@ train-models: build samples
 	@mkdir -p models
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/medcrypt train at-resnet-cm $(TRAIN_FLAGS) -o models/at-resnet-cm.mcnn -f
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/medcrypt train resnet-cm $(TRAIN_FLAGS) -o models/resnet-cm.mcnn -f
-	OPENBLAS_NUM_THREADS=1 $(BUILD)/medcrypt train zz-gan $(TRAIN_FLAGS) -o models/zz-gan.mcnn -f
+	OPENBLAS_NUM_THREADS=1 $(BUILD)/medcrypt train zz-gan $(TRAIN_FLAGS) --epochs 20 -o models/zz-gan.mcnn -f
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/medcrypt train edg-net $(TRAIN_FLAGS) -o models/edg-net.mcnn -f
 	cmake --build $(BUILD) -j$(JOBS)
 
