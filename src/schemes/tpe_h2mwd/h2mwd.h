@@ -41,6 +41,48 @@
 /* PMH2M's population kinds (Imp values). */
 enum { POP_ROW = 0, POP_COL = 1, POP_MINOR = 2, POP_MAJOR = 3 };
 
+/* PMH2M's populations as one bit per row (every kind but the row): step 2
+ * (t < K) takes the populations through (0, t), step 3 those through (t, 0);
+ * row r's cell of a column or diagonal is column A r + B mod K, with A = 0
+ * (columns), 1 (major diagonals) or -1 (minor diagonals).  Entry s K + B of
+ * an implementation's lane-bit tables: A = 0, 1, -1 for s = 0, 1, 2. */
+static inline uint32_t h2_lane_entry(unsigned step3, unsigned kind, uint32_t t, uint32_t K) {
+    static const int8_t bcoef[2][4] = {{0, 1, 1, 1}, {0, 0, 1, -1}}; /* [step3][kind]: B = t bcoef */
+    static const uint8_t asel[4] = {0, 0, 2, 1};                      /* s of each kind */
+    const int B = (int)t * bcoef[step3][kind];
+    return asel[kind] * K + (uint32_t)((B % (int)K + (int)K) % (int)K);
+}
+
+/* the column of row r's cell for entry s K + B */
+static inline uint32_t h2_lane_bit(uint32_t entry, uint32_t r, uint32_t K) {
+    static const int8_t avalue[3] = {0, 1, -1};
+    return (uint32_t)(((int64_t)avalue[entry / K] * r + entry % K + 4 * (int64_t)K) % K);
+}
+
+/* A move as a permutation of its population word w (K bits; bit k: the cell
+ * of row k of a column or diagonal, of column k of a row):
+ * (ror(w, a) & m) | (ror(w, b) & ~m); line: all ones but for a row. */
+typedef struct h2_par {
+    uint64_t m, line;
+    uint32_t a, b;
+} h2_par;
+
+static inline h2_par h2_move_par(unsigned kind, uint32_t d, uint32_t K, int enc) {
+    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
+    h2_par p = {.line = kind == POP_ROW ? 0 : ~0ULL};
+    if (d == 0) {
+        p.m = full;
+    } else if (kind <= POP_COL) { /* even cells k go to k - d, odd ones to k + d (enc; tiles.c: line_word) */
+        p.a = enc ? d : K - d;
+        p.b = K - p.a;
+        p.m = ((enc && (d & 1)) ? 0xAAAAAAAAAAAAAAAAULL : 0x5555555555555555ULL) & full;
+    } else { /* enc: row r takes row r - d */
+        p.a = p.b = enc ? K - d : d;
+        p.m = full;
+    }
+    return p;
+}
+
 /* ------------------------------------------------------ implementations */
 
 /* The bit-board kernels of one implementation.  A board of side K (8, 16,

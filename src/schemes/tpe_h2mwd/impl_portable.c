@@ -60,7 +60,7 @@ H2_INLINE void board_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *
 static void port_high_layout(uint64_t *bb, size_t nw, unsigned P, int to_tiles) {
     const uint32_t K = nw == 1 ? 8 : nw == 4 ? 16 : nw == 16 ? 32 : 64;
     uint64_t t[64];
-    if (K == 8) return; /* one tile: the board itself */
+    if (K == 8 || K == 32) return; /* one tile: the board itself; K = 32: boards (vectors) */
     for (unsigned p = P / 2; p < P; p++) {
         if (to_tiles) board_to_tiles(bb + p * nw, K, t);
         else tiles_to_board(bb + p * nw, K, t);
@@ -110,7 +110,7 @@ static void port_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, 
     for (unsigned j = 0; j + 1 < P; j++) {
         const unsigned i = enc ? j : P - 2 - j;
         uint64_t *lo = bb + i * nw, *hi = lo + nw;
-        if (i + 1 < L || K == 8) {
+        if (i + 1 < L || K == 8 || K == 32) {
             h2s_wdpcs(lo, hi, K, nw, wd + i * wdb, le);
         } else if (i >= L) {
             tile_wdpcs(lo, hi, K, wd + i * wdb);
@@ -123,28 +123,264 @@ static void port_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, 
     sodium_memzero(t, sizeof t);
 }
 
-/* PMH2M moves of the L high boards (kept in tiles, see port_split), four at
- * a time */
-static void *port_tables_new(void) {
-    return pt_tables_new();
+/* ------------------------------------------------ moves, K = 32: vectors */
+
+/* GNU C vector extensions: 128-bit vectors of four 32-bit lanes, plain C
+ * that gcc and clang compile to SSE2 on every x86-64 (its baseline), to NEON
+ * on AArch64, and to scalar code elsewhere. */
+typedef uint32_t pv_u32 __attribute__((vector_size(16)));
+
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define PV_SHUF(v, a, b, c, d) __builtin_shufflevector(v, v, a, b, c, d)
+#else
+#define PV_SHUF(v, a, b, c, d) __builtin_shuffle(v, (pv_u32){a, b, c, d})
+#endif
+
+/* K = 32.  The moves of step 2 all go through row 0: a column t, a
+ * diagonal through (0, t), or row 0 itself.  With the plane transposed (X:
+ * lane i = column i, bit r = row r, eight vectors), a column is one lane
+ * and a diagonal one bit of each lane at the position of its row (lane i,
+ * bit i - t or t - i): ANDed with a mask per (kind, t) and ORed together the
+ * lanes give the population word (bit r: the cell of row r), no compare, no
+ * packing, and the changed bits go back as the same mask ANDed with the
+ * word broadcast.  Row 0, which every move of step 2 meets (a row move
+ * permutes it, the others take their cell (0, t)), is kept apart in a word
+ * R (bit c: the cell (0, c); the lanes' bit 0 is left stale).  Step 3 is
+ * step 2 of the transposed plane (through (0, t) of the transpose: row t ->
+ * column t, column 0 -> row 0 (the word R), the diagonals diagonals, a minor
+ * one's word reversed), so it runs the same kernel on the board itself
+ * (lane i = row i), R = column 0.  No branch on the move's kind: a row move
+ * has the zero masks, the others line = all ones. */
+/* a move in its frame: the masks of its kind and t; R's bit: (R >> s) & mk
+ * is the population's row-0 cell (mk 1, s t) or all of R (a row move: mk
+ * all ones, s 0) */
+typedef struct pv_desc {
+    const pv_u32 *B;
+    uint32_t s, mk;
+} pv_desc;
+
+/* the word's permutation (ror(w, a) & m) | (ror(w, b) & ~m) */
+typedef struct pv_par {
+    uint32_t m;
+    uint16_t a, b;
+} pv_par;
+
+typedef struct pv_tables {
+    pv_u32 B32[4][32][8];      /* [kind in the frame][t]: lane i: COL: i = t: ~1; MAJOR: 1 << (i - t); MINOR: 1 <<
+                                  (t - i); ROW: 0; bit 0 (row 0) never */
+    pv_desc desc32[2][4][32];  /* [step3][kind][t] */
+    pv_par par32[2][2][4][32]; /* [enc][step3][kind][d]: the move in its frame */
+    pv_u32 sel[8];             /* vector j lane i: 1 << 4j + i */
+    pt_tables *pt;             /* K = 8, 16, 64: the tile moves (tiles.h) */
+} pv_tables;
+
+/* the kind in the frame of step 3: a row t is a column of the transpose */
+static inline unsigned pv_frame_kind(unsigned step3, unsigned kind) {
+    return step3 && kind <= POP_COL ? kind ^ 1 : kind;
 }
 
-static void port_tables_free(void *x) {
+static void *port_tables_new(void) {
+    pv_tables *x = aligned_alloc(64, sizeof *x);
+    if (!x) return NULL;
+    if (!(x->pt = pt_tables_new())) {
+        free(x);
+        return NULL;
+    }
+    for (unsigned kind = 0; kind < 4; kind++)
+        for (uint32_t t = 0; t < 32; t++)
+            for (uint32_t i = 0; i < 32; i++) {
+                const uint32_t r = kind == POP_MAJOR ? (i - t) & 31 : (t - i) & 31;
+                x->B32[kind][t][i / 4][i % 4] = kind == POP_ROW ? 0
+                                                : kind == POP_COL ? (i == t ? ~1u : 0)
+                                                                  : (r ? 1u << r : 0);
+            }
+    for (int enc = 0; enc < 2; enc++)
+        for (unsigned step3 = 0; step3 < 2; step3++)
+            for (unsigned kind = 0; kind < 4; kind++)
+                for (uint32_t d = 0; d < 32; d++) {
+                    const h2_par p =
+                        h2_move_par(pv_frame_kind(step3, kind), d, 32, step3 && kind == POP_MINOR ? !enc : enc);
+                    x->par32[enc][step3][kind][d] = (pv_par){(uint32_t)p.m, (uint16_t)p.a, (uint16_t)p.b};
+                }
+    for (unsigned step3 = 0; step3 < 2; step3++)
+        for (unsigned kind = 0; kind < 4; kind++)
+            for (uint32_t t = 0; t < 32; t++) {
+                const unsigned fk = pv_frame_kind(step3, kind);
+                x->desc32[step3][kind][t] =
+                    (pv_desc){x->B32[fk][t], fk == POP_ROW ? 0 : t, fk == POP_ROW ? ~0u : 1};
+            }
+    for (uint32_t i = 0; i < 32; i++) x->sel[i / 4][i % 4] = 1u << i;
+    return x;
+}
+
+static void port_tables_free(void *t) {
+    pv_tables *x = t;
+    free(x->pt);
     free(x);
 }
 
+static inline uint32_t pv_ror32(uint32_t x, uint32_t s) {
+    return (x >> s) | (x << ((32 - s) & 31));
+}
+
+static inline pv_u32 pv_bcast(uint32_t x) {
+    return (pv_u32){x, x, x, x};
+}
+
+/* a board's 16 words <-> eight vectors, lane i = row i */
+static inline void pv_load32(const uint64_t *H, pv_u32 *v) {
+    memcpy(v, H, 8 * sizeof *v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    for (unsigned j = 0; j < 8; j++) v[j] = PV_SHUF(v[j], 1, 0, 3, 2); /* row 2w is word w's low half */
+#endif
+}
+
+static inline void pv_store32(uint64_t *H, pv_u32 *v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    for (unsigned j = 0; j < 8; j++) v[j] = PV_SHUF(v[j], 1, 0, 3, 2);
+#endif
+    memcpy(H, v, 8 * sizeof *v);
+}
+
+/* 32 x 32 bit transpose (lane i bit b <-> lane b bit i): block swaps of 16,
+ * 8, 4 bits between vectors, of 2 and 1 within them */
+H2_INLINE void pv_transpose32(pv_u32 *v) {
+    static const uint32_t m[3] = {0x0000FFFFu, 0x00FF00FFu, 0x0F0F0F0Fu};
+    H2_UNROLL
+    for (unsigned k = 0; k < 3; k++) {
+        const unsigned s = 16 >> k, D = s / 4;
+        H2_UNROLL
+        for (unsigned j = 0; j < 8; j++) {
+            if (j & D) continue;
+            const pv_u32 t = ((v[j] >> s) ^ v[j + D]) & m[k];
+            v[j + D] ^= t;
+            v[j] ^= t << s;
+        }
+    }
+    const pv_u32 m2 = {0x33333333u, 0x33333333u, 0, 0}, m1 = {0x55555555u, 0, 0x55555555u, 0};
+    H2_UNROLL
+    for (unsigned j = 0; j < 8; j++) {
+        pv_u32 t = ((v[j] >> 2) ^ PV_SHUF(v[j], 2, 3, 0, 1)) & m2;
+        v[j] ^= (t << 2) | PV_SHUF(t, 2, 3, 0, 1);
+        t = ((v[j] >> 1) ^ PV_SHUF(v[j], 1, 0, 3, 2)) & m1;
+        v[j] ^= (t << 1) | PV_SHUF(t, 1, 0, 3, 2);
+    }
+}
+
+/* bit 0 of every lane as a word (bit i: lane i), and back */
+H2_INLINE uint32_t pv_col0_get(const pv_u32 *v, const pv_tables *x) {
+    const pv_u32 one = pv_bcast(1);
+    pv_u32 acc = pv_bcast(0);
+    H2_UNROLL
+    for (unsigned j = 0; j < 8; j++) acc |= (pv_u32)((v[j] & one) == one) & x->sel[j];
+    acc |= PV_SHUF(acc, 2, 3, 0, 1);
+    acc |= PV_SHUF(acc, 1, 0, 3, 2);
+    return acc[0];
+}
+
+H2_INLINE void pv_col0_put(pv_u32 *v, uint32_t c, const pv_tables *x) {
+    const pv_u32 one = pv_bcast(1), cv = pv_bcast(c);
+    H2_UNROLL
+    for (unsigned j = 0; j < 8; j++) v[j] = (v[j] & ~one) | ((pv_u32)((cv & x->sel[j]) == x->sel[j]) & one);
+}
+
+/* One move of a plane (X, R: see pv_tables; R broadcast to every lane), e
+ * its kind and t, p its permutation.  The whole move stays in vectors (the
+ * OR of the lanes lands in every lane): no trip through a general register
+ * on the chain from one move to the next.  A row move has the zero masks: X
+ * is left as it is. */
+H2_INLINE void pv_mv32(pv_u32 *X, pv_u32 *R, const pv_desc *e, const pv_par *p) {
+    const pv_u32 *B = e->B;
+    const pv_u32 a0 = (X[0] & B[0]) | (X[1] & B[1]), a1 = (X[2] & B[2]) | (X[3] & B[3]);
+    const pv_u32 a2 = (X[4] & B[4]) | (X[5] & B[5]), a3 = (X[6] & B[6]) | (X[7] & B[7]);
+    pv_u32 w = (a0 | a1) | (a2 | a3);
+    const pv_u32 mk = pv_bcast(e->mk), m = pv_bcast(p->m);
+    const int s = (int)e->s, a = p->a, b = p->b, ca = (32 - a) & 31, cb = (32 - b) & 31;
+    w |= PV_SHUF(w, 2, 3, 0, 1);
+    w |= PV_SHUF(w, 1, 0, 3, 2);
+    w |= (*R >> s) & mk;
+    const pv_u32 ch = w ^ ((((w >> a) | (w << ca)) & m) | (((w >> b) | (w << cb)) & ~m));
+    H2_UNROLL
+    for (unsigned j = 0; j < 8; j++) X[j] ^= ch & B[j];
+    *R ^= (ch & mk) << s;
+}
+
+#ifndef PV_NP
+#define PV_NP 4 /* planes interleaved (L is 4 or 8) */
+#endif
+
+/* step 2 (step3 0) or 3 of PV_NP planes in their frame, forwards or back */
+H2_INLINE void pv_step32(const pv_tables *x, pv_u32 (*X)[8], pv_u32 *R, const uint8_t *k0, const uint8_t *d0,
+                         unsigned step3, int enc) {
+    const pv_par(*pp)[32] = x->par32[enc != 0][step3];
+    const pv_desc(*ed)[32] = x->desc32[step3];
+    for (unsigned i = 0; i < 32; i++) {
+        const unsigned t = enc ? i : 31 - i, u = 32 * step3 + t;
+        H2_UNROLL
+        for (unsigned q = 0; q < PV_NP; q++) {
+            const unsigned kind = k0[128 * q + u];
+            pv_mv32(X[q], &R[q], &ed[kind][t], &pp[kind][d0[128 * q + u]]);
+        }
+    }
+}
+
+static void pv_moves32(const pv_tables *x, uint64_t *H, unsigned L, const uint8_t *kd, const uint8_t *dd, int enc) {
+    for (unsigned q0 = 0; q0 < L; q0 += PV_NP) {
+        pv_u32 X[PV_NP][8], R[PV_NP];
+        const uint8_t *k0 = kd + 128 * q0, *d0 = dd + 128 * q0;
+        for (unsigned q = 0; q < PV_NP; q++) pv_load32(H + 16 * (q0 + q), X[q]);
+        if (enc) {
+            for (unsigned q = 0; q < PV_NP; q++) {
+                R[q] = pv_bcast(X[q][0][0]); /* row 0 */
+                pv_transpose32(X[q]);
+            }
+            pv_step32(x, X, R, k0, d0, 0, 1);
+            for (unsigned q = 0; q < PV_NP; q++) {
+                const uint32_t c0 = (X[q][0][0] & ~1u) | (R[q][0] & 1); /* column 0 */
+                pv_transpose32(X[q]);
+                X[q][0][0] = R[q][0];
+                R[q] = pv_bcast(c0);
+            }
+            pv_step32(x, X, R, k0, d0, 1, 1);
+            for (unsigned q = 0; q < PV_NP; q++) pv_col0_put(X[q], R[q][0], x);
+        } else {
+            for (unsigned q = 0; q < PV_NP; q++) R[q] = pv_bcast(pv_col0_get(X[q], x));
+            pv_step32(x, X, R, k0, d0, 1, 0);
+            for (unsigned q = 0; q < PV_NP; q++) {
+                pv_col0_put(X[q], R[q][0], x);
+                R[q] = pv_bcast(X[q][0][0]);
+                pv_transpose32(X[q]);
+            }
+            pv_step32(x, X, R, k0, d0, 0, 0);
+            for (unsigned q = 0; q < PV_NP; q++) {
+                pv_transpose32(X[q]);
+                X[q][0][0] = R[q][0];
+            }
+        }
+        for (unsigned q = 0; q < PV_NP; q++) pv_store32(H + 16 * (q0 + q), X[q]);
+        sodium_memzero(X, sizeof X);
+        sodium_memzero(R, sizeof R);
+    }
+}
+
+/* PMH2M moves of the L high boards (K = 8, 16, 64: kept in tiles, see
+ * port_split), four at a time */
 static void port_moves(const void *tables, uint64_t *H, unsigned L, uint32_t K, const uint8_t *kd, const uint8_t *dd,
                        int enc, uint64_t *scratch) {
     (void)scratch;
+    const pv_tables *x = tables;
     const size_t nw = (size_t)K * K / 64;
+    if (K == 32) {
+        pv_moves32(x, H, L, kd, dd, enc);
+        return;
+    }
     for (unsigned q0 = 0; q0 < L; q0 += 4) {
         uint64_t *tl = H + q0 * nw;
         const uint8_t *k0 = kd + 128 * q0, *d0 = dd + 128 * q0;
         switch (K) {
-        case 8: pt_moves_k(tables, tl, nw, k0, d0, enc, PT_K8, 8); break; /* one tile: the board itself */
-        case 16: pt_moves_k(tables, tl, nw, k0, d0, enc, PT_K16, 16); break;
-        case 32: pt_moves_k(tables, tl, nw, k0, d0, enc, PT_K32, 32); break;
-        default: pt_moves_k(tables, tl, nw, k0, d0, enc, PT_K64, 64); break;
+        case 8: pt_moves_k(x->pt, tl, nw, k0, d0, enc, PT_K8, 8); break; /* one tile: the board itself */
+        case 16: pt_moves_k(x->pt, tl, nw, k0, d0, enc, PT_K16, 16); break;
+        default: pt_moves_k(x->pt, tl, nw, k0, d0, enc, PT_K64, 64); break;
         }
     }
 }
