@@ -9,6 +9,28 @@
 
 #include <sodium.h>
 
+/* GNU C vector extensions: 128-bit vectors of four 32-bit lanes, plain C
+ * that gcc and clang compile to SSE2 on every x86-64 (its baseline), to NEON
+ * on AArch64, and to scalar code elsewhere. */
+typedef uint32_t pv_u32 __attribute__((vector_size(16)));
+typedef uint64_t pv_u64 __attribute__((vector_size(16)));
+
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define PV_SHUF(v, a, b, c, d) __builtin_shufflevector(v, v, a, b, c, d)
+#else
+#define PV_SHUF(v, a, b, c, d) __builtin_shuffle(v, (pv_u32){a, b, c, d})
+#endif
+
+static inline pv_u64 pv_ld64(const uint64_t *p) {
+    pv_u64 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void pv_st64(uint64_t *p, pv_u64 v) {
+    memcpy(p, &v, sizeof v);
+}
+
 /* 8 x 8 bit matrix (row i = byte i, column j = bit j) transposed */
 static inline uint64_t transpose8(uint64_t x) {
     uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
@@ -80,15 +102,78 @@ static void port_merge(uint64_t *bb, size_t nw, unsigned P, uint32_t *v) {
 }
 
 
+/* x (nw >= 4 words, n = 64 nw bits) through the network or back, two words
+ * a vector (h2_benes_apply) */
+H2_INLINE void pv_benes(uint64_t *x, size_t nw, unsigned L, const uint64_t *masks, int inverse) {
+    const unsigned S = 2 * L - 1;
+    for (unsigned k = 0; k < S; k++) {
+        const unsigned i = inverse ? S - 1 - k : k;
+        const size_t d = h2_benes_delta(64 * nw, L, i);
+        const uint64_t *M = masks + (size_t)i * nw;
+        if (d >= 128) {
+            const size_t D = d / 64;
+            for (size_t w0 = 0; w0 < nw; w0 += 2 * D)
+                for (size_t w = w0; w < w0 + D; w += 2) {
+                    const pv_u64 a = pv_ld64(x + w), b = pv_ld64(x + w + D), t = (a ^ b) & pv_ld64(M + w);
+                    pv_st64(x + w, a ^ t);
+                    pv_st64(x + w + D, b ^ t);
+                }
+        } else if (d == 64) { /* words 2j, 2j + 1: the vector's halves, mask 2j */
+            H2_UNROLL
+            for (size_t w = 0; w < nw; w += 2) {
+                const pv_u64 v = pv_ld64(x + w);
+                const pv_u64 m = (pv_u64)PV_SHUF((pv_u32)pv_ld64(M + w), 0, 1, 0, 1);
+                pv_st64(x + w, v ^ (((pv_u64)PV_SHUF((pv_u32)v, 2, 3, 0, 1) ^ v) & m));
+            }
+        } else {
+            H2_UNROLL
+            for (size_t w = 0; w < nw; w += 2) {
+                const pv_u64 v = pv_ld64(x + w), t = ((v >> d) ^ v) & pv_ld64(M + w);
+                pv_st64(x + w, v ^ t ^ (t << d));
+            }
+        }
+    }
+}
+
+/* y[j] = bit (j + s) mod 64 nw of x (h2_board_rot), buf: 2 nw + 2 words */
+H2_INLINE void pv_rot(const uint64_t *x, uint64_t *y, size_t nw, size_t s, uint64_t *buf) {
+    const size_t a = s >> 6;
+    const unsigned b = (unsigned)(s & 63), c = 63 - b;
+    memcpy(buf, x, nw * sizeof *x);
+    memcpy(buf + nw, x, nw * sizeof *x);
+    buf[2 * nw] = x[0];
+    H2_UNROLL
+    for (size_t w = 0; w < nw; w += 2) /* (hi << 1) << 63 - b: no shift by 64 where b = 0 */
+        pv_st64(y + w, (pv_ld64(buf + a + w) >> b) | ((pv_ld64(buf + a + w + 1) << 1) << c));
+}
+
+/* ZMP of one board (h2_board_zmp) of side K >= 16, Y: nw words, buf: 2 nw +
+ * 2 */
+H2_INLINE void pv_board_zmp(uint64_t *X, uint64_t *Y, uint64_t *buf, const uint64_t *masks, size_t s, int enc,
+                            const uint32_t K) {
+    const size_t n = (size_t)K * K, nw = n / 64;
+    const unsigned Lg = 2 * tpe_width(K);
+    if (enc) {
+        pv_benes(X, nw, Lg, masks, 0);
+        pv_rot(X, Y, nw, s, buf);
+        memcpy(X, Y, nw * sizeof *X);
+    } else {
+        pv_rot(X, Y, nw, (n - s) & (n - 1), buf);
+        pv_benes(Y, nw, Lg, masks, 1);
+        memcpy(X, Y, nw * sizeof *X);
+    }
+}
+
 static void port_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const *masks, const size_t *rot, int enc,
                      uint64_t *scratch) {
     const size_t nw = (size_t)K * K / 64;
+    uint64_t *Y = scratch, *buf = scratch + 64; /* H2_SCRATCH: 64 + 130 words */
     for (unsigned q = 0; q < L; q++) {
         switch (K) { /* a constant K for each: the loops over words unroll */
         case 8: h2_board_zmp(X + q * nw, scratch, masks[q], rot[q], enc, 8); break;
-        case 16: h2_board_zmp(X + q * nw, scratch, masks[q], rot[q], enc, 16); break;
-        case 32: h2_board_zmp(X + q * nw, scratch, masks[q], rot[q], enc, 32); break;
-        default: h2_board_zmp(X + q * nw, scratch, masks[q], rot[q], enc, 64); break;
+        case 16: pv_board_zmp(X + q * nw, Y, buf, masks[q], rot[q], enc, 16); break;
+        case 32: pv_board_zmp(X + q * nw, Y, buf, masks[q], rot[q], enc, 32); break;
+        default: pv_board_zmp(X + q * nw, Y, buf, masks[q], rot[q], enc, 64); break;
         }
     }
 }
@@ -124,17 +209,6 @@ static void port_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, 
 }
 
 /* ------------------------------------------------ moves, K = 32: vectors */
-
-/* GNU C vector extensions: 128-bit vectors of four 32-bit lanes, plain C
- * that gcc and clang compile to SSE2 on every x86-64 (its baseline), to NEON
- * on AArch64, and to scalar code elsewhere. */
-typedef uint32_t pv_u32 __attribute__((vector_size(16)));
-
-#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
-#define PV_SHUF(v, a, b, c, d) __builtin_shufflevector(v, v, a, b, c, d)
-#else
-#define PV_SHUF(v, a, b, c, d) __builtin_shuffle(v, (pv_u32){a, b, c, d})
-#endif
 
 /* K = 32.  The moves of step 2 all go through row 0: a column t, a
  * diagonal through (0, t), or row 0 itself.  With the plane transposed (X:
@@ -291,15 +365,18 @@ H2_INLINE void pv_col0_put(pv_u32 *v, uint32_t c, const pv_tables *x) {
  * is left as it is. */
 H2_INLINE void pv_mv32(pv_u32 *X, pv_u32 *R, const pv_desc *e, const pv_par *p) {
     const pv_u32 *B = e->B;
-    const pv_u32 a0 = (X[0] & B[0]) | (X[1] & B[1]), a1 = (X[2] & B[2]) | (X[3] & B[3]);
-    const pv_u32 a2 = (X[4] & B[4]) | (X[5] & B[5]), a3 = (X[6] & B[6]) | (X[7] & B[7]);
-    pv_u32 w = (a0 | a1) | (a2 | a3);
     const pv_u32 mk = pv_bcast(e->mk), m = pv_bcast(p->m);
-    const int s = (int)e->s, a = p->a, b = p->b, ca = (32 - a) & 31, cb = (32 - b) & 31;
+    const int s = (int)e->s;
+    const pv_u32 a0 = (X[0] & B[0]) | (X[1] & B[1]), a1 = (X[2] & B[2]) | (X[3] & B[3]);
+    const pv_u32 a2 = (X[4] & B[4]) | (X[5] & B[5]), a3 = ((X[6] & B[6]) | (X[7] & B[7])) | ((*R >> s) & mk);
+    pv_u32 w = (a0 | a1) | (a2 | a3);
     w |= PV_SHUF(w, 2, 3, 0, 1);
     w |= PV_SHUF(w, 1, 0, 3, 2);
-    w |= (*R >> s) & mk;
-    const pv_u32 ch = w ^ ((((w >> a) | (w << ca)) & m) | (((w >> b) | (w << cb)) & ~m));
+    /* every lane holds w: a 64-bit shift of w:w is a rotation of w (in the
+     * low half) */
+    const pv_u32 ra = (pv_u32)((pv_u64)w >> p->a), rb = (pv_u32)((pv_u64)w >> p->b);
+    pv_u32 ch = w ^ ((ra & m) | (rb & ~m));
+    ch = PV_SHUF(ch, 0, 0, 2, 2);
     H2_UNROLL
     for (unsigned j = 0; j < 8; j++) X[j] ^= ch & B[j];
     *R ^= (ch & mk) << s;
