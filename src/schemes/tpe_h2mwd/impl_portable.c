@@ -293,10 +293,6 @@ static void port_tables_free(void *t) {
     free(x);
 }
 
-static inline uint32_t pv_ror32(uint32_t x, uint32_t s) {
-    return (x >> s) | (x << ((32 - s) & 31));
-}
-
 static inline pv_u32 pv_bcast(uint32_t x) {
     return (pv_u32){x, x, x, x};
 }
