@@ -21,6 +21,10 @@ typedef uint64_t pv_u64 __attribute__((vector_size(16)));
 #define PV_SHUF(v, a, b, c, d) __builtin_shuffle(v, (pv_u32){a, b, c, d})
 #endif
 
+static inline pv_u32 pv_bcast(uint32_t x) {
+    return (pv_u32){x, x, x, x};
+}
+
 static inline pv_u64 pv_ld64(const uint64_t *p) {
     pv_u64 v;
     memcpy(&v, p, sizeof v);
@@ -147,13 +151,59 @@ H2_INLINE void pv_rot(const uint64_t *x, uint64_t *y, size_t nw, size_t s, uint6
         pv_st64(y + w, (pv_ld64(buf + a + w) >> b) | ((pv_ld64(buf + a + w + 1) << 1) << c));
 }
 
+/* K = 16, 32: the board in nv = nw / 2 vectors v (registers: every stage
+ * unrolled, its shifts and word distances constants) through the network
+ * or back */
+H2_INLINE void pv_benes_regs(pv_u64 *v, const unsigned nv, const unsigned L, const uint64_t *masks,
+                             const int inverse) {
+    const unsigned S = 2 * L - 1, nw = 2 * nv;
+    _Pragma("GCC unroll 24") for (unsigned k = 0; k < S; k++) {
+        const unsigned i = inverse ? S - 1 - k : k;
+        const unsigned d = (unsigned)h2_benes_delta(64 * nw, L, i);
+        const uint64_t *M = masks + (size_t)i * nw;
+        if (d >= 128) {
+            const unsigned D = d / 128; /* vectors apart */
+            _Pragma("GCC unroll 16") for (unsigned j = 0; j < nv; j++) {
+                if (j & D) continue;
+                const pv_u64 t = (v[j] ^ v[j + D]) & pv_ld64(M + 2 * j);
+                v[j] ^= t;
+                v[j + D] ^= t;
+            }
+        } else if (d == 64) {
+            _Pragma("GCC unroll 16") for (unsigned j = 0; j < nv; j++) {
+                const pv_u64 m = (pv_u64)PV_SHUF((pv_u32)pv_ld64(M + 2 * j), 0, 1, 0, 1);
+                v[j] ^= ((pv_u64)PV_SHUF((pv_u32)v[j], 2, 3, 0, 1) ^ v[j]) & m;
+            }
+        } else {
+            _Pragma("GCC unroll 16") for (unsigned j = 0; j < nv; j++) {
+                const pv_u64 t = ((v[j] >> d) ^ v[j]) & pv_ld64(M + 2 * j);
+                v[j] ^= t ^ (t << d);
+            }
+        }
+    }
+}
+
 /* ZMP of one board (h2_board_zmp) of side K >= 16, Y: nw words, buf: 2 nw +
  * 2 */
 H2_INLINE void pv_board_zmp(uint64_t *X, uint64_t *Y, uint64_t *buf, const uint64_t *masks, size_t s, int enc,
                             const uint32_t K) {
     const size_t n = (size_t)K * K, nw = n / 64;
     const unsigned Lg = 2 * tpe_width(K);
-    if (enc) {
+    if (K <= 32) {
+        pv_u64 v[8];
+        if (enc) {
+            memcpy(v, X, nw * sizeof *X);
+            pv_benes_regs(v, (unsigned)nw / 2, Lg, masks, 0);
+            memcpy(Y, v, nw * sizeof *X);
+            pv_rot(Y, X, nw, s, buf);
+        } else {
+            pv_rot(X, Y, nw, (n - s) & (n - 1), buf);
+            memcpy(v, Y, nw * sizeof *X);
+            pv_benes_regs(v, (unsigned)nw / 2, Lg, masks, 1);
+            memcpy(X, v, nw * sizeof *X);
+        }
+        sodium_memzero(v, sizeof v);
+    } else if (enc) {
         pv_benes(X, nw, Lg, masks, 0);
         pv_rot(X, Y, nw, s, buf);
         memcpy(X, Y, nw * sizeof *X);
@@ -229,14 +279,15 @@ static void port_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, 
  * is the population's row-0 cell (mk 1, s t) or all of R (a row move: mk
  * all ones, s 0) */
 typedef struct pv_desc {
+    pv_u32 mk;
     const pv_u32 *B;
-    uint32_t s, mk;
+    uint64_t s;
 } pv_desc;
 
 /* the word's permutation (ror(w, a) & m) | (ror(w, b) & ~m) */
 typedef struct pv_par {
-    uint32_t m;
-    uint16_t a, b;
+    pv_u32 m;
+    uint64_t a, b;
 } pv_par;
 
 typedef struct pv_tables {
@@ -274,14 +325,14 @@ static void *port_tables_new(void) {
                 for (uint32_t d = 0; d < 32; d++) {
                     const h2_par p =
                         h2_move_par(pv_frame_kind(step3, kind), d, 32, step3 && kind == POP_MINOR ? !enc : enc);
-                    x->par32[enc][step3][kind][d] = (pv_par){(uint32_t)p.m, (uint16_t)p.a, (uint16_t)p.b};
+                    x->par32[enc][step3][kind][d] = (pv_par){pv_bcast((uint32_t)p.m), p.a, p.b};
                 }
     for (unsigned step3 = 0; step3 < 2; step3++)
         for (unsigned kind = 0; kind < 4; kind++)
             for (uint32_t t = 0; t < 32; t++) {
                 const unsigned fk = pv_frame_kind(step3, kind);
                 x->desc32[step3][kind][t] =
-                    (pv_desc){x->B32[fk][t], fk == POP_ROW ? 0 : t, fk == POP_ROW ? ~0u : 1};
+                    (pv_desc){pv_bcast(fk == POP_ROW ? ~0u : 1), x->B32[fk][t], fk == POP_ROW ? 0 : t};
             }
     for (uint32_t i = 0; i < 32; i++) x->sel[i / 4][i % 4] = 1u << i;
     return x;
@@ -293,9 +344,6 @@ static void port_tables_free(void *t) {
     free(x);
 }
 
-static inline pv_u32 pv_bcast(uint32_t x) {
-    return (pv_u32){x, x, x, x};
-}
 
 /* a board's 16 words <-> eight vectors, lane i = row i */
 static inline void pv_load32(const uint64_t *H, pv_u32 *v) {
@@ -361,8 +409,8 @@ H2_INLINE void pv_col0_put(pv_u32 *v, uint32_t c, const pv_tables *x) {
  * is left as it is. */
 H2_INLINE void pv_mv32(pv_u32 *X, pv_u32 *R, const pv_desc *e, const pv_par *p) {
     const pv_u32 *B = e->B;
-    const pv_u32 mk = pv_bcast(e->mk), m = pv_bcast(p->m);
-    const int s = (int)e->s;
+    const pv_u32 mk = e->mk, m = p->m;
+    const uint64_t s = e->s;
     const pv_u32 a0 = (X[0] & B[0]) | (X[1] & B[1]), a1 = (X[2] & B[2]) | (X[3] & B[3]);
     const pv_u32 a2 = (X[4] & B[4]) | (X[5] & B[5]), a3 = ((X[6] & B[6]) | (X[7] & B[7])) | ((*R >> s) & mk);
     pv_u32 w = (a0 | a1) | (a2 | a3);
@@ -393,7 +441,13 @@ H2_INLINE void pv_step32(const pv_tables *x, pv_u32 (*X)[8], pv_u32 *R, const ui
         for (unsigned q = 0; q < PV_NP; q++) {
             const unsigned kind = k0[128 * q + u];
             pv_mv32(X[q], &R[q], &ed[kind][t], &pp[kind][d0[128 * q + u]]);
+#ifdef PV_BAR1
+            __asm__ volatile("" : : "r"(X) : "memory");
+#endif
         }
+#ifdef PV_BAR4
+        __asm__ volatile("" : : "r"(X) : "memory");
+#endif
     }
 }
 

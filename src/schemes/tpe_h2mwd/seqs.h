@@ -63,6 +63,32 @@ H2S_FN uint64_t H2S_NAME(spread8)(uint64_t b) {
 #endif
 }
 
+#if !H2S_PDEP
+/* 8 x 8 bit matrix (byte i = row i, bit j = column j) transposed */
+H2S_FN uint64_t H2S_NAME(t8)(uint64_t x) {
+    uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
+    x ^= t ^ (t << 7);
+    t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
+    x ^= t ^ (t << 14);
+    t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ULL;
+    return x ^ t ^ (t << 28);
+}
+#endif
+
+/* byte j of the result: bit i = bit 8 g + j of V[i] (i < k <= 6): bit
+ * slices to bytes */
+H2S_FN uint64_t H2S_NAME(slices8)(const uint64_t *V, unsigned k, unsigned g) {
+#if H2S_PDEP
+    uint64_t u = 0;
+    for (unsigned i = 0; i < k; i++) u |= H2S_NAME(spread8)((V[i] >> 8 * g) & 0xFF) << i;
+    return u;
+#else
+    uint64_t x = 0;
+    for (unsigned i = 0; i < k; i++) x |= ((V[i] >> 8 * g) & 0xFF) << 8 * i;
+    return H2S_NAME(t8)(x);
+#endif
+}
+
 /* ones in each byte of x */
 H2S_FN uint64_t H2S_NAME(pop_bytes)(uint64_t x) {
     x = x - ((x >> 1) & 0x5555555555555555ULL);
@@ -204,8 +230,7 @@ H2S_FN void H2S_NAME(seqs)(const uint64_t *X, uint32_t K, unsigned k, const uint
         H2S_NAME(bs_add)(V, A, k);
     }
     for (unsigned gi = 0; gi < m; gi++) {
-        uint64_t u = 0;
-        for (unsigned i = 0; i < k; i++) u |= H2S_NAME(spread8)((V[i] >> 8 * gi) & 0xFF) << i;
+        const uint64_t u = H2S_NAME(slices8)(V, k, gi);
         H2S_NAME(store_le64)(dist + 8 * gi, (u + H2S_NAME(fields8)(fb, pv1 + (size_t)8 * gi * k, k, le)) & kmask, le);
     }
     /* Vis2: row counts */
@@ -233,11 +258,11 @@ H2S_FN void H2S_NAME(seqs)(const uint64_t *X, uint32_t K, unsigned k, const uint
         }
     const uint64_t a1 = H2S_NAME(rotr)(r0, 1, K, full), a2 = H2S_NAME(rotr)(r0, 2, K, full);
     const uint64_t b1 = H2S_NAME(rotr)(c0, 1, K, full), b2 = H2S_NAME(rotr)(c0, 2, K, full);
+    const uint64_t ra[2] = {a2, a1}, rb[2] = {b2, b1};
     for (unsigned gi = 0; gi < m; gi++) {
-        const unsigned sh = 8 * gi;
-        uint64_t u = H2S_NAME(spread8)((a1 >> sh) & 0xFF) << 1 | H2S_NAME(spread8)((a2 >> sh) & 0xFF);
+        uint64_t u = H2S_NAME(slices8)(ra, 2, gi);
         H2S_NAME(store_le64)(kind + 8 * gi, (u + H2S_NAME(fields8)(fb, pi1 + 16 * gi, 2, le)) & 0x0303030303030303ULL, le);
-        u = H2S_NAME(spread8)((b1 >> sh) & 0xFF) << 1 | H2S_NAME(spread8)((b2 >> sh) & 0xFF);
+        u = H2S_NAME(slices8)(rb, 2, gi);
         H2S_NAME(store_le64)(kind + K + 8 * gi, (u + H2S_NAME(fields8)(fb, pi2 + 16 * gi, 2, le)) & 0x0303030303030303ULL, le);
     }
 }
