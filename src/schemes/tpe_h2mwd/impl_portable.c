@@ -235,8 +235,30 @@ static void port_zmp(uint64_t *X, unsigned L, uint32_t K, const uint64_t *const 
 #define H2S_PDEP 0
 #include "schemes/tpe_h2mwd/seqs.h"
 
+/* WDPCS of boards lo, hi of side 32 (h2s_wdpcs), little-endian hosts: two
+ * words a vector, four words' key bits (16 bytes) at a time, each word's 32
+ * spread to the left halves (16 bits) of its two rows */
+H2_INLINE void pv_wdpcs32(uint64_t *lo, uint64_t *hi, const uint8_t *kb) {
+    const pv_u32 m0 = {0xFFFFu, 0, 0xFFFFu, 0}, m1 = {0, 0xFFFFu, 0, 0xFFFFu};
+    H2_UNROLL
+    for (unsigned w = 0; w < 16; w += 4) {
+        pv_u32 k4;
+        memcpy(&k4, kb + 4 * w, sizeof k4);
+        H2_UNROLL
+        for (unsigned h = 0; h < 2; h++) {
+            const pv_u32 kk = h ? PV_SHUF(k4, 2, 2, 3, 3) : PV_SHUF(k4, 0, 0, 1, 1);
+            const pv_u64 k = (pv_u64)((kk & m0) | ((kk >> 16) & m1));
+            const pv_u64 a = pv_ld64(hi + w + 2 * h), b = pv_ld64(lo + w + 2 * h), c = b >> 16;
+            const pv_u64 mm = k & (a ^ b) & ~(b ^ c);
+            pv_st64(hi + w + 2 * h, a ^ mm);
+            pv_st64(lo + w + 2 * h, b ^ mm ^ (mm << 16));
+        }
+    }
+}
+
 /* the pairs of low boards as boards, of high boards as tiles, the pair
- * (L - 1, L) with board L - 1 cut into tiles for it */
+ * (L - 1, L) with board L - 1 cut into tiles for it (K = 32: every board a
+ * board) */
 static void port_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, int enc) {
     const int le = mc_host_le();
     const size_t nw = (size_t)K * K / 64, wdb = (size_t)K * K / 16;
@@ -245,7 +267,9 @@ static void port_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, 
     for (unsigned j = 0; j + 1 < P; j++) {
         const unsigned i = enc ? j : P - 2 - j;
         uint64_t *lo = bb + i * nw, *hi = lo + nw;
-        if (i + 1 < L || K == 8 || K == 32) {
+        if (K == 32 && le) {
+            pv_wdpcs32(lo, hi, wd + i * wdb);
+        } else if (i + 1 < L || K == 8 || K == 32) {
             h2s_wdpcs(lo, hi, K, nw, wd + i * wdb, le);
         } else if (i >= L) {
             tile_wdpcs(lo, hi, K, wd + i * wdb);
@@ -255,7 +279,7 @@ static void port_wdpcs(uint64_t *bb, unsigned P, uint32_t K, const uint8_t *wd, 
             tiles_to_board(t, K, lo);
         }
     }
-    sodium_memzero(t, sizeof t);
+    if (K == 16 || K == 64) sodium_memzero(t, sizeof t);
 }
 
 /* ------------------------------------------------ moves, K = 32: vectors */
