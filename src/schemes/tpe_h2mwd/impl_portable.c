@@ -450,9 +450,7 @@ H2_INLINE void pv_mv32(pv_u32 *X, pv_u32 *R, const pv_desc *e, const pv_par *p) 
     *R ^= (ch & mk) << s;
 }
 
-#ifndef PV_NP
-#define PV_NP 4 /* planes interleaved (L is 4 or 8) */
-#endif
+#define PV_NP 4 /* planes interleaved (L is 4 or 8): one plane's moves form a chain */
 
 /* step 2 (step3 0) or 3 of PV_NP planes in their frame, forwards or back */
 H2_INLINE void pv_step32(const pv_tables *x, pv_u32 (*X)[8], pv_u32 *R, const uint8_t *k0, const uint8_t *d0,
@@ -465,13 +463,7 @@ H2_INLINE void pv_step32(const pv_tables *x, pv_u32 (*X)[8], pv_u32 *R, const ui
         for (unsigned q = 0; q < PV_NP; q++) {
             const unsigned kind = k0[128 * q + u];
             pv_mv32(X[q], &R[q], &ed[kind][t], &pp[kind][d0[128 * q + u]]);
-#ifdef PV_BAR1
-            __asm__ volatile("" : : "r"(X) : "memory");
-#endif
         }
-#ifdef PV_BAR4
-        __asm__ volatile("" : : "r"(X) : "memory");
-#endif
     }
 }
 
