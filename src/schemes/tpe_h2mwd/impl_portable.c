@@ -452,9 +452,11 @@ H2_INLINE void pv_mv32(pv_u32 *X, pv_u32 *R, const pv_desc *e, const pv_par *p) 
 
 #define PV_NP 4 /* planes interleaved (L is 4 or 8): one plane's moves form a chain */
 
-/* step 2 (step3 0) or 3 of PV_NP planes in their frame, forwards or back */
-H2_INLINE void pv_step32(const pv_tables *x, pv_u32 (*X)[8], pv_u32 *R, const uint8_t *k0, const uint8_t *d0,
-                         unsigned step3, int enc) {
+/* step 2 (step3 0) or 3 of PV_NP planes in their frame, forwards or back.
+ * Not inlined: X is then memory the compiler does not try to hold in
+ * registers (32 vectors do not fit; gcc spilled them twice over). */
+static __attribute__((noinline)) void pv_step32(const pv_tables *x, pv_u32 (*X)[8], pv_u32 *R, const uint8_t *k0,
+                                                const uint8_t *d0, unsigned step3, int enc) {
     const pv_par(*pp)[32] = x->par32[enc != 0][step3];
     const pv_desc(*ed)[32] = x->desc32[step3];
     for (unsigned i = 0; i < 32; i++) {
