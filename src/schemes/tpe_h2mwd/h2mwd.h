@@ -41,35 +41,27 @@
 /* PMH2M's population kinds (Imp values). */
 enum { POP_ROW = 0, POP_COL = 1, POP_MINOR = 2, POP_MAJOR = 3 };
 
-/* PMH2M's populations as one bit per row (every kind but the row): step 2
- * (t < K) takes the populations through (0, t), step 3 those through (t, 0);
- * row r's cell of a column or diagonal is column A r + B mod K, with A = 0
- * (columns), 1 (major diagonals) or -1 (minor diagonals).  Entry s K + B of
- * an implementation's lane-bit tables: A = 0, 1, -1 for s = 0, 1, 2. */
-static inline uint32_t h2_lane_entry(unsigned step3, unsigned kind, uint32_t t, uint32_t K) {
-    static const int8_t bcoef[2][4] = {{0, 1, 1, 1}, {0, 0, 1, -1}}; /* [step3][kind]: B = t bcoef */
-    static const uint8_t asel[4] = {0, 0, 2, 1};                      /* s of each kind */
-    const int B = (int)t * bcoef[step3][kind];
-    return asel[kind] * K + (uint32_t)((B % (int)K + (int)K) % (int)K);
-}
-
-/* the column of row r's cell for entry s K + B */
-static inline uint32_t h2_lane_bit(uint32_t entry, uint32_t r, uint32_t K) {
-    static const int8_t avalue[3] = {0, 1, -1};
-    return (uint32_t)(((int64_t)avalue[entry / K] * r + entry % K + 4 * (int64_t)K) % K);
+/* 8 x 8 bit matrix (byte i = row i, bit j = column j) transposed */
+static inline uint64_t h2_transpose8(uint64_t x) {
+    uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
+    x ^= t ^ (t << 7);
+    t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
+    x ^= t ^ (t << 14);
+    t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ULL;
+    return x ^ t ^ (t << 28);
 }
 
 /* A move as a permutation of its population word w (K bits; bit k: the cell
  * of row k of a column or diagonal, of column k of a row):
- * (ror(w, a) & m) | (ror(w, b) & ~m); line: all ones but for a row. */
+ * (ror(w, a) & m) | (ror(w, b) & ~m). */
 typedef struct h2_par {
-    uint64_t m, line;
+    uint64_t m;
     uint32_t a, b;
 } h2_par;
 
 static inline h2_par h2_move_par(unsigned kind, uint32_t d, uint32_t K, int enc) {
     const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
-    h2_par p = {.line = kind == POP_ROW ? 0 : ~0ULL};
+    h2_par p = {0};
     if (d == 0) {
         p.m = full;
     } else if (kind <= POP_COL) { /* even cells k go to k - d, odd ones to k + d (enc; tiles.c: line_word) */

@@ -35,16 +35,6 @@ static inline void pv_st64(uint64_t *p, pv_u64 v) {
     memcpy(p, &v, sizeof v);
 }
 
-/* 8 x 8 bit matrix (row i = byte i, column j = bit j) transposed */
-static inline uint64_t transpose8(uint64_t x) {
-    uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
-    x ^= t ^ (t << 7);
-    t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
-    x ^= t ^ (t << 14);
-    t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ULL;
-    return x ^ t ^ (t << 28);
-}
-
 /* levels (K x K, raster) -> P boards: 64 levels at a time, bit-transposed
  * in groups of 8, the groups byte-transposed */
 H2_INLINE void board_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *bb) {
@@ -55,7 +45,7 @@ H2_INLINE void board_split(const uint32_t *v, size_t nw, unsigned P, uint64_t *b
                 const uint32_t *s = v + 64 * w + 8 * g8;
                 uint64_t x = 0;
                 for (unsigned i = 0; i < 8; i++) x |= (uint64_t)((s[i] >> 8 * half) & 0xFF) << 8 * i;
-                y[g8] = transpose8(x); /* byte p: bit 8 half + p of the 8 levels */
+                y[g8] = h2_transpose8(x); /* byte p: bit 8 half + p of the 8 levels */
             }
             transpose8_bytes(y); /* y[p] byte g8: the same */
             for (unsigned p = 0; p < 8; p++) bb[(8 * half + p) * nw + w] = y[p];
@@ -71,7 +61,7 @@ H2_INLINE void board_merge(const uint64_t *bb, size_t nw, unsigned P, uint32_t *
             for (unsigned p = 0; p < 8; p++) y[p] = bb[(8 * half + p) * nw + w];
             transpose8_bytes(y);
             for (unsigned g8 = 0; g8 < 8; g8++) {
-                const uint64_t x = transpose8(y[g8]);
+                const uint64_t x = h2_transpose8(y[g8]);
                 uint32_t *s = v + 64 * w + 8 * g8;
                 for (unsigned i = 0; i < 8; i++) s[i] |= (uint32_t)((x >> 8 * i) & 0xFF) << 8 * half;
             }

@@ -63,18 +63,6 @@ H2S_FN uint64_t H2S_NAME(spread8)(uint64_t b) {
 #endif
 }
 
-#if !H2S_PDEP
-/* 8 x 8 bit matrix (byte i = row i, bit j = column j) transposed */
-H2S_FN uint64_t H2S_NAME(t8)(uint64_t x) {
-    uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
-    x ^= t ^ (t << 7);
-    t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
-    x ^= t ^ (t << 14);
-    t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ULL;
-    return x ^ t ^ (t << 28);
-}
-#endif
-
 /* byte j of the result: bit i = bit 8 g + j of V[i] (i < k <= 6): bit
  * slices to bytes */
 H2S_FN uint64_t H2S_NAME(slices8)(const uint64_t *V, unsigned k, unsigned g) {
@@ -85,7 +73,7 @@ H2S_FN uint64_t H2S_NAME(slices8)(const uint64_t *V, unsigned k, unsigned g) {
 #else
     uint64_t x = 0;
     for (unsigned i = 0; i < k; i++) x |= ((V[i] >> 8 * g) & 0xFF) << 8 * i;
-    return H2S_NAME(t8)(x);
+    return h2_transpose8(x);
 #endif
 }
 
