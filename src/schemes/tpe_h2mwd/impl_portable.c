@@ -431,10 +431,14 @@ H2_INLINE void pv_mv32(pv_u32 *X, pv_u32 *R, const pv_desc *e, const pv_par *p) 
     w |= PV_SHUF(w, 2, 3, 0, 1);
     w |= PV_SHUF(w, 1, 0, 3, 2);
     /* every lane holds w: a 64-bit shift of w:w is a rotation of w (in the
-     * low half) */
+     * low half: lanes 0 and 2, big-endian 1 and 3) */
     const pv_u32 ra = (pv_u32)((pv_u64)w >> p->a), rb = (pv_u32)((pv_u64)w >> p->b);
     pv_u32 ch = w ^ ((ra & m) | (rb & ~m));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    ch = PV_SHUF(ch, 1, 1, 3, 3);
+#else
     ch = PV_SHUF(ch, 0, 0, 2, 2);
+#endif
     H2_UNROLL
     for (unsigned j = 0; j < 8; j++) X[j] ^= ch & B[j];
     *R ^= (ch & mk) << s;
