@@ -319,7 +319,7 @@ static inline unsigned pv_frame_kind(unsigned step3, unsigned kind) {
 }
 
 static void *port_tables_new(void) {
-    pv_tables *x = aligned_alloc(64, sizeof *x);
+    pv_tables *x = aligned_alloc(64, (sizeof *x + 63) & ~(size_t)63); /* C11: a multiple of the alignment */
     if (!x) return NULL;
     if (!(x->pt = pt_tables_new())) {
         free(x);
