@@ -1,10 +1,16 @@
 /* impl_portable.c - tpe-h2mwd's bit-board kernels in portable C (h2mwd.h):
- * what every CPU runs (MEDCRYPT_CPU=portable forces it).
+ * what every CPU runs (MEDCRYPT_CPU=portable forces it).  Plain C and GNU C
+ * vector extensions (SSE2 on x86-64, NEON on AArch64, scalar elsewhere).
  *  - split / merge: 64 levels at a time, 8 x 8 bit transposes;
- *  - ZMP: the Benes network (benes.c) a word at a time, then the rotation;
- *  - sequences and WDPCS: seqs.h with SWAR popcounts and multiply gathers;
- *  - moves: the high boards are kept cut into 8 x 8 tiles (tiles.h) from
- *    split to merge; table-driven, four planes at a time (pt_moves_k). */
+ *  - ZMP: the Benes network (benes.c) two words a vector (K >= 16; K = 16,
+ *    32 in registers), then the rotation;
+ *  - sequences: seqs.h with SWAR popcounts and multiply gathers; WDPCS:
+ *    seqs.h, at K = 32 two words a vector;
+ *  - moves: K = 32, the plane in eight vectors, every move a masked gather
+ *    into one word and a masked write-back, four planes interleaved
+ *    (pv_moves32); K = 8, 16, 64, the high boards kept cut into 8 x 8 tiles
+ *    (tiles.h) from split to merge, table-driven, four planes at a time
+ *    (pt_moves_k). */
 #include "schemes/tpe_h2mwd/tiles.h"
 
 #include <sodium.h>
