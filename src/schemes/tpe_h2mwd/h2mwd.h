@@ -41,6 +41,40 @@
 /* PMH2M's population kinds (Imp values). */
 enum { POP_ROW = 0, POP_COL = 1, POP_MINOR = 2, POP_MAJOR = 3 };
 
+/* 8 x 8 bit matrix (byte i = row i, bit j = column j) transposed */
+static inline uint64_t h2_transpose8(uint64_t x) {
+    uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
+    x ^= t ^ (t << 7);
+    t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
+    x ^= t ^ (t << 14);
+    t = (x ^ (x >> 28)) & 0x00000000F0F0F0F0ULL;
+    return x ^ t ^ (t << 28);
+}
+
+/* A move as a permutation of its population word w (K bits; bit k: the cell
+ * of row k of a column or diagonal, of column k of a row):
+ * (ror(w, a) & m) | (ror(w, b) & ~m). */
+typedef struct h2_par {
+    uint64_t m;
+    uint32_t a, b;
+} h2_par;
+
+static inline h2_par h2_move_par(unsigned kind, uint32_t d, uint32_t K, int enc) {
+    const uint64_t full = K == 64 ? ~0ULL : (1ULL << K) - 1;
+    h2_par p = {0};
+    if (d == 0) {
+        p.m = full;
+    } else if (kind <= POP_COL) { /* even cells k go to k - d, odd ones to k + d (enc; tiles.c: line_word) */
+        p.a = enc ? d : K - d;
+        p.b = K - p.a;
+        p.m = ((enc && (d & 1)) ? 0xAAAAAAAAAAAAAAAAULL : 0x5555555555555555ULL) & full;
+    } else { /* enc: row r takes row r - d */
+        p.a = p.b = enc ? K - d : d;
+        p.m = full;
+    }
+    return p;
+}
+
 /* ------------------------------------------------------ implementations */
 
 /* The bit-board kernels of one implementation.  A board of side K (8, 16,

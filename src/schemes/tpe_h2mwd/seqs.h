@@ -63,6 +63,20 @@ H2S_FN uint64_t H2S_NAME(spread8)(uint64_t b) {
 #endif
 }
 
+/* byte j of the result: bit i = bit 8 g + j of V[i] (i < k <= 6): bit
+ * slices to bytes */
+H2S_FN uint64_t H2S_NAME(slices8)(const uint64_t *V, unsigned k, unsigned g) {
+#if H2S_PDEP
+    uint64_t u = 0;
+    for (unsigned i = 0; i < k; i++) u |= H2S_NAME(spread8)((V[i] >> 8 * g) & 0xFF) << i;
+    return u;
+#else
+    uint64_t x = 0;
+    for (unsigned i = 0; i < k; i++) x |= ((V[i] >> 8 * g) & 0xFF) << 8 * i;
+    return h2_transpose8(x);
+#endif
+}
+
 /* ones in each byte of x */
 H2S_FN uint64_t H2S_NAME(pop_bytes)(uint64_t x) {
     x = x - ((x >> 1) & 0x5555555555555555ULL);
@@ -163,8 +177,11 @@ H2S_FN void H2S_NAME(rowsum)(const uint64_t *X, size_t nw, uint32_t K, uint64_t 
         case 32:
 #if H2S_POPCNT
             v = (uint64_t)__builtin_popcountll(X[w] & 0xFFFFFFFFULL) | (uint64_t)__builtin_popcountll(X[w] >> 32) << 8;
-#else /* a multiply sums a half's four bytes into its top byte (no carries: <= 32) */
-            v = (((c & 0xFFFFFFFFULL) * 0x01010101ULL) >> 24 & 0xFF) | (((c >> 32) * 0x01010101ULL) >> 24 & 0xFF) << 8;
+#else /* one multiply sums bytes 0-3 into byte 3 and bytes 4-7 into byte 7 (no carries: <= 32) */
+        {
+            const uint64_t t = c * 0x01010101ULL;
+            v = ((t >> 24) & 0xFF) | ((t >> 48) & 0xFF00);
+        }
 #endif
             break;
         default:
@@ -204,8 +221,7 @@ H2S_FN void H2S_NAME(seqs)(const uint64_t *X, uint32_t K, unsigned k, const uint
         H2S_NAME(bs_add)(V, A, k);
     }
     for (unsigned gi = 0; gi < m; gi++) {
-        uint64_t u = 0;
-        for (unsigned i = 0; i < k; i++) u |= H2S_NAME(spread8)((V[i] >> 8 * gi) & 0xFF) << i;
+        const uint64_t u = H2S_NAME(slices8)(V, k, gi);
         H2S_NAME(store_le64)(dist + 8 * gi, (u + H2S_NAME(fields8)(fb, pv1 + (size_t)8 * gi * k, k, le)) & kmask, le);
     }
     /* Vis2: row counts */
@@ -227,17 +243,26 @@ H2S_FN void H2S_NAME(seqs)(const uint64_t *X, uint32_t K, unsigned k, const uint
 #else
         case 8: c0 = ((X[0] & H2S_L8) * H2S_PACK8) >> 56; break;
         case 16: c0 |= ((((X[w] & 0x0001000100010001ULL) * 0x0001000200040008ULL) >> 48) & 0xF) << 4 * w; break;
-        case 32: c0 |= ((((X[w] & 0x0000000100000001ULL) * 0x0000000100000002ULL) >> 32) & 3) << 2 * w; break;
+        case 32: c0 |= (X[w] & 0x0000000100000001ULL) << w; break; /* rows 2w, 2w + 1: bits w, 32 + w */
 #endif
         default: c0 |= (X[w] & 1) << w; break;
         }
+#if !H2S_PDEP
+    if (K == 32) { /* interleave bits 0-15 (even rows) and 32-47 (odd rows) */
+        uint64_t y = (c0 & 0xFFFF) | ((c0 >> 16) & 0xFFFF0000ULL);
+        y = (y & 0xFF0000FFULL) | ((y & 0x00FF0000ULL) >> 8) | ((y & 0x0000FF00ULL) << 8);
+        y = (y & 0xF00FF00FULL) | ((y & 0x0F000F00ULL) >> 4) | ((y & 0x00F000F0ULL) << 4);
+        y = (y & 0xC3C3C3C3ULL) | ((y & 0x30303030ULL) >> 2) | ((y & 0x0C0C0C0CULL) << 2);
+        c0 = (y & 0x99999999ULL) | ((y & 0x44444444ULL) >> 1) | ((y & 0x22222222ULL) << 1);
+    }
+#endif
     const uint64_t a1 = H2S_NAME(rotr)(r0, 1, K, full), a2 = H2S_NAME(rotr)(r0, 2, K, full);
     const uint64_t b1 = H2S_NAME(rotr)(c0, 1, K, full), b2 = H2S_NAME(rotr)(c0, 2, K, full);
+    const uint64_t ra[2] = {a2, a1}, rb[2] = {b2, b1};
     for (unsigned gi = 0; gi < m; gi++) {
-        const unsigned sh = 8 * gi;
-        uint64_t u = H2S_NAME(spread8)((a1 >> sh) & 0xFF) << 1 | H2S_NAME(spread8)((a2 >> sh) & 0xFF);
+        uint64_t u = H2S_NAME(slices8)(ra, 2, gi);
         H2S_NAME(store_le64)(kind + 8 * gi, (u + H2S_NAME(fields8)(fb, pi1 + 16 * gi, 2, le)) & 0x0303030303030303ULL, le);
-        u = H2S_NAME(spread8)((b1 >> sh) & 0xFF) << 1 | H2S_NAME(spread8)((b2 >> sh) & 0xFF);
+        u = H2S_NAME(slices8)(rb, 2, gi);
         H2S_NAME(store_le64)(kind + K + 8 * gi, (u + H2S_NAME(fields8)(fb, pi2 + 16 * gi, 2, le)) & 0x0303030303030303ULL, le);
     }
 }
@@ -284,11 +309,14 @@ H2S_DISPATCH __attribute__((unused)) void H2S_NAME(seqs_any)(const uint64_t *X, 
 /* ones in nw words (ZMP's counts) */
 H2S_DISPATCH __attribute__((unused)) size_t H2S_NAME(ones)(const uint64_t *X, size_t nw) {
     size_t c = 0;
-    for (size_t w = 0; w < nw; w++)
 #if H2S_POPCNT
-        c += (size_t)__builtin_popcountll(X[w]);
+    for (size_t w = 0; w < nw; w++) c += (size_t)__builtin_popcountll(X[w]);
 #else
-        c += (size_t)((H2S_NAME(pop_bytes)(X[w]) * H2S_L8) >> 56);
+    for (size_t w0 = 0; w0 < nw; w0 += 16) { /* bytes of 16 words' counts: <= 128 */
+        uint64_t b = 0;
+        for (size_t w = w0; w < w0 + 16 && w < nw; w++) b += H2S_NAME(pop_bytes)(X[w]);
+        c += (size_t)(((b & 0x00FF00FF00FF00FFULL) + ((b >> 8) & 0x00FF00FF00FF00FFULL)) * 0x0001000100010001ULL >> 48);
+    }
 #endif
     return c;
 }
