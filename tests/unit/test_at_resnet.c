@@ -55,23 +55,6 @@ static mc_image *test_image(uint32_t w, uint32_t h, uint32_t d, unsigned ch, uns
     return img;
 }
 
-static int same_pixels(const mc_image *a, const mc_image *b) {
-    return a->nbytes == b->nbytes && !memcmp(a->pixels, b->pixels, a->nbytes);
-}
-
-static double psnr(const mc_image *a, const mc_image *b) {
-    const size_t n = mc_image_samples(a);
-    const double maxv = a->bits == 8 ? 255.0 : 65535.0;
-    double se = 0;
-    for (size_t i = 0; i < n; i++) { /* values, not bit patterns: signed CT near 0 */
-        double d = a->bits == 8 ? (double)((uint8_t *)a->pixels)[i] - ((uint8_t *)b->pixels)[i]
-                   : a->is_signed ? (double)(int16_t)((uint16_t *)a->pixels)[i] - (int16_t)((uint16_t *)b->pixels)[i]
-                                  : (double)((uint16_t *)a->pixels)[i] - ((uint16_t *)b->pixels)[i];
-        se += d * d;
-    }
-    return se == 0 ? INFINITY : 10 * log10(maxv * maxv / (se / (double)n));
-}
-
 /* Options carrying the model file at path (read again at every call, so a
  * file rewritten in place is seen), for both profiles. */
 static const mc_opts *mopts(const char *path) {
@@ -109,12 +92,12 @@ static void test_hardened_exact(void **st) {
                         mc_err err = {0};
                         assert_int_equal(encrypt_with(img, schemes[s], MC_PROFILE_HARDENED, models[s], "16", key, &err),
                                          MC_OK);
-                        assert_false(same_pixels(orig, img));
+                        assert_false(mc_test_same_pixels(orig, img));
                         assert_non_null(img->aux);
                         assert_true(img->aux_len > 16);
                         assert_non_null(mc_meta_get(&img->meta, "model_id"));
                         assert_int_equal(mc_decrypt(img, key, mopts(models[s]), &err), MC_OK);
-                        assert_true(same_pixels(orig, img));
+                        assert_true(mc_test_same_pixels(orig, img));
                         assert_null(img->aux);
                         mc_image_free(orig);
                         mc_image_free(img);
@@ -133,13 +116,13 @@ static void test_paper_profile(void **st) {
     mc_err err = {0};
     assert_int_equal(encrypt_with(a, "at-resnet-cm", MC_PROFILE_PAPER, model, "32", key, &err), MC_OK);
     assert_int_equal(encrypt_with(b, "at-resnet-cm", MC_PROFILE_PAPER, model, "32", key, &err), MC_OK);
-    assert_true(same_pixels(a, b));
+    assert_true(mc_test_same_pixels(a, b));
     assert_null(a->aux);
     assert_null(mc_meta_get(&a->meta, "nonce"));
     assert_int_equal(mc_decrypt(a, key, mopts(model), &err), MC_OK);
     assert_int_equal(mc_decrypt(b, key, mopts(model), &err), MC_OK);
-    assert_true(same_pixels(a, b));
-    assert_false(same_pixels(a, orig)); /* an untrained model does not reconstruct */
+    assert_true(mc_test_same_pixels(a, b));
+    assert_false(mc_test_same_pixels(a, orig)); /* an untrained model does not reconstruct */
     mc_image_free(orig);
     mc_image_free(a);
     mc_image_free(b);
@@ -155,7 +138,7 @@ static void test_nonce_fresh(void **st) {
     mc_err err = {0};
     assert_int_equal(encrypt_with(a, "resnet-cm", MC_PROFILE_HARDENED, model, "16", key, &err), MC_OK);
     assert_int_equal(encrypt_with(b, "resnet-cm", MC_PROFILE_HARDENED, model, "16", key, &err), MC_OK);
-    assert_false(same_pixels(a, b));
+    assert_false(mc_test_same_pixels(a, b));
     assert_false(a->aux_len == b->aux_len && !memcmp(a->aux, b->aux, a->aux_len));
     mc_image_free(orig);
     mc_image_free(a);
@@ -174,10 +157,10 @@ static void test_auth(void **st) {
     assert_int_equal(encrypt_with(img, "at-resnet-cm", MC_PROFILE_HARDENED, model, "16", key, &err), MC_OK);
     mc_image *cipher = mc_test_clone(img);
     assert_int_equal(mc_decrypt(img, other, mopts(model), &err), MC_ERR_AUTH);
-    assert_true(same_pixels(img, cipher));
+    assert_true(mc_test_same_pixels(img, cipher));
     img->aux[img->aux_len / 2] ^= 1;
     assert_int_equal(mc_decrypt(img, key, mopts(model), &err), MC_ERR_AUTH);
-    assert_true(same_pixels(img, cipher));
+    assert_true(mc_test_same_pixels(img, cipher));
     img->aux[img->aux_len / 2] ^= 1;
     uint8_t *keep = malloc(img->aux_len);
     size_t keep_len = img->aux_len;
@@ -187,7 +170,7 @@ static void test_auth(void **st) {
     assert_int_equal(mc_decrypt(img, key, mopts(model), &err), MC_ERR_AUTH);
     assert_int_equal(mc_image_set_aux(img, keep, keep_len, &err), MC_OK);
     assert_int_equal(mc_decrypt(img, key, mopts(model), &err), MC_OK);
-    assert_true(same_pixels(img, orig));
+    assert_true(mc_test_same_pixels(img, orig));
     free(keep);
     mc_image_free(cipher);
     mc_image_free(orig);
@@ -219,7 +202,7 @@ static void test_model_checks(void **st) {
     assert_non_null(strstr(err.msg, "model"));
     make_model("at-resnet-cm", "m.mcnn", 7); /* the original again: decrypts */
     assert_int_equal(mc_decrypt(img, key, mopts(at), &err), MC_OK);
-    assert_true(same_pixels(img, orig));
+    assert_true(mc_test_same_pixels(img, orig));
 
     const char *rn = make_model("resnet-cm", "rn.mcnn", 8);
     mc_image *x = mc_test_clone(orig);
@@ -241,7 +224,7 @@ static void test_model_checks(void **st) {
     for (size_t i = 0; i < sizeof bad_tiles / sizeof bad_tiles[0]; i++) {
         x = mc_test_clone(orig);
         assert_int_equal(encrypt_with(x, "at-resnet-cm", MC_PROFILE_HARDENED, at, bad_tiles[i], key, &err), MC_ERR_ARG);
-        assert_true(same_pixels(x, orig));
+        assert_true(mc_test_same_pixels(x, orig));
         mc_image_free(x);
     }
     mc_image_free(orig);
@@ -273,12 +256,12 @@ static void test_builtin(void **st) {
         }
         assert_int_equal(rc, MC_OK);
         assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
-        assert_true(same_pixels(img, orig));
+        assert_true(mc_test_same_pixels(img, orig));
         mc_image_free(img);
         img = mc_test_clone(orig);
         assert_int_equal(mc_encrypt(img, schemes[s], MC_PROFILE_PAPER, NULL, 0, key, NULL, &err), MC_OK);
         assert_int_equal(mc_decrypt(img, key, MC_TEST_OPTS, &err), MC_OK);
-        double p = psnr(orig, img);
+        double p = mc_test_psnr(orig, img);
         fprintf(stderr, "%s paper profile on %s: decryption PSNR %.2f dB\n", schemes[s], rel, p);
         assert_true(p > 30.0);
         mc_image_free(img);

@@ -100,23 +100,6 @@ static mc_image *test_image(uint32_t w, uint32_t h, uint32_t d, unsigned ch, uns
     return img;
 }
 
-static int same_pixels(const mc_image *a, const mc_image *b) {
-    return a->nbytes == b->nbytes && !memcmp(a->pixels, b->pixels, a->nbytes);
-}
-
-/* PSNR of b against a over the code range. */
-static double psnr(const mc_image *a, const mc_image *b) {
-    const size_t n = mc_image_samples(a);
-    const double peak = a->bits == 8 ? 255 : 65535;
-    double s = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = a->bits == 8 ? (double)((uint8_t *)a->pixels)[i] - ((uint8_t *)b->pixels)[i]
-                                : (double)((uint16_t *)a->pixels)[i] - ((uint16_t *)b->pixels)[i];
-        s += d * d;
-    }
-    return s ? 10 * log10(peak * peak / (s / (double)n)) : 999;
-}
-
 static void test_hardened_exact(void **st) {
     (void)st;
     mc_key *key = new_key();
@@ -138,10 +121,10 @@ static void test_hardened_exact(void **st) {
         const char *params[2] = {cases[c].p1, cases[c].p2};
         mc_err err = {0};
         assert_int_equal(mc_encrypt(img, "deep-kedi", MC_PROFILE_HARDENED, params, 2, key, &g_enc, &err), MC_OK);
-        assert_false(same_pixels(orig, img));
+        assert_false(mc_test_same_pixels(orig, img));
         assert_true(img->aux_len > 0);
         if (mc_decrypt(img, key, &g_dec, &err)) fail_msg("case %zu: %s", c, err.msg);
-        if (!same_pixels(orig, img)) fail_msg("case %zu: hardened round trip not exact", c);
+        if (!mc_test_same_pixels(orig, img)) fail_msg("case %zu: hardened round trip not exact", c);
         assert_int_equal(img->aux_len, 0);
         mc_image_free(img);
         mc_image_free(orig);
@@ -158,13 +141,13 @@ static void test_paper_profile(void **st) {
         mc_err err = {0};
         assert_int_equal(mc_encrypt(a, "deep-kedi", MC_PROFILE_PAPER, &doms[dm], 1, key, &g_enc, &err), MC_OK);
         assert_int_equal(mc_encrypt(b, "deep-kedi", MC_PROFILE_PAPER, &doms[dm], 1, key, &g_enc, &err), MC_OK);
-        assert_true(same_pixels(a, b)); /* no nonce: the same cipher */
+        assert_true(mc_test_same_pixels(a, b)); /* no nonce: the same cipher */
         assert_int_equal(a->aux_len, 0);
         assert_int_equal(mc_decrypt(a, key, NULL, &err), MC_ERR_AUTH); /* refused without the explicit choice */
         assert_int_equal(mc_decrypt(a, key, &g_dec, &err), MC_OK);
-        const double q = psnr(orig, a);
+        const double q = mc_test_psnr(orig, a);
         fprintf(stderr, "paper %s: decrypted PSNR %.2f dB\n", doms[dm], q);
-        assert_false(same_pixels(orig, a)); /* lossy as published */
+        assert_false(mc_test_same_pixels(orig, a)); /* lossy as published */
         assert_true(q > (dm ? 30 : 20));
         mc_image_free(orig), mc_image_free(a), mc_image_free(b);
     }
@@ -189,14 +172,14 @@ static void test_zero_image_reveals_key(void **st) {
             assert_int_equal(mc_key_image("deep-kedi", pr, 45, 38, bits, pr == MC_PROFILE_HARDENED ? nonce : NULL,
                                           &img->meta, key, 0, &g_enc, &ki, &err),
                              MC_OK);
-            assert_true(same_pixels(img, ki));
+            assert_true(mc_test_same_pixels(img, ki));
             mc_image_free(ki);
             /* the raw generator output differs from the whitened key */
             if (pr == MC_PROFILE_HARDENED) {
                 assert_int_equal(mc_key_image("deep-kedi", pr, 45, 38, bits, nonce, NULL, key, MC_KEY_IMAGE_RAW,
                                               &g_enc, &ki, &err),
                                  MC_OK);
-                assert_false(same_pixels(img, ki));
+                assert_false(mc_test_same_pixels(img, ki));
                 mc_image_free(ki);
             }
             /* another model: a different key image, and refused for the file */
@@ -255,9 +238,9 @@ static void test_auth(void **st) {
     assert_int_equal(mc_image_set_aux(t, NULL, 0, NULL), MC_OK);
     assert_int_equal(mc_decrypt(t, key, &g_dec, &err), MC_ERR_AUTH); /* residual removed */
     assert_int_equal(mc_image_set_aux(t, img->aux, img->aux_len, NULL), MC_OK);
-    assert_true(same_pixels(t, img));
+    assert_true(mc_test_same_pixels(t, img));
     assert_int_equal(mc_decrypt(t, key, &g_dec, &err), MC_OK);
-    assert_true(same_pixels(t, orig));
+    assert_true(mc_test_same_pixels(t, orig));
     mc_image_free(t);
     /* paper: a residual added to a paper file is refused */
     mc_image *p = mc_test_clone(orig);
@@ -279,7 +262,7 @@ static void test_model_and_params(void **st) {
     memcpy(&t->meta, &img->meta, sizeof t->meta);
     t->has_meta = 1;
     assert_int_equal(mc_decrypt(t, key, &g_dec_other, &err), MC_ERR_AUTH); /* another model given */
-    assert_true(same_pixels(t, img));                                     /* untouched */
+    assert_true(mc_test_same_pixels(t, img));                                     /* untouched */
     const mc_opts builtin = {.flags = MC_DECRYPT_UNAUTHENTICATED};
     int rc = mc_decrypt(t, key, &builtin, &err); /* the built-in one (if any) is not this file's */
     assert_true(rc == MC_ERR_FORMAT || rc == MC_ERR_UNSUPPORTED);
@@ -306,7 +289,7 @@ static void test_model_and_params(void **st) {
     const mc_opts jo = {.model = junk, .model_len = sizeof junk};
     mc_image *x = mc_test_clone(orig);
     assert_int_not_equal(mc_encrypt(x, "deep-kedi", MC_PROFILE_HARDENED, NULL, 0, key, &jo, &err), MC_OK);
-    assert_true(same_pixels(x, orig));
+    assert_true(mc_test_same_pixels(x, orig));
     mc_image_free(x), mc_image_free(img), mc_image_free(orig);
     mc_key_free(key);
 }
@@ -406,7 +389,7 @@ static void test_builtin(void **st) {
     }
     assert_int_equal(rc, MC_OK);
     assert_int_equal(mc_decrypt(img, key, NULL, &err), MC_OK);
-    assert_true(same_pixels(img, orig));
+    assert_true(mc_test_same_pixels(img, orig));
     mc_image_free(img), mc_image_free(orig);
     mc_key_free(key);
 }

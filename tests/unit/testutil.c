@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,4 +115,21 @@ int mc_test_pass_cb(void *ud, char *buf, size_t cap) {
     if (n >= cap) return MC_ERR_ARG;
     memcpy(buf, p, n);
     return (int)n;
+}
+
+int mc_test_same_pixels(const mc_image *a, const mc_image *b) {
+    return a->nbytes == b->nbytes && !memcmp(a->pixels, b->pixels, a->nbytes);
+}
+
+double mc_test_psnr(const mc_image *a, const mc_image *b) {
+    const size_t n = mc_image_samples(a);
+    const double maxv = a->bits == 8 ? 255.0 : 65535.0;
+    double se = 0;
+    for (size_t i = 0; i < n; i++) { /* values, not bit patterns: signed CT near 0 */
+        double d = a->bits == 8 ? (double)((uint8_t *)a->pixels)[i] - ((uint8_t *)b->pixels)[i]
+                   : a->is_signed ? (double)(int16_t)((uint16_t *)a->pixels)[i] - (int16_t)((uint16_t *)b->pixels)[i]
+                                  : (double)((uint16_t *)a->pixels)[i] - ((uint16_t *)b->pixels)[i];
+        se += d * d;
+    }
+    return se == 0 ? INFINITY : 10 * log10(maxv * maxv / (se / (double)n));
 }

@@ -40,4 +40,9 @@ uint32_t mc_test_rand(void);
 mc_image *mc_test_random_image(uint32_t w, uint32_t h, unsigned channels, unsigned bits, int is_signed);
 /* A new image with img's geometry, pixels and bits_stored (no metadata). */
 mc_image *mc_test_clone(const mc_image *img);
+/* Same size and bytes of pixels. */
+int mc_test_same_pixels(const mc_image *a, const mc_image *b);
+/* PSNR (dB) of b against a over the code range (8 or 16 bits), by sample
+ * value (signed 16-bit as signed); INFINITY when they are equal. */
+double mc_test_psnr(const mc_image *a, const mc_image *b);
 #endif
