@@ -6,7 +6,8 @@
  * the demo stays fast; key sensitivity is `medcrypt analyze --sensitivity`).
  * A scheme flagged MC_SCHEME_PAPER_LOSSY is not expected to round-trip in
  * its paper profile: such rows say "lossy (paper)" and do not fail.
- * Usage: mc_demo [--require-samples] [--quick] [SAMPLES_DIR]   (missing
+ * Usage: mc_demo [--require-samples] [--quick] [--scheme NAME] [SAMPLES_DIR]
+ * (--scheme: that scheme's rows only, e.g. `mc_demo --scheme edg-net`; missing
  * samples are reported, and the generated Shepp-Logan phantom is always
  * included).  Exit 1 if any round trip is not bit-exact; with
  * --require-samples, exit 77 (a loud skip for ctest) when a sample is missing.
@@ -107,11 +108,13 @@ out:
 }
 
 static int g_quick;
+static const char *g_scheme; /* --scheme: only this one */
 
 static void run_all(const char *label, mc_image *img, const mc_key *key, const char *tmpdir) {
     for (size_t i = 0; i < mc_scheme_count(); i++) {
         if (g_quick && img->nbytes > (256u << 10) && strcmp(mc_scheme_at(i)->name, "aead")) continue;
         const mc_scheme *s = mc_scheme_at(i);
+        if (g_scheme && strcmp(s->name, g_scheme)) continue;
         if (!(s->bits & (img->bits == 8 ? MC_BITS_8 : MC_BITS_16))) continue;
         if (s->profiles & MC_PROFILES_HARDENED) run_one(label, img, s, MC_PROFILE_HARDENED, key, tmpdir);
         if (s->profiles & MC_PROFILES_PAPER) run_one(label, img, s, MC_PROFILE_PAPER, key, tmpdir);
@@ -123,8 +126,9 @@ int main(int argc, char **argv) {
     for (; a < argc && argv[a][0] == '-' && argv[a][1] == '-'; a++) {
         if (!strcmp(argv[a], "--require-samples")) require = 1;
         else if (!strcmp(argv[a], "--quick")) g_quick = 1;
+        else if (!strcmp(argv[a], "--scheme") && a + 1 < argc && mc_scheme_find(argv[a + 1])) g_scheme = argv[++a];
         else {
-            fprintf(stderr, "usage: mc_demo [--require-samples] [--quick] [SAMPLES_DIR]\n");
+            fprintf(stderr, "usage: mc_demo [--require-samples] [--quick] [--scheme NAME] [SAMPLES_DIR]\n");
             return 2;
         }
     }
