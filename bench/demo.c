@@ -12,8 +12,10 @@
  * included).  Exit 1 if any round trip is not bit-exact; with
  * --require-samples, exit 77 (a loud skip for ctest) when a sample is missing.
  * --quick (the test suite's mode): aead still runs on every sample, the other
- * schemes only on images of at most 256 KiB, so the sanitizer build stays
- * within the suite's time budget; `make demo` runs everything. */
+ * schemes only on images of at most 256 KiB, the neural ones (lossy paper
+ * profile; each has its own CLI tests over every format) on images of at most
+ * 64 KiB, so the sanitizer build stays within the suite's time budget;
+ * `make demo` runs everything. */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_util.h"
 #include "medcrypt.h"
@@ -112,8 +114,9 @@ static const char *g_scheme; /* --scheme: only this one */
 
 static void run_all(const char *label, mc_image *img, const mc_key *key, const char *tmpdir) {
     for (size_t i = 0; i < mc_scheme_count(); i++) {
-        if (g_quick && img->nbytes > (256u << 10) && strcmp(mc_scheme_at(i)->name, "aead")) continue;
         const mc_scheme *s = mc_scheme_at(i);
+        if (g_quick && img->nbytes > (256u << 10) && strcmp(s->name, "aead")) continue;
+        if (g_quick && img->nbytes > (64u << 10) && (s->flags & MC_SCHEME_PAPER_LOSSY)) continue;
         if (g_scheme && strcmp(s->name, g_scheme)) continue;
         if (!(s->bits & (img->bits == 8 ? MC_BITS_8 : MC_BITS_16))) continue;
         if (s->profiles & MC_PROFILES_HARDENED) run_one(label, img, s, MC_PROFILE_HARDENED, key, tmpdir);
