@@ -174,7 +174,9 @@ int rp_section_edgnet(rp_ctx *c, mc_err *err) {
         rp_fmt(ttl, sizeof ttl, "edg-net on %s (built-in public model)", im[fi].name);
         rp_figs_scheme(c, "edgnet", im[fi].name, im[fi].img, fig, ttl, "decrypted (paper, lossy)",
                        "As Figs. 6-7: the plain CT image, the generator's cipher, the reverse generator's (lossy) "
-                       "decryption, and the hardened cipher (keyed stream on top; exact).",
+                       "decryption, shown in the plain image's window (where the built-in public model's "
+                       "reconstruction of a 16-bit image falls outside that window the panel is dark: its PSNR "
+                       "is in the table above), and the hardened cipher (keyed stream on top; exact).",
                        "As Fig. 10: histograms of the plain image and its cipher.",
                        "As Fig. 11: adjacent-pixel correlation of the plain image (top) and its cipher (bottom).");
     }
