@@ -52,6 +52,22 @@ PYEOF
 offset_of() {
   "$PY" -c 'import sys; print(open(sys.argv[1],"rb").read().find(sys.argv[2].encode()))' "$1" "$2"
 }
+# Cross-build tests: other=the binary of the other build of `make test`
+# (build/ or build-asan/, not $MC), built by the other compiler; else a loud
+# skip (exit 77).
+other_build() {
+  local src=${MEDCRYPT_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)} mine b vm vo
+  mine=$(readlink -f "$MC")
+  other=""
+  for b in "$src/build/medcrypt" "$src/build-asan/medcrypt"; do
+    [ -x "$b" ] && [ "$(readlink -f "$b")" != "$mine" ] && other=$b
+  done
+  [ -n "$other" ] || { echo "SKIP: no second build beside $mine (make test builds both)" >&2; exit 77; }
+  vm=$("$MC" --version) vo=$("$other" --version)
+  echo "this build:  $vm"
+  echo "other build: $vo"
+  [ "${vm#*built with }" != "${vo#*built with }" ] || { echo "SKIP: both builds use the same compiler ($vm)" >&2; exit 77; }
+}
 finish() {
   echo "$npass passed, $nfail failed"
   [ "$nfail" -eq 0 ]

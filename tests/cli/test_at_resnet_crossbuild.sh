@@ -8,17 +8,7 @@
 # the same bits whatever the compiler and optimisation level.  Skipped (77) when the other build is not
 # there (make test-fast builds only one).
 source "$(dirname "$0")/lib.bash"
-SRC=${MEDCRYPT_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-mine=$(readlink -f "$MC")
-other=""
-for b in "$SRC/build/medcrypt" "$SRC/build-asan/medcrypt"; do
-  [ -x "$b" ] && [ "$(readlink -f "$b")" != "$mine" ] && other=$b
-done
-[ -n "$other" ] || { echo "SKIP: no second build beside $mine (make test builds both)" >&2; exit 77; }
-vm=$("$MC" --version) vo=$("$other" --version)
-echo "this build:  $vm"
-echo "other build: $vo"
-[ "${vm#*built with }" != "${vo#*built with }" ] || { echo "SKIP: both builds use the same compiler ($vm)" >&2; exit 77; }
+other_build # sets $other, the other build's binary (or skips)
 "$MC" keygen -o "$T/k.key" 2>/dev/null
 n=0
 for rel in dicom/CT_small.dcm dicom/MR_small.dcm itk/BrainT1Slice.png; do

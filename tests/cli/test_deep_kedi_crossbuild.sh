@@ -11,17 +11,7 @@
 # other build is not there (make test-fast builds only one) or the build has
 # no built-in ZZ-GAN model.
 source "$(dirname "$0")/lib.bash"
-SRC=${MEDCRYPT_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-mine=$(readlink -f "$MC")
-other=""
-for b in "$SRC/build/medcrypt" "$SRC/build-asan/medcrypt"; do
-  [ -x "$b" ] && [ "$(readlink -f "$b")" != "$mine" ] && other=$b
-done
-[ -n "$other" ] || { echo "SKIP: no second build beside $mine (make test builds both)" >&2; exit 77; }
-vm=$("$MC" --version) vo=$("$other" --version)
-echo "this build:  $vm"
-echo "other build: $vo"
-[ "${vm#*built with }" != "${vo#*built with }" ] || { echo "SKIP: both builds use the same compiler ($vm)" >&2; exit 77; }
+other_build # sets $other, the other build's binary (or skips)
 "$MC" keygen -o "$T/k.key" 2>/dev/null
 "$MC" phantom --bits 16 --size 64 -o "$T/ph16.dcm" 2>/dev/null
 if ! "$MC" encrypt -s deep-kedi -k "$T/k.key" "$T/ph16.dcm" -o "$T/probe.dcm" 2>"$T/err"; then
